@@ -1,0 +1,51 @@
+import type { ProcedureName } from './procedures';
+
+// Typed reports returned by the procedure workflows and aggregated by the rollout.
+
+export type StepStatus = 'done' | 'skipped' | 'failed';
+
+export interface StepRecord {
+  /** Stable step name, e.g. "set-mst-recovery-1", "reboot-1", "await-return-1", "verify-cards". */
+  name: string;
+  status: StepStatus;
+  /** One line for operators: what was found or done. */
+  detail: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** One command run on the target, for the audit trail (output is not kept here; see step details). */
+export interface CommandRecord {
+  step: string;
+  command: string;
+  exitCode: number;
+  durationMs: number;
+  at: string;
+}
+
+export type ProcedureOutcome = 'succeeded' | 'failed' | 'needs-attention' | 'cancelled';
+
+export interface ProcedureReport {
+  target: string;
+  procedure: ProcedureName;
+  outcome: ProcedureOutcome;
+  /** Why it did not succeed: specific and actionable ("host did not return within 45m"). */
+  reason?: string;
+  /** Typed failure category, e.g. "HostKeyMismatch", "HostNotReturned", "VerificationFailed". */
+  failureType?: string;
+  /** What was found before acting (versions, option strings, mlxconfig values...). */
+  found: Record<string, unknown>;
+  /** Human-readable list of changes made. */
+  changes: string[];
+  reboots: number;
+  steps: StepRecord[];
+  /** Every command run on the target, in order (secrets redacted). */
+  commands: CommandRecord[];
+  /** The step the procedure was in when it stopped, if it did not finish. */
+  stoppedInStep?: string;
+  /** True when the host was left between the two reboots of a cycle (mst_recovery still 1). */
+  leftMidCycle?: boolean;
+  finalState: Record<string, unknown>;
+  startedAt: string;
+  finishedAt: string;
+}

@@ -1,0 +1,125 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ibSearchAttributes } from '../common/search-attributes';
+
+// `npm run server`: the Temporal dev server with ibfleet's search attributes, persisted to SQLite so
+// a restart keeps every workflow. The demo and the durability tests start it through startDevServer().
+
+const repoRoot = path.resolve(__dirname, '..');
+
+export interface DevServerOptions {
+  port?: number;
+  uiPort?: number;
+  dbFile?: string;
+  /** Disable the Web UI (tests that don't look at it start faster). */
+  headless?: boolean;
+  /** Where the server's stdout/stderr go; inherited when omitted. */
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  dbFile: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function temporalCli(): string {
+  return execFileSync('bash', [path.join(repoRoot, 'scripts', 'temporal-cli.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+}
+
+export function devServerArgs(
+  opts: Required<Pick<DevServerOptions, 'port' | 'uiPort' | 'dbFile'>> & DevServerOptions,
+) {
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    opts.dbFile,
+    '--port',
+    String(opts.port),
+    '--ip',
+    '127.0.0.1',
+  ];
+  if (opts.headless) args.push('--headless');
+  else args.push('--ui-port', String(opts.uiPort));
+  for (const key of ibSearchAttributes) args.push('--search-attribute', `${key.name}=Keyword`);
+  args.push('--log-level', 'error');
+  return args;
+}
+
+/** Starts the dev server and resolves once its gRPC port accepts connections. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const port = options.port ?? Number(process.env.IBFLEET_TEMPORAL_PORT ?? 7233);
+  const uiPort = options.uiPort ?? Number(process.env.IBFLEET_UI_PORT ?? port + 1000);
+  const dbFile = path.resolve(
+    options.dbFile ?? process.env.IBFLEET_DB_FILE ?? path.join(repoRoot, '.temporal', 'ibfleet.sqlite'),
+  );
+  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+  if (await portAnswers(port)) {
+    throw new Error(
+      `port ${port} is already in use: is a Temporal server already running? (set IBFLEET_TEMPORAL_PORT)`,
+    );
+  }
+  const out = options.logFile ? fs.openSync(options.logFile, 'a') : 'inherit';
+  const child = spawn(temporalCli(), devServerArgs({ ...options, port, uiPort, dbFile }), {
+    stdio: ['ignore', out, out],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  while (!(await portAnswers(port))) {
+    if (child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal server did not open port ${port} within 60s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: `http://localhost:${uiPort}`,
+    dbFile,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function main(): Promise<void> {
+  const server = await startDevServer();
+  console.log(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl}, state in ${server.dbFile}`);
+  const stop = () => void server.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  server.process.once('exit', (code) => process.exit(code ?? 1));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

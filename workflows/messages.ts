@@ -1,0 +1,27 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RolloutPhase, RolloutProgress } from '../common/rollout';
+
+// Messages of the rollout workflow and the host procedure workflows. The client imports these
+// definitions, so names live in exactly one place.
+
+/** Full progress of a rollout (per-host phases, counts, elapsed, ETA). A query: it never writes history. */
+export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
+
+/** Let the rollout continue past the canary. Returns the phase after the update. */
+export const approveUpdate = defineUpdate<RolloutPhase, [reason?: string]>('approve');
+/** Stop starting new hosts; hosts in flight go on. */
+export const pauseUpdate = defineUpdate<RolloutPhase, [reason?: string]>('pause');
+export const resumeUpdate = defineUpdate<RolloutPhase, [reason?: string]>('resume');
+/** Start no new host; hosts in flight finish at a safe point; then the rollout ends as cancelled. */
+export const cancelUpdate = defineUpdate<RolloutPhase, [reason?: string]>('cancel');
+
+export interface HostStepProgress {
+  procedure: string;
+  target: string;
+  /** Current step name, or "done". */
+  step: string;
+  stepsDone: string[];
+  reboots: number;
+}
+/** Where a host procedure is: its current step and the steps done. */
+export const hostProgressQuery = defineQuery<HostStepProgress>('hostProgress');
