@@ -1,8 +1,8 @@
-// Tests run TypeScript directly through tsx; the root hook starts one Temporal dev server per run.
+// Tests run TypeScript directly through tsx; the root hook stops the shared Temporal dev server.
+// The spec list is on the command line (package.json "test"), so `npx mocha test/x.test.ts` runs one file.
 module.exports = {
   require: ['tsx/cjs', 'test/helpers/root-hooks.ts'],
   extension: ['ts'],
-  spec: ['test/**/*.test.ts'],
   timeout: 120000,
   slow: 5000,
   exit: true,

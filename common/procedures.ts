@@ -53,16 +53,21 @@ export const timingSchema = z.strictObject({
   /** How long a rebooted host may take to answer again before it needs attention. */
   bootDeadlineMs: durationMs(1_000, 24 * 3_600_000).default(45 * 60_000),
   /** First poll interval while waiting for a host; backs off up to maxPollIntervalMs. */
-  pollIntervalMs: durationMs(50, 60_000).default(500),
-  maxPollIntervalMs: durationMs(50, 300_000).default(2_000),
+  pollIntervalMs: durationMs(50, 60_000).default(250),
+  maxPollIntervalMs: durationMs(50, 300_000).default(1_000),
   /** The host must stay up with its new boot marker this long before it counts as returned. */
-  stabilityMs: durationMs(0, 3_600_000).default(3_000),
+  stabilityMs: durationMs(0, 3_600_000).default(500),
   /** How long a reboot may take to start (sessions dropping) after it was issued. */
   rebootStartMs: durationMs(100, 3_600_000).default(120_000),
   /** Timeout of one SSH command. */
   commandTimeoutMs: durationMs(100, 3_600_000).default(60_000),
   /** Timeout of one SSH connection attempt. */
   connectTimeoutMs: durationMs(100, 600_000).default(15_000),
+  /**
+   * Activities heartbeat; a worker that dies is noticed after this long and the step is retried on
+   * another worker (steps are idempotent and the reboot step is guarded).
+   */
+  heartbeatTimeoutMs: durationMs(500, 600_000).default(20_000),
 });
 export type Timing = z.infer<typeof timingSchema>;
 
@@ -91,7 +96,7 @@ export const sriovEnableParamsSchema = z
     /** NUM_OF_VFS written to each card's firmware. */
     numVfs: z.number().int().min(1).max(MAX_NUM_OF_VFS).default(16),
     /** VFs the driver creates on each nmlx5 port (the max_vfs module parameter). */
-    maxVfs: z.number().int().min(1).max(MAX_VFS_PER_PORT).default(8),
+    maxVfs: z.number().int().min(1).max(MAX_VFS_PER_PORT).default(4),
     /** mst devices to configure; all cards found when omitted. */
     devices: z.array(mstDevice).min(1).optional(),
     /** If the firmware values are still only "Next Boot" after the reboot (Quick Boot), cold-reboot once. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hostOptionsSchema, procedureNameSchema, type ProcedureName } from './procedures';
-import type { ProcedureOutcome, ProcedureReport } from './reports';
+import type { ProcedureOutcome } from './reports';
 import type { TargetRef } from './targets';
 
 /** `--max-failures 3` or `--max-failures 5%`. */
@@ -59,9 +59,19 @@ export interface HostProgress {
   name: string;
   cluster: string;
   phase: HostPhase;
-  /** The step in progress while running (from the host workflow's progress query). */
+  /** Whether this host was one of the canaries. */
+  canary?: boolean;
+  /** The step in progress while running (filled in by the client from the host workflow's progress query). */
   step?: string;
   reason?: string;
+  failureType?: string;
+  /** The step a host that did not finish was left in. */
+  stoppedInStep?: string;
+  /** The host was left between the two halves of a change (e.g. mst_recovery=1 still stored). */
+  leftMidCycle?: boolean;
+  reboots?: number;
+  /** The host workflow (ID = targetWorkflowId(target)) run that did the work. */
+  runId?: string;
   startedAt?: string;
   finishedAt?: string;
 }
@@ -84,11 +94,20 @@ export interface RolloutProgress {
   budget: { allowed: number; used: number; exceeded: boolean };
 }
 
+/** An operator action on the rollout, kept for the audit trail. */
+export interface RolloutEvent {
+  at: string;
+  action: 'started' | 'approved' | 'auto-approved' | 'paused' | 'resumed' | 'cancel-requested' | 'budget-exceeded' | 'continued-as-new';
+  reason?: string;
+}
+
 export interface RolloutReport extends RolloutProgress {
-  reports: ProcedureReport[];
   /** Hosts that did not succeed, with why. */
   problems: { name: string; outcome: ProcedureOutcome | 'skipped'; reason: string; stoppedInStep?: string }[];
   finishedAt: string;
   startedBy: string;
   params: Record<string, unknown>;
+  options: RolloutOptions;
+  events: RolloutEvent[];
+  retryOf?: string;
 }

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RolloutPhase, RolloutProgress } from '../common/rollout';
 
 // Messages of the rollout workflow and the host procedure workflows. The client imports these
@@ -25,3 +25,21 @@ export interface HostStepProgress {
 }
 /** Where a host procedure is: its current step and the steps done. */
 export const hostProgressQuery = defineQuery<HostStepProgress>('hostProgress');
+
+/** Ask a host procedure to stop at its next safe point (before it changes anything, or when done). */
+export const stopAtSafePointSignal = defineSignal<[reason: string]>('stopAtSafePoint');
+
+/** What a host procedure tells its rollout when it ends (sent by signal, so it reaches the rollout's current run). */
+export interface HostFinished {
+  name: string;
+  runId: string;
+  outcome: import('../common/reports').ProcedureOutcome;
+  reason?: string;
+  failureType?: string;
+  stoppedInStep?: string;
+  leftMidCycle?: boolean;
+  reboots: number;
+  startedAt: string;
+  finishedAt: string;
+}
+export const hostFinishedSignal = defineSignal<[HostFinished]>('hostFinished');

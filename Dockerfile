@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+# ibfleet worker image. Multi-stage: build (all deps, tsc, prebuilt workflow bundle) -> prod-deps
+# (production node_modules only) -> runtime (non-root, compiled JS, no compilers, no dev deps).
+#   docker build -t ibfleet-worker:0.1.0 .
+# The same image runs the codec server: `node dist/worker/codec-server.js`.
+
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+# tsc -p tsconfig.build.json -> dist/, then webpack the workflows once -> dist/workflow-bundle.js,
+# so the worker never bundles at startup (seconds of CPU and a webpack dependency at runtime).
+RUN npm run build && npm run bundle
+
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    IBFLEET_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
+    IBFLEET_HEALTH_PORT=8081 \
+    IBFLEET_METRICS_PORT=9464 \
+    IBFLEET_LOG_FORMAT=json
+WORKDIR /app
+RUN groupadd --system --gid 10001 ibfleet \
+ && useradd --system --uid 10001 --gid ibfleet --home-dir /app --no-create-home --shell /usr/sbin/nologin ibfleet
+# Code and dependencies stay root-owned and read-only to the process.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /app/dist ./dist
+# Named on its own so a build that produced no bundle fails here, not at the worker's first start.
+COPY --from=build /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
+USER ibfleet:ibfleet
+EXPOSE 8081 9464
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.IBFLEET_HEALTH_PORT || 8081) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/worker/main.js"]

@@ -1,0 +1,39 @@
+// The ESXi commands ibfleet runs, in one place (the dry-run plan and the audit tests name the same ones).
+
+export const MST = '/opt/mellanox/bin/mst';
+export const MLXCONFIG = '/opt/mellanox/bin/mlxconfig';
+export const MODULE = 'nmlx5_core';
+
+export const esxCommands = {
+  version: 'esxcli system version get',
+  vibList: 'esxcli software vib list',
+  loadedModules: 'vmkload_mod -l',
+  moduleOptions: `esxcfg-module -g ${MODULE}`,
+  mstStatus: `${MST} status`,
+  mstStatusVerbose: `${MST} status -vv`,
+  maintenanceGet: 'esxcli system maintenanceMode get',
+  nicList: 'esxcli network nic list',
+  uptime: 'esxcli system stats uptime get',
+  boots: 'grep booted /var/log/vmksummary.log',
+  worlds: 'ps -c',
+  quickBootGet: '/bin/loadESXEnable -g',
+  setModuleOptions: (options: string) => `esxcli system module parameters set -m ${MODULE} -p "${options}"`,
+  maintenanceSet: (enabled: boolean) => `esxcli system maintenanceMode set -e ${enabled}`,
+  reboot: (reason: string) => `esxcli system shutdown reboot -r "${reason}"`,
+  busyboxReboot: 'reboot',
+  mlxQuery: (device: string) => `${MLXCONFIG} -d ${device} -e query`,
+  mlxSet: (device: string, values: Record<string, string>) =>
+    `${MLXCONFIG} -d ${device} -y set ${Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  vfList: (nic: string) => `esxcli network sriovnic vf list -n ${nic}`,
+  quickBootSet: (enabled: boolean) => `/bin/loadESXEnable ${enabled ? '-e' : '-d'}`,
+  unloadModule: (name: string) => `vmkload_mod -u ${name}`,
+  loadModule: (name: string, params: string) => `vmkload_mod ${name}${params ? ` ${params}` : ''}`,
+  hup: (wid: number) => `kill -HUP ${wid}`,
+};
+
+/** Text that goes inside double quotes on the ESXi shell: no quoting or expansion characters. */
+export function isShellSafe(text: string): boolean {
+  return !/["`$\\\n\r]/.test(text);
+}

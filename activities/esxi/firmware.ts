@@ -1,0 +1,69 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MLXCONFIG_REJECTED, VERIFICATION_FAILED } from '../../common/procedure-failures';
+import type { MlxconfigChange, QuickBootChange } from '../contract';
+import type { StepCommands } from '../step-context';
+import { esxCommands } from './commands';
+import { mlxconfigParam, parseMlxconfigQuery, parseMlxconfigSet } from './parsers';
+
+/** mlxconfig shows `True(1)`, `IB(1)` or `16`; the number is what was set. */
+export function mlxNumber(shown: string | undefined): string | undefined {
+  if (shown === undefined) return undefined;
+  const m = /\((\d+)\)\s*$/.exec(shown);
+  return m ? m[1] : shown.trim();
+}
+
+async function nextBootValues(cmd: StepCommands, device: string, keys: string[]): Promise<Record<string, string | undefined>> {
+  const r = await cmd.run(esxCommands.mlxQuery(device));
+  if (r.code !== 0) rejectWith(cmd, device, r.stdout || r.stderr);
+  const query = parseMlxconfigQuery(r.stdout);
+  return Object.fromEntries(keys.map((k) => [k, mlxNumber(mlxconfigParam(query, k)?.nextBoot)]));
+}
+
+function rejectWith(cmd: StepCommands, device: string, output: string): never {
+  const result = parseMlxconfigSet(output);
+  const message = result.ok ? output.trim() : result.error.message;
+  throw ApplicationFailure.create({
+    type: MLXCONFIG_REJECTED,
+    message: `${cmd.endpoint.name}: mlxconfig -d ${device} failed: ${message}`,
+    nonRetryable: true,
+    details: result.ok ? [] : [{ kind: result.error.kind, parameter: result.error.parameter, max: result.error.max }],
+  });
+}
+
+/** Set mlxconfig values (Next Boot) that differ, then verify Next Boot holds them all. */
+export async function setMlxconfig(
+  cmd: StepCommands,
+  device: string,
+  values: Record<string, string>,
+): Promise<Omit<MlxconfigChange, 'commands'>> {
+  const keys = Object.keys(values);
+  const before = await nextBootValues(cmd, device, keys);
+  const pending = Object.fromEntries(Object.entries(values).filter(([k, v]) => before[k] !== v));
+  const alreadySet = keys.filter((k) => !(k in pending));
+  if (Object.keys(pending).length === 0) return { device, changed: [], alreadySet };
+  const r = await cmd.run(esxCommands.mlxSet(device, pending));
+  const parsed = parseMlxconfigSet(r.stdout + r.stderr);
+  if (r.code !== 0 || !parsed.ok) rejectWith(cmd, device, r.stdout + r.stderr);
+  const after = await nextBootValues(cmd, device, keys);
+  const wrong = keys.filter((k) => after[k] !== values[k]);
+  if (wrong.length > 0) {
+    throw ApplicationFailure.create({
+      type: VERIFICATION_FAILED,
+      message: `${cmd.endpoint.name}: mlxconfig -d ${device} Next Boot does not hold ${wrong.map((k) => `${k}=${values[k]} (is ${after[k] ?? 'missing'})`).join(', ')}`,
+      nonRetryable: true,
+    });
+  }
+  return { device, changed: Object.entries(pending).map(([k, v]) => `${k}=${v}`), alreadySet };
+}
+
+export async function readQuickBoot(cmd: StepCommands): Promise<boolean> {
+  return /enabled/i.test(await cmd.check(esxCommands.quickBootGet));
+}
+
+export async function setQuickBoot(cmd: StepCommands, enabled: boolean): Promise<Omit<QuickBootChange, 'commands'>> {
+  const before = await readQuickBoot(cmd);
+  if (before === enabled) return { before, changed: false };
+  await cmd.check(esxCommands.quickBootSet(enabled));
+  if ((await readQuickBoot(cmd)) !== enabled) throw new Error(`${cmd.endpoint.name}: Quick Boot did not change`);
+  return { before, changed: true };
+}

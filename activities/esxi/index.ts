@@ -1,0 +1,44 @@
+import { Context } from '@temporalio/activity';
+import type { HostActivities, HostStepInput } from '../contract';
+import type { SshRunner } from '../ssh';
+import { asActivity, StepCommands } from '../step-context';
+import { reloadNmlx5Module } from './module-reload';
+import { restoreModuleOptions, setModuleOption } from './module-options';
+import { setMlxconfig, setQuickBoot } from './firmware';
+import { listMstDevices, readBootMarker, readCards, readHostFacts } from './read-state';
+import { awaitHostReturn, rebootIfStill, setMaintenanceMode } from './reboot';
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/** The ESXi host activities over one shared SSH runner (one pooled connection per host). */
+export function createHostActivities(runner: SshRunner): HostActivities {
+  /** Run a step's body with its command recorder, and return its result with the commands it ran. */
+  const step = <R extends object>(input: HostStepInput, body: (cmd: StepCommands) => Promise<R>) =>
+    asActivity(async () => {
+      const cmd = new StepCommands(runner, input.host, input.timing, input.step);
+      const result = await body(cmd);
+      return { ...result, commands: cmd.commands };
+    });
+
+  return {
+    readHostFacts: (input) => step(input, readHostFacts),
+    readBootMarker: (input) => step(input, (cmd) => readBootMarker(cmd)),
+    setModuleOption: (input) => step(input, (cmd) => setModuleOption(cmd, input.key, input.value)),
+    restoreModuleOptions: (input) => step(input, (cmd) => restoreModuleOptions(cmd, input.original, input.key)),
+    setMaintenanceMode: (input) => step(input, (cmd) => setMaintenanceMode(cmd, input.enabled)),
+    rebootIfStill: (input) =>
+      step(input, (cmd) => rebootIfStill(cmd, runner, input.timing, { ...input, attempt: attempt() })),
+    awaitHostReturn: (input) => step(input, (cmd) => awaitHostReturn(cmd, input.timing, input)),
+    listMstDevices: (input) => step(input, async (cmd) => ({ devices: await listMstDevices(cmd, input.require) })),
+    readCards: (input) => step(input, (cmd) => readCards(cmd, input.devices)),
+    setMlxconfig: (input) => step(input, (cmd) => setMlxconfig(cmd, input.device, input.values)),
+    setQuickBoot: (input) => step(input, (cmd) => setQuickBoot(cmd, input.enabled)),
+    reloadNmlx5Module: (input) => step(input, (cmd) => reloadNmlx5Module(cmd, input.force)),
+  };
+}

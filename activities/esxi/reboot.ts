@@ -1,0 +1,153 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { HOST_NOT_RETURNED, REBOOT_DID_NOT_START, REBOOT_REFUSED } from '../../common/procedure-failures';
+import type { Timing } from '../../common/procedures';
+import type { BootMarker, HostReturn, MaintenanceChange, RebootResult } from '../contract';
+import { SshError, type SshRunner } from '../ssh';
+import { heartbeat, outputExcerpt, type StepCommands } from '../step-context';
+import { esxCommands } from './commands';
+import { parseMaintenanceMode } from './parsers';
+import { markerChanged, readBootMarker, sameBoot } from './read-state';
+
+export async function setMaintenanceMode(cmd: StepCommands, enabled: boolean): Promise<Omit<MaintenanceChange, 'commands'>> {
+  const before = parseMaintenanceMode(await cmd.check(esxCommands.maintenanceGet));
+  if (before === enabled) return { before, changed: false };
+  await cmd.check(esxCommands.maintenanceSet(enabled));
+  const after = parseMaintenanceMode(await cmd.check(esxCommands.maintenanceGet));
+  if (after !== enabled) throw new Error(`${cmd.endpoint.name}: maintenance mode is still ${after ? 'on' : 'off'}`);
+  return { before, changed: true };
+}
+
+/** SSH errors that mean "not answering right now" (down, booting, dropped): keep polling. */
+function isTransient(err: unknown): boolean {
+  return err instanceof SshError && err.retryable;
+}
+
+function sleep(ms: number): Promise<void> {
+  try {
+    return Context.current().sleep(ms);
+  } catch {
+    return new Promise((r) => setTimeout(r, ms));
+  }
+}
+
+/** Reasons go inside double quotes on the host: keep them plain. */
+function plainReason(reason: string): string {
+  return reason.replace(/[^\w .:=,()/-]/g, ' ').slice(0, 120);
+}
+
+/**
+ * Reboot only if the boot marker is still `before`. On a retried attempt the previous one may have issued
+ * a reboot that has not taken effect yet, so first wait (up to rebootStartMs of the same marker) for it.
+ */
+export async function rebootIfStill(
+  cmd: StepCommands,
+  runner: SshRunner,
+  timing: Timing,
+  opts: { before: BootMarker; reason: string; viaEsxcli: boolean; attempt: number },
+): Promise<Omit<RebootResult, 'commands'>> {
+  const sameSince = Date.now();
+  for (;;) {
+    // Unreachable (e.g. an earlier attempt's reboot in progress) fails this attempt; Temporal retries it.
+    const now = await readBootMarker(cmd);
+    if (markerChanged(opts.before, now)) {
+      return { issued: false, detail: `already rebooted by an earlier attempt (boot #${opts.before.boots} → #${now.boots})` };
+    }
+    if (opts.attempt === 1 || Date.now() - sameSince >= timing.rebootStartMs) break;
+    heartbeat({ waitingForEarlierReboot: true });
+    await sleep(timing.pollIntervalMs);
+  }
+
+  const command = opts.viaEsxcli ? esxCommands.reboot(plainReason(opts.reason)) : esxCommands.busyboxReboot;
+  try {
+    const r = await cmd.run(command);
+    if (r.code !== 0) {
+      throw ApplicationFailure.create({
+        type: REBOOT_REFUSED,
+        message: `${cmd.endpoint.name} refused to reboot: ${outputExcerpt(r)}`,
+        nonRetryable: true,
+      });
+    }
+  } catch (err) {
+    // The session dropping while the reboot command runs is the reboot starting.
+    if (!(err instanceof SshError && err.type === 'SshConnectionLost')) throw err;
+  } finally {
+    runner.evict(cmd.endpoint);
+  }
+  return { issued: true, detail: `reboot issued (was boot #${opts.before.boots}, up ${Math.round(opts.before.uptimeMs / 1000)}s)` };
+}
+
+interface AwaitProgress {
+  startedAtMs: number;
+  polls: number;
+  sawDown: boolean;
+  lastError?: string;
+  candidate?: { marker: BootMarker; seenAtMs: number };
+}
+
+/**
+ * Poll until the host answers with a boot marker other than `before` and keeps it for the stability
+ * window. Progress is heartbeated, so an attempt on another worker resumes where this one was.
+ */
+export async function awaitHostReturn(
+  cmd: StepCommands,
+  timing: Timing,
+  opts: { before: BootMarker; deadlineAt: number },
+): Promise<Omit<HostReturn, 'commands'>> {
+  const resumed = heartbeatDetails<AwaitProgress>();
+  const progress: AwaitProgress = resumed ?? { startedAtMs: Date.now(), polls: 0, sawDown: false };
+  // While the host is off the network a connect can hang until its timeout: keep polls short.
+  const pollConnectTimeoutMs = Math.min(timing.connectTimeoutMs, Math.max(1_000, timing.maxPollIntervalMs * 2));
+  let interval = timing.pollIntervalMs;
+  for (;;) {
+    const now = Date.now();
+    if (now > opts.deadlineAt) {
+      throw ApplicationFailure.create({
+        type: HOST_NOT_RETURNED,
+        message: `${cmd.endpoint.name} did not return within the boot deadline of ${Math.round(timing.bootDeadlineMs / 1000)}s (last: ${progress.lastError ?? (progress.sawDown ? 'down' : 'still on its old boot')})`,
+        nonRetryable: true,
+      });
+    }
+    progress.polls += 1;
+    try {
+      const marker = await readBootMarker(cmd, { connectTimeoutMs: pollConnectTimeoutMs, record: false });
+      if (markerChanged(opts.before, marker)) {
+        const c = progress.candidate;
+        if (c && sameBoot(c.marker, marker) && Date.now() - c.seenAtMs >= timing.stabilityMs) {
+          return { marker, waitedMs: Date.now() - progress.startedAtMs, polls: progress.polls };
+        }
+        if (!c || !sameBoot(c.marker, marker)) progress.candidate = { marker, seenAtMs: Date.now() };
+        if (timing.stabilityMs === 0) continue;
+        interval = timing.pollIntervalMs;
+      } else {
+        progress.candidate = undefined;
+        if (!progress.sawDown && Date.now() - progress.startedAtMs > timing.rebootStartMs) {
+          throw ApplicationFailure.create({
+            type: REBOOT_DID_NOT_START,
+            message: `${cmd.endpoint.name} kept boot #${marker.boots} for ${Math.round(timing.rebootStartMs / 1000)}s after the reboot was issued: the reboot did not start`,
+            nonRetryable: true,
+          });
+        }
+      }
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      progress.sawDown = true;
+      progress.candidate = undefined;
+      progress.lastError = err instanceof Error ? err.message : String(err);
+    }
+    heartbeat(progress);
+    const wait = progress.candidate
+      ? Math.min(interval, Math.max(0, timing.stabilityMs - (Date.now() - progress.candidate.seenAtMs)))
+      : interval;
+    await sleep(wait);
+    if (!progress.candidate) interval = Math.min(timing.maxPollIntervalMs, Math.round(interval * 1.5));
+  }
+}
+
+function heartbeatDetails<T>(): T | undefined {
+  try {
+    return Context.current().info.heartbeatDetails as T | undefined;
+  } catch {
+    return undefined;
+  }
+}

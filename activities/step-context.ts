@@ -1,0 +1,105 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Timing } from '../common/procedures';
+import type { CommandRecord } from '../common/reports';
+import type { SshEndpoint } from '../common/targets';
+import { STEP_COMMAND_FAILED, UNEXPECTED_OUTPUT } from '../common/procedure-failures';
+import { ParseError } from './esxi/parsers/parse-error';
+import { boundOutput, redactSecrets, toActivityFailure, type CommandResult, type SshRunner } from './ssh';
+
+/** Most of a command's output kept in a failure message (histories must stay small). */
+const OUTPUT_IN_MESSAGE_BYTES = 1024;
+
+/** Cancellation signal of the running activity, if this runs inside one (tests call steps directly too). */
+export function activitySignal(): AbortSignal | undefined {
+  return currentContext()?.cancellationSignal;
+}
+
+/** The last details each running activity heartbeated: periodic heartbeats repeat them, never erase them. */
+const lastDetails = new WeakMap<Context, unknown>();
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // not inside an activity (unit tests call steps directly)
+  }
+}
+
+export function heartbeat(details?: unknown): void {
+  const ctx = currentContext();
+  if (!ctx) return;
+  if (details !== undefined) lastDetails.set(ctx, details);
+  ctx.heartbeat(lastDetails.get(ctx));
+}
+
+/**
+ * The commands of one step on one endpoint: runs them over the pooled SSH connection with the step's
+ * timeouts and cancellation, records each (redacted) for the audit trail, and heartbeats so a dead
+ * worker is noticed within the heartbeat timeout.
+ */
+export class StepCommands {
+  readonly commands: CommandRecord[] = [];
+
+  constructor(
+    private readonly runner: SshRunner,
+    readonly endpoint: SshEndpoint,
+    private readonly timing: Timing,
+    readonly step: string,
+  ) {}
+
+  /** Run a command; a non-zero exit is returned, not thrown. */
+  async run(
+    command: string,
+    opts: { timeoutMs?: number; connectTimeoutMs?: number; /** false for polls: counted, not listed */ record?: boolean } = {},
+  ): Promise<CommandResult> {
+    heartbeat();
+    const at = new Date().toISOString();
+    const result = await this.runner.run(this.endpoint, command, {
+      timeoutMs: opts.timeoutMs ?? this.timing.commandTimeoutMs,
+      connectTimeoutMs: opts.connectTimeoutMs ?? this.timing.connectTimeoutMs,
+      signal: activitySignal(),
+    });
+    if (opts.record !== false) this.commands.push({ step: this.step, command: redactSecrets(command), exitCode: result.code, durationMs: result.durationMs, at });
+    return result;
+  }
+
+  /** Run a command that must succeed; a non-zero exit fails the step with the command's own words. */
+  async check(command: string, opts: { okCodes?: number[]; timeoutMs?: number } = {}): Promise<string> {
+    const result = await this.run(command, opts);
+    if (!(opts.okCodes ?? [0]).includes(result.code)) {
+      throw ApplicationFailure.create({
+        type: STEP_COMMAND_FAILED,
+        message: `${this.endpoint.name}: \`${redactSecrets(command)}\` exited ${result.code}: ${outputExcerpt(result)}`,
+        nonRetryable: true,
+      });
+    }
+    return result.stdout;
+  }
+}
+
+export function outputExcerpt(result: Pick<CommandResult, 'stdout' | 'stderr'>): string {
+  const text = (result.stderr.trim() || result.stdout.trim() || '(no output)').replace(/\s+/g, ' ');
+  return boundOutput(redactSecrets(text), OUTPUT_IN_MESSAGE_BYTES);
+}
+
+/**
+ * The boundary of every activity: SSH errors become typed ApplicationFailures, output we cannot parse
+ * becomes a non-retryable UnexpectedOutput, everything else passes through.
+ */
+export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
+  // A single long command (entering maintenance mode, mlxconfig on real cards) must not look like a dead worker.
+  const ctx = currentContext();
+  const timeoutMs = ctx?.info.heartbeatTimeoutMs;
+  const timer = timeoutMs ? setInterval(() => heartbeat(), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof ParseError) {
+      throw ApplicationFailure.create({ type: UNEXPECTED_OUTPUT, message: redactSecrets(err.message), nonRetryable: true });
+    }
+    throw toActivityFailure(err);
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}

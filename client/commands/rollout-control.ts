@@ -1,0 +1,56 @@
+import { isGrpcDeadlineError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import type { RolloutPhase } from '../../common/rollout';
+import { approveUpdate, cancelUpdate, pauseUpdate, resumeUpdate } from '../../workflows/messages';
+import { CliFailure, EXIT_OK, UsageError } from '../cli-error';
+import type { CliDeps } from '../deps';
+import { parseRolloutIdArg } from '../rollout/rollout-id';
+import { errorText, findRollout } from '../rollout/state';
+import { withTemporal } from './with-temporal';
+
+// approve / pause / resume / cancel: Temporal updates, so the operator learns at once whether the
+// rollout accepted the request (and in which phase it is now) instead of firing a signal blindly.
+
+export const CONTROL_UPDATES = {
+  approve: approveUpdate,
+  pause: pauseUpdate,
+  resume: resumeUpdate,
+  cancel: cancelUpdate,
+} as const;
+export type ControlAction = keyof typeof CONTROL_UPDATES;
+
+/** How long to wait for a worker to run the update before giving up (it may still apply later). */
+export const UPDATE_DEADLINE_MS = 60_000;
+
+export interface ControlFlags {
+  reason?: string;
+}
+
+export async function rolloutControl(action: ControlAction, idArg: string, flags: ControlFlags, deps: CliDeps): Promise<number> {
+  const id = parseRolloutIdArg(idArg);
+  if (flags.reason !== undefined && flags.reason.trim() === '') throw new UsageError('--reason: must not be empty');
+  // Who asked is part of the audit trail, like startedBy.
+  const reason = flags.reason ? `${flags.reason} (by ${deps.identity()})` : `by ${deps.identity()}`;
+  return withTemporal(deps, async (temporal) => {
+    const ref = await findRollout(temporal, id);
+    const status = ref.description.status.name;
+    if (status !== 'RUNNING') throw new UsageError(`rollout ${id} is ${status}: there is nothing to ${action}`);
+    let phase: RolloutPhase;
+    try {
+      phase = await temporal.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+        // By name: the definitions' optional argument does not fit executeUpdate's overloads.
+        ref.handle.executeUpdate<RolloutPhase, [string]>(CONTROL_UPDATES[action].name, { args: [reason] }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new UsageError(`rollout ${id} refused to ${action}: ${err.cause?.message ?? err.message}`);
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err))
+        throw new CliFailure(
+          `no worker ran the ${action} request within ${UPDATE_DEADLINE_MS / 1000}s (is an ibfleet worker running?); ` +
+            'it may still be applied when one does',
+        );
+      throw new CliFailure(`${action} failed: ${errorText(err)}`);
+    }
+    deps.stdout.write(`rollout ${id}: ${action} accepted; phase is now ${phase}\n`);
+    return EXIT_OK;
+  });
+}

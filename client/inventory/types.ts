@@ -1,0 +1,34 @@
+import type { GuestPairRef, HostRef, SwitchRef } from '../../common/targets';
+import type { PathSegment } from '../zod-reason';
+import type { EndpointKind } from './raw';
+
+/** One SSH endpoint of the inventory, with where it is written (scan-keys rewrites its hostKey). */
+export interface InventoryEndpoint {
+  kind: EndpointKind;
+  name: string;
+  address: string;
+  port: number;
+  /** "" when not pinned (only possible with allowUnpinnedHostKeys). */
+  hostKey: string;
+  yamlPath: PathSegment[];
+}
+
+/** A loaded inventory: resolved target references (defaults applied, key paths absolute). */
+export interface Inventory {
+  /** Absolute path of the inventory file. */
+  file: string;
+  allowUnpinnedHostKeys: boolean;
+  clusters: { name: string; hosts: HostRef[] }[];
+  /** Every ESXi host, in file order. */
+  hosts: HostRef[];
+  switches: SwitchRef[];
+  guestPairs: GuestPairRef[];
+  endpoints: InventoryEndpoint[];
+  /** YAML path of every target by name ("clusters[0].hosts[2]"), for messages. */
+  targetPaths: Map<string, string>;
+}
+
+/** True when an endpoint's host key is pinned. */
+export function isPinned(endpoint: { hostKey: string }): boolean {
+  return endpoint.hostKey !== '';
+}

@@ -1,0 +1,75 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { procedureTargetKind, type ProcedureName } from '../../common/procedures';
+import type { ProcedureReport } from '../../common/reports';
+import type { HostProgress } from '../../common/rollout';
+import { targetWorkflowId } from '../../common/targets';
+import { hostProgressQuery } from '../../workflows/messages';
+import type { TemporalAccess } from '../deps';
+
+// Per-host detail lives in the host workflows (ID targetWorkflowId(target), run HostProgress.runId),
+// not in the rollout: their results are the ProcedureReports (steps and commands) of the audit trail,
+// and their progress query names the step a running host is in.
+
+export const HOST_QUERY_DEADLINE_MS = 3_000;
+const CONCURRENCY = 16;
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function hostHandle(temporal: TemporalAccess, procedure: ProcedureName, h: HostProgress) {
+  return temporal.client.workflow.getHandle(targetWorkflowId({ kind: procedureTargetKind[procedure], name: h.name }), h.runId || undefined);
+}
+
+function isProcedureReport(x: unknown): x is ProcedureReport {
+  return typeof x === 'object' && x !== null && 'outcome' in x && 'steps' in x && 'commands' in x;
+}
+
+/** The ProcedureReport of each host that ran (a failed host workflow carries it in its failure details). */
+export async function fetchProcedureReports(
+  temporal: TemporalAccess,
+  procedure: ProcedureName,
+  hosts: readonly HostProgress[],
+): Promise<Map<string, ProcedureReport>> {
+  const out = new Map<string, ProcedureReport>();
+  await forEachLimited(
+    hosts.filter((h) => h.runId),
+    CONCURRENCY,
+    async (h) => {
+      try {
+        const result: unknown = await hostHandle(temporal, procedure, h).result();
+        if (isProcedureReport(result)) out.set(h.name, result);
+      } catch (err) {
+        const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+        const details: unknown = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+        if (isProcedureReport(details)) out.set(h.name, details);
+      }
+    },
+  );
+  return out;
+}
+
+/** Fills `step` of the first `limit` running hosts from their host workflows; best effort. */
+export async function fillRunningSteps(
+  temporal: TemporalAccess,
+  procedure: ProcedureName,
+  hosts: HostProgress[],
+  limit: number,
+): Promise<void> {
+  const running = hosts.filter((h) => h.phase === 'running' && h.runId).slice(0, limit);
+  await forEachLimited(running, CONCURRENCY, async (h) => {
+    try {
+      const p = await temporal.client.withDeadline(Date.now() + HOST_QUERY_DEADLINE_MS, () =>
+        hostHandle(temporal, procedure, h).query(hostProgressQuery),
+      );
+      h.step = p.step;
+    } catch {
+      // Not started yet, or between workflow tasks: show the host without a step this time.
+    }
+  });
+}

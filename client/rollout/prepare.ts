@@ -1,0 +1,107 @@
+import { procedureNames, procedureNameSchema, procedureTargetKind, type ProcedureName } from '../../common/procedures';
+import { rolloutInputSchema, type RolloutInput } from '../../common/rollout';
+import type { TargetRef } from '../../common/targets';
+import { UsageError } from '../cli-error';
+import type { CliDeps } from '../deps';
+import { loadInventory } from '../inventory/load';
+import { formatInventoryProblem, InventoryError } from '../inventory/problems';
+import { kindWords, selectTargets } from '../inventory/select';
+import { isPinned, type Inventory } from '../inventory/types';
+import { optionProblemsForTargets, parseRolloutFlags, type RolloutFlags } from '../options/rollout-flags';
+import { parseSetParams } from '../options/set-params';
+import { generateRolloutId, rolloutIdProblem } from './rollout-id';
+
+// Everything `rollout start` checks before it may talk to Temporal. All problems are collected and
+// reported together (one per line); nothing here performs I/O beyond reading the inventory file.
+
+export interface StartFlags extends RolloutFlags {
+  inventory: string;
+  select?: string[];
+  set?: string[];
+  id?: string;
+  dryRun?: boolean;
+  watch?: boolean;
+}
+
+export interface PreparedRollout {
+  input: RolloutInput;
+  inventory: Inventory;
+}
+
+export function parseProcedure(arg: string): ProcedureName {
+  const parsed = procedureNameSchema.safeParse(arg);
+  if (!parsed.success) throw new UsageError(`unknown procedure "${arg}" (procedures: ${procedureNames.join(', ')})`);
+  return parsed.data;
+}
+
+/** Targets whose host key is not pinned (rollouts refuse them: the worker would refuse to connect). */
+export function unpinnedTargetProblems(targets: readonly TargetRef[], inv: Inventory, file: string): string[] {
+  const problems: string[] = [];
+  for (const t of targets) {
+    const endpoints = t.kind === 'guest-pair' ? [t.server, t.client] : [t];
+    for (const e of endpoints)
+      if (!isPinned(e))
+        problems.push(
+          `${file}: ${inv.targetPaths.get(e.name) ?? e.name}.hostKey: ${e.name} has no pinned host key ` +
+            `(run \`ibfleet inventory scan-keys -i ${file} --write\`)`,
+        );
+  }
+  return problems;
+}
+
+export function prepareRollout(
+  procedureArg: string,
+  flags: StartFlags,
+  deps: Pick<CliDeps, 'now' | 'randomSuffix' | 'identity'>,
+): PreparedRollout {
+  const procedure = parseProcedure(procedureArg);
+  const problems: string[] = [];
+
+  const opts = parseRolloutFlags(flags);
+  problems.push(...opts.problems);
+  const params = parseSetParams(procedure, flags.set ?? []);
+  problems.push(...params.problems);
+  if (flags.id !== undefined) {
+    const p = rolloutIdProblem(flags.id);
+    if (p) problems.push(p);
+  }
+
+  let inventory: Inventory | undefined;
+  let targets: TargetRef[] = [];
+  try {
+    inventory = loadInventory(flags.inventory);
+  } catch (err) {
+    if (!(err instanceof InventoryError)) throw err;
+    problems.push(...err.problems.map(formatInventoryProblem));
+  }
+  if (inventory) {
+    const kind = procedureTargetKind[procedure];
+    try {
+      targets = selectTargets(inventory, kind, flags.select ?? []);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(err.message);
+    }
+    if (targets.length > 0) {
+      problems.push(...unpinnedTargetProblems(targets, inventory, flags.inventory));
+      if (opts.problems.length === 0) problems.push(...optionProblemsForTargets(opts.options, targets.length));
+    }
+    if (kind !== 'esxi' && flags.maintenanceMode === false)
+      problems.push(`--no-maintenance-mode: applies to ESXi hosts only; ${procedure} acts on ${kindWords(kind, 2)}`);
+  }
+
+  if (problems.length > 0 || !inventory) throw new UsageError(problems.join('\n'));
+
+  const input: RolloutInput = {
+    rolloutId: flags.id ?? generateRolloutId(procedure, deps.now(), deps.randomSuffix()),
+    procedure,
+    params: params.params,
+    targets,
+    options: opts.options,
+    startedBy: deps.identity(),
+  };
+  // The workflow validates its input again; checking here too turns a mismatch into exit 2, not a failed workflow.
+  const check = rolloutInputSchema.safeParse(input);
+  if (!check.success) throw new UsageError(check.error.issues.map((i) => `rollout input ${i.path.join('.')}: ${i.message}`).join('\n'));
+  return { input, inventory };
+}

@@ -1,0 +1,35 @@
+import type { RolloutProgress } from '../../common/rollout';
+import { doneCount } from './render';
+
+// The non-TTY watch (CI logs, pipes): one line per change instead of a redrawn screen.
+
+function stamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function progressChanges(prev: RolloutProgress | undefined, next: RolloutProgress, now: Date): string[] {
+  const at = stamp(now);
+  const lines: string[] = [];
+  if (!prev) {
+    lines.push(`${at} rollout ${next.rolloutId} ${next.procedure}: ${next.phase}, ${doneCount(next)}/${next.total} done`);
+  } else if (prev.phase !== next.phase) {
+    lines.push(`${at} rollout ${next.rolloutId}: ${prev.phase} -> ${next.phase}`);
+  }
+  const before = new Map((prev?.hosts ?? []).map((h) => [h.name, h]));
+  let finished = false;
+  for (const h of next.hosts) {
+    const old = before.get(h.name);
+    if (old && old.phase === h.phase && old.step === h.step) continue;
+    if (!old && h.phase === 'pending') continue;
+    if (h.phase === 'running') {
+      lines.push(`${at} ${h.name} running${h.step ? ` ${h.step}` : ''}`);
+    } else if (h.phase !== 'pending') {
+      finished = true;
+      lines.push(`${at} ${h.name} ${h.phase}${h.reason ? `: ${h.reason}` : ''}`);
+    }
+  }
+  if (finished && prev) lines.push(`${at} progress ${doneCount(next)}/${next.total} done`);
+  if (prev && !prev.budget.exceeded && next.budget.exceeded)
+    lines.push(`${at} failure budget exceeded (${next.budget.used} of ${next.budget.allowed}): no new hosts start`);
+  return lines;
+}

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
+
+// `npm run bundle [-- OUT]`: prebuilds the workflow bundle (default dist/workflow-bundle.js) so a
+// production worker starts without webpack; the worker loads it when IBFLEET_WORKFLOW_BUNDLE points at it.
+
+export const DEFAULT_BUNDLE_PATH = path.join('dist', 'workflow-bundle.js');
+
+export interface BundleOptions {
+  /** Default: ibfleet's workflows (workflows/index). */
+  workflowsPath?: string;
+  logger?: Logger;
+}
+
+export async function writeWorkflowBundle(
+  outFile: string,
+  options: BundleOptions = {},
+): Promise<{ path: string; bytes: number }> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? require.resolve('../workflows'),
+    logger: options.logger,
+  });
+  const target = path.resolve(outFile);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // Write then rename, so a worker never reads a half-written bundle.
+  const temporary = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, code);
+  fs.renameSync(temporary, target);
+  return { path: target, bytes: Buffer.byteLength(code) };
+}
+
+if (require.main === module) {
+  writeWorkflowBundle(process.argv[2] ?? DEFAULT_BUNDLE_PATH).then(
+    ({ path: written, bytes }) => console.error(`workflow bundle written to ${written} (${bytes} bytes)`),
+    (err: unknown) => {
+      console.error(`bundle: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

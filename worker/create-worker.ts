@@ -1,0 +1,56 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { createActivities } from '../activities';
+import { SshRunner } from '../activities/ssh';
+
+export interface IbfleetWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  /** A prebuilt workflow bundle file (production) ... */
+  workflowBundlePath?: string;
+  /** ... or one built in this process (tests share one); when neither, the workflows are bundled at start. */
+  workflowBundle?: { code: string };
+  dataConverter?: DataConverter;
+  /** SSH runner shared by all activities; created when absent. */
+  runner?: SshRunner;
+  /** Overrides of worker tuning (see the README's "Running in production"). */
+  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
+}
+
+/**
+ * The ibfleet worker: every procedure workflow, the rollout, and the SSH activities. Activities spend
+ * their time waiting on SSH and reboots, not CPU, so many run at once; shutdown gives in-flight SSH
+ * commands time to finish (the default grace time of 0 would cancel them at once).
+ */
+export async function createIbfleetWorker(opts: IbfleetWorkerOptions): Promise<{ worker: Worker; runner: SshRunner }> {
+  const runner = opts.runner ?? new SshRunner();
+  const workflows = opts.workflowBundle
+    ? { workflowBundle: opts.workflowBundle }
+    : opts.workflowBundlePath
+      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+      : { workflowsPath: require.resolve('../workflows') };
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue,
+    ...workflows,
+    activities: createActivities({ runner }),
+    dataConverter: opts.dataConverter,
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentWorkflowTaskExecutions: 40,
+    maxCachedWorkflows: 2_000,
+    shutdownGraceTime: '30s',
+    ...opts.tuning,
+  });
+  return { worker, runner };
+}
+
+/** Run until shutdown (SIGINT/SIGTERM handled by the SDK), then close every SSH connection. */
+export async function runIbfleetWorker(worker: Worker, runner: SshRunner): Promise<void> {
+  try {
+    await worker.run();
+  } finally {
+    await runner.closeAll();
+  }
+}

@@ -1,0 +1,73 @@
+import type { CardInfo, HostStepInput } from '../../activities/contract';
+import type { hostActivities } from './activity-proxies';
+import type { ProcedureRun } from './procedure-run';
+import { rebootAndAwaitReturn } from './reboot';
+import { checkFirmware, verificationFailed, type FirmwareCheck } from './sriov-common';
+
+type HostActs = ReturnType<typeof hostActivities>;
+
+export const firmwareRebootSteps = [
+  'boot-marker-1',
+  'reboot-1',
+  'await-return-1',
+  'verify-firmware',
+  'quick-boot-off',
+  'boot-marker-2',
+  'reboot-2',
+  'await-return-2',
+  'verify-firmware-cold',
+  'quick-boot-restore',
+];
+
+/**
+ * Reboot so mlxconfig's Next Boot values become Current, then verify Current. A warm Quick Boot may skip
+ * firmware initialisation and leave them pending: then, when allowed, disable Quick Boot for one cold
+ * reboot and restore it; otherwise say exactly that.
+ */
+export async function rebootUntilFirmwareApplied(
+  run: ProcedureRun,
+  acts: HostActs,
+  base: Omit<HostStepInput, 'step'>,
+  cards: CardInfo[],
+  intended: Record<string, string>,
+  opts: { reason: string; viaEsxcli: boolean; allowColdReboot: boolean },
+): Promise<FirmwareCheck> {
+  const devices = cards.map((c) => c.device);
+  await rebootAndAwaitReturn(run, acts, base, 1, opts.reason, opts.viaEsxcli);
+  let after = await run.call('verify-firmware', 'verify mlxconfig Current values', acts.readCards, { ...base, devices }, (s) =>
+    describe(checkFirmware(s.cards, intended)),
+  );
+  let check = checkFirmware(after.cards, intended);
+  if (check.wrong.length > 0) throw verificationFailed(`mlxconfig values not applied: ${check.wrong.join('; ')}`);
+  if (check.pendingNextBoot.length === 0) {
+    for (const s of firmwareRebootSteps.slice(4)) run.skip(s, 'firmware values applied by the first reboot');
+    return check;
+  }
+  if (!opts.allowColdReboot) {
+    throw verificationFailed(
+      `mlxconfig values are still only "Next Boot" after a warm (Quick Boot) reboot: ${check.pendingNextBoot.join('; ')}; cold-reboot the host (or allow it with allowColdReboot)`,
+    );
+  }
+  const qb = await run.call('quick-boot-off', 'disable Quick Boot for one cold reboot', acts.setQuickBoot, { ...base, enabled: false }, (r) =>
+    r.changed ? 'Quick Boot disabled' : 'Quick Boot already off',
+  );
+  if (qb.changed) run.report.changes.push('Quick Boot disabled for a cold reboot');
+  await rebootAndAwaitReturn(run, acts, base, 2, `${opts.reason} (cold, firmware)`, opts.viaEsxcli);
+  after = await run.call('verify-firmware-cold', 'verify mlxconfig Current values after a cold reboot', acts.readCards, { ...base, devices }, (s) =>
+    describe(checkFirmware(s.cards, intended)),
+  );
+  check = checkFirmware(after.cards, intended);
+  if (qb.before) {
+    await run.call('quick-boot-restore', 'restore Quick Boot', acts.setQuickBoot, { ...base, enabled: true }, () => 'Quick Boot enabled again');
+    run.report.changes.push('Quick Boot restored');
+  } else {
+    run.skip('quick-boot-restore', 'Quick Boot was off before');
+  }
+  if (!check.applied) throw verificationFailed(`mlxconfig values not applied after a cold reboot: ${[...check.pendingNextBoot, ...check.wrong].join('; ')}`);
+  return check;
+}
+
+function describe(check: FirmwareCheck): string {
+  if (check.applied) return 'Current = intended on every card';
+  return [...check.pendingNextBoot.map((p) => `pending: ${p}`), ...check.wrong].join('; ');
+}

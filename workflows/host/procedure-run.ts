@@ -1,0 +1,254 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  setCurrentDetails,
+  setHandler,
+  type ActivityOptions,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Audited } from '../../activities/contract';
+import { INVALID_INPUT, needsAttentionTypes } from '../../common/procedure-failures';
+import type { ProcedureInput, ProcedureName } from '../../common/procedures';
+import type { ProcedureOutcome, ProcedureReport, StepRecord } from '../../common/reports';
+import { IbPhase } from '../../common/search-attributes';
+import { hostFinishedSignal, hostProgressQuery, stopAtSafePointSignal } from '../messages';
+
+/** Raised inside a procedure when it stops at a safe point on request. */
+export class StopRequested extends Error {
+  constructor(readonly step: string) {
+    super(`stopped at a safe point before "${step}"`);
+  }
+}
+
+/**
+ * Book-keeping shared by every procedure workflow: steps with durations, the commands run, reboots,
+ * what is shown in the Temporal UI (current details, IbPhase), the progress query, the stop-at-safe-point
+ * signal, the final typed report and the message to the parent rollout.
+ */
+export class ProcedureRun {
+  readonly report: ProcedureReport;
+  private currentStep = 'starting';
+  private stopRequest?: string;
+  /** Set while the host is between the two reboots of a cycle (or otherwise half-configured). */
+  private midChange?: string;
+
+  constructor(
+    readonly input: ProcedureInput,
+    private plannedSteps: string[],
+  ) {
+    this.report = {
+      target: input.target.name,
+      procedure: input.procedure,
+      outcome: 'succeeded',
+      found: {},
+      changes: [],
+      reboots: 0,
+      steps: [],
+      commands: [],
+      finalState: {},
+      startedAt: new Date().toISOString(),
+      finishedAt: '',
+    };
+    setHandler(hostProgressQuery, () => ({
+      procedure: input.procedure,
+      target: input.target.name,
+      step: this.currentStep,
+      stepsDone: this.report.steps.map((s) => s.name),
+      reboots: this.report.reboots,
+    }));
+    setHandler(stopAtSafePointSignal, (reason) => {
+      this.stopRequest = reason;
+      this.render();
+    });
+    this.render();
+  }
+
+  get procedure(): ProcedureName {
+    return this.input.procedure;
+  }
+
+  /** Replace the planned step list once it is known (it may depend on the cards found). */
+  plan(steps: string[]): void {
+    this.plannedSteps = steps;
+    this.render();
+  }
+
+  /** Run one step: shown in the UI while it runs, recorded with its duration and commands afterwards. */
+  async step<R extends Partial<Audited>>(name: string, run: () => Promise<R>, describe: (r: R) => string): Promise<R> {
+    this.enter(name);
+    const started = Date.now();
+    try {
+      const result = await run();
+      if (result.commands) this.report.commands.push(...result.commands);
+      this.record(name, 'done', describe(result), started);
+      return result;
+    } catch (err) {
+      this.record(name, 'failed', failureMessage(err), started);
+      throw err;
+    }
+  }
+
+  /** A step that is one activity call, with a summary the Temporal UI shows on the activity. */
+  async call<I extends { step: string }, R extends Partial<Audited>>(
+    name: string,
+    summary: string,
+    activity: { executeWithOptions(options: ActivityOptions, args: [I]): Promise<R> },
+    input: Omit<I, 'step'>,
+    describe: (r: R) => string,
+  ): Promise<R> {
+    const args = [{ ...input, step: name } as I] as [I];
+    return await this.step(
+      name,
+      () => activity.executeWithOptions({ summary: `${summary} — ${this.input.target.name}` }, args),
+      describe,
+    );
+  }
+
+  skip(name: string, detail: string): void {
+    this.record(name, 'skipped', detail, Date.now());
+  }
+
+  /** A point where stopping leaves the host consistent: honour a pending stop request here. */
+  safePoint(nextStep: string): void {
+    if (this.stopRequest !== undefined) throw new StopRequested(nextStep);
+  }
+
+  /** Mark that the host is half-configured until `done()` is called (reported if the procedure stops). */
+  beginChange(description: string): void {
+    this.midChange = description;
+  }
+
+  endChange(): void {
+    this.midChange = undefined;
+  }
+
+  rebooted(): void {
+    this.report.reboots += 1;
+  }
+
+  /** Finish successfully: return the report. */
+  async succeed(finalState: Record<string, unknown>): Promise<ProcedureReport> {
+    this.report.finalState = finalState;
+    return await this.finish('succeeded');
+  }
+
+  /**
+   * Finish after an error: classify it, fill the report, tell the rollout, then fail the workflow with
+   * the report as the failure's details (so the Temporal UI shows the host as failed).
+   */
+  async fail(err: unknown): Promise<never> {
+    if (err instanceof StopRequested) {
+      this.report.reason = `stopped at a safe point before "${err.step}" (${this.stopRequest ?? 'requested'}); nothing was changed after it`;
+      this.report.stoppedInStep = err.step;
+      await this.finish('cancelled');
+      return await Promise.reject(
+        ApplicationFailure.create({ type: 'StoppedAtSafePoint', message: this.report.reason, nonRetryable: true, details: [this.report] }),
+      );
+    }
+    const { type, message } = classify(err);
+    const outcome: ProcedureOutcome = isCancellation(err)
+      ? 'cancelled'
+      : needsAttentionTypes.includes(type) || this.midChange !== undefined
+        ? 'needs-attention'
+        : 'failed';
+    this.report.failureType = type;
+    this.report.stoppedInStep = this.currentStep;
+    this.report.reason =
+      this.midChange !== undefined ? `${message} — host left mid-change: ${this.midChange}` : message;
+    if (this.midChange !== undefined) this.report.leftMidCycle = true;
+    await this.finish(outcome);
+    if (isCancellation(err)) throw err;
+    throw ApplicationFailure.create({ type, message: this.report.reason, nonRetryable: true, details: [this.report] });
+  }
+
+  private async finish(outcome: ProcedureOutcome): Promise<ProcedureReport> {
+    this.report.outcome = outcome;
+    this.report.finishedAt = new Date().toISOString();
+    this.currentStep = 'done';
+    upsertSearchAttributes([{ key: IbPhase, value: outcome }]);
+    this.render();
+    // Even a cancelled procedure tells its rollout how it ended.
+    await CancellationScope.nonCancellable(() => this.notifyRollout());
+    return this.report;
+  }
+
+  private async notifyRollout(): Promise<void> {
+    const parent = workflowInfo().parent;
+    if (!parent) return;
+    const r = this.report;
+    try {
+      await getExternalWorkflowHandle(parent.workflowId).signal(hostFinishedSignal, {
+        name: r.target,
+        runId: workflowInfo().runId,
+        outcome: r.outcome,
+        reason: r.reason,
+        failureType: r.failureType,
+        stoppedInStep: r.stoppedInStep,
+        leftMidCycle: r.leftMidCycle,
+        reboots: r.reboots,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+      });
+    } catch (err) {
+      // The rollout may have ended (or been terminated); the host's own result still records everything.
+      log.warn('could not tell the rollout that this host finished', { error: failureMessage(err) });
+    }
+  }
+
+  private enter(name: string): void {
+    this.currentStep = name;
+    upsertSearchAttributes([{ key: IbPhase, value: name }]);
+    this.render();
+  }
+
+  private record(name: string, status: StepRecord['status'], detail: string, startedMs: number): void {
+    this.report.steps.push({
+      name,
+      status,
+      detail,
+      startedAt: new Date(startedMs).toISOString(),
+      durationMs: Date.now() - startedMs,
+    });
+    this.render();
+  }
+
+  /** The compact view the Temporal UI shows as "current details". */
+  private render(): void {
+    const done = new Map(this.report.steps.map((s) => [s.name, s]));
+    const mark = { done: '✔', skipped: '–', failed: '✘' } as const;
+    const rows = this.plannedSteps.map((name) => {
+      const s = done.get(name);
+      const state = s ? mark[s.status] : name === this.currentStep ? '▶' : ' ';
+      return `| ${state} | ${name} | ${s ? `${s.detail.replace(/\|/g, '/')} (${Math.round(s.durationMs / 100) / 10}s)` : ''} |`;
+    });
+    const header = `**${this.input.procedure}** on \`${this.input.target.name}\` — step: **${this.currentStep}**, reboots: ${this.report.reboots}`;
+    const stop = this.stopRequest !== undefined ? `\n\nStop requested: ${this.stopRequest}` : '';
+    setCurrentDetails(`${header}${stop}\n\n| | step | result |\n|---|---|---|\n${rows.join('\n')}`);
+  }
+}
+
+/** The failure type and message an operator should see, from whatever a step threw. */
+export function classify(err: unknown): { type: string; message: string } {
+  let cause: unknown = err;
+  while (cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) cause = cause.cause;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
+  if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: 'cancelled' };
+  if (cause instanceof Error) return { type: cause.name, message: cause.message };
+  return { type: 'Error', message: String(cause) };
+}
+
+export function failureMessage(err: unknown): string {
+  return classify(err).message;
+}
+
+/** Invalid input fails the workflow for good: a non-retryable failure, never a stuck workflow task. */
+export function invalidInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: INVALID_INPUT, message, nonRetryable: true });
+}

@@ -1,0 +1,52 @@
+import type { BootMarker, HostStepInput } from '../../activities/contract';
+import type { hostActivities } from './activity-proxies';
+import type { ProcedureRun } from './procedure-run';
+
+type HostActs = ReturnType<typeof hostActivities>;
+
+/**
+ * One guarded reboot: record the boot marker (it stays in history for good), reboot only if the marker
+ * is still that one, then wait for a new marker that stays up for the stability window.
+ */
+export async function rebootAndAwaitReturn(
+  run: ProcedureRun,
+  acts: HostActs,
+  base: Omit<HostStepInput, 'step'>,
+  n: number,
+  reason: string,
+  viaEsxcli: boolean,
+): Promise<BootMarker> {
+  const host = base.host.name;
+  const markerStep = `boot-marker-${n}`;
+  const before = await run.step(
+    markerStep,
+    () => acts.readBootMarker.executeWithOptions({ summary: `read boot marker of ${host} before reboot #${n}` }, [
+      { ...base, step: markerStep },
+    ]),
+    (m) => `boot #${m.boots}, up ${Math.round(m.uptimeMs / 1000)}s`,
+  );
+
+  const rebootStep = `reboot-${n}`;
+  await run.step(
+    rebootStep,
+    () =>
+      acts.rebootIfStill.executeWithOptions({ summary: `reboot #${n} of ${host} (${reason})` }, [
+        { ...base, step: rebootStep, before, reason, viaEsxcli },
+      ]),
+    (r) => r.detail,
+  );
+  run.rebooted();
+
+  const awaitStep = `await-return-${n}`;
+  const deadlineAt = Date.now() + base.timing.bootDeadlineMs;
+  const back = await run.step(
+    awaitStep,
+    () =>
+      acts.awaitHostReturn.executeWithOptions(
+        { summary: `await ${host} back, boot #${before.boots} → #${before.boots + 1}` },
+        [{ ...base, step: awaitStep, before, deadlineAt }],
+      ),
+    (r) => `back after ${Math.round(r.waitedMs / 100) / 10}s (boot #${r.marker.boots})`,
+  );
+  return back.marker;
+}
