@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
-import { CliFailure } from './cli-error';
-import { connectClient, temporalSettings } from './connection';
+import { CliFailure, EXIT_USAGE } from './cli-error';
+import { connectClient, dataConverter, temporalSettings } from './connection';
 
 // Everything the commands touch outside their arguments, injectable so tests can run the real
 // command code with captured output and a Temporal factory that fails the test if it is ever called.
@@ -80,8 +80,14 @@ export function operatorIdentity(): string {
 
 export async function connectTemporal(): Promise<TemporalAccess> {
   const settings = temporalSettings();
+  let converter;
   try {
-    const client = await connectClient(settings);
+    converter = dataConverter();
+  } catch (err) {
+    throw new CliFailure(`payload codec configuration: ${(err as Error).message}`, EXIT_USAGE);
+  }
+  try {
+    const client = await connectClient(settings, converter);
     return { client, namespace: settings.namespace, close: () => client.connection.close() };
   } catch (err) {
     throw new CliFailure(

@@ -98,7 +98,7 @@ function firmwareReboot(reason: string, devices: string[], intended: string, all
   const onlyIf = 'only if Current still lacks the values (Quick Boot skipped firmware init)';
   return [
     ...steps,
-    { step: 'quick-boot-off', commands: ['/bin/loadESXEnable -g', '/bin/loadESXEnable -d'], note: onlyIf },
+    { step: 'quick-boot-off', commands: ['/bin/loadESXEnable -s', '/bin/loadESXEnable -d'], note: onlyIf },
     ...rebootAndReturn(2, `${reason} (cold, firmware)`, mm, onlyIf),
     readCards('verify-firmware-cold', devices, onlyIf),
     { step: 'quick-boot-restore', commands: ['/bin/loadESXEnable -e'], note: 'only if Quick Boot was on before' },

@@ -21,8 +21,8 @@ import { StateStore, type FleetFile } from './state-store';
 
 /** Per-host settings (also usable as defaults for every host). */
 export interface HostOverride {
-  /** Cards in PCI order: a model ("ConnectX-7", "cx6") or { model, ports, maxNumOfVfs }. */
-  cards?: (CardModel | string | CardSpec)[];
+  /** Cards in PCI order: a model name ("ConnectX-7", "cx6") or { model, ports, maxNumOfVfs, pciBus }. */
+  cards?: (string | CardSpec)[];
   /** Guide 2.4: mst status lists nothing until a boot with mst_recovery=1. */
   hiddenCards?: boolean;
   quickBoot?: boolean;
@@ -151,7 +151,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const width = Math.max(2, String(Math.max(hostCount, opts.switches ?? 0, opts.guestPairs ?? 0, clusterCount)).length);
   const pad = (n: number) => String(n).padStart(width, '0');
 
-  const store = opts.stateDir ? await StateStore.open(opts.stateDir) : undefined;
+  const store = opts.stateDir ? await StateStore.open(opts.stateDir, (err) => log(`cannot save state: ${err.message}`)) : undefined;
   const fleetFile: FleetFile = (await store?.readFleet()) ?? { version: 1, ports: {} };
   const keys = await HostKeyStore.open(store?.hostKeysFile);
   const tempDir = store ? undefined : await mkdtemp(join(tmpdir(), 'ibfleet-sim-'));
@@ -217,8 +217,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     }
     hostCluster.set(name, cluster);
     hostsByCluster.get(cluster)?.push(state);
-    let host: SimHost | undefined;
-    host = new SimHost({
+    const host: SimHost = new SimHost({
       name,
       kind: 'esxi',
       esxiState: state,
@@ -233,7 +232,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       bootJitter: opts.bootJitter ?? 0.1,
       commandLatencyMs: ov.commandLatencyMs ?? pick(opts.commandLatencyMs ?? 0, rng),
       shutdownDelayMs: opts.shutdownDelayMs ?? 300,
-      onChange: onChange(() => host as SimHost),
+      onChange: onChange(() => host),
       ident: 'OpenSSH_9.3',
     });
     machines.set(name, host);
@@ -300,10 +299,6 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   }
   for (const [name, faults] of pendingFaults) machines.get(name)?.setFaults(faults);
   for (const h of all) fleetFile.ports[h.name] = h.port;
-  if (store) {
-    await store.writeFleet(fleetFile);
-    await keys.save();
-  }
 
   const get = (name: string): SimHost => {
     const h = machines.get(name);
@@ -339,6 +334,12 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       return { kind: 'guest-pair', name: p.name, cluster: p.cluster, tags: [], server: guest(p.server), client: guest(p.client) };
     }),
   };
+
+  // Host keys were generated while building the inventory: persist them before anyone pins them.
+  if (store) {
+    await store.writeFleet(fleetFile);
+    await keys.save();
+  }
 
   const save = async () => {
     if (!store || !opts.stateDir) return;

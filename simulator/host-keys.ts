@@ -13,10 +13,18 @@ export interface KeyPair {
   publicKey: string;
 }
 
+/** Length of an ssh-ed25519 public key blob: string "ssh-ed25519" + string of 32 key bytes. */
+const ED25519_BLOB_LENGTH = 4 + 11 + 4 + 32;
+
 export function generateKeyPair(): KeyPair {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const [type, blob] = pair.public.split(' ');
-  return { privateKey: pair.private, publicKey: `${type} ${blob}` };
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const [type, blob] = pair.public.split(' ');
+    // ssh2 drops leading zero bytes of the key (about 1 key in 256), which makes a key nobody,
+    // ssh2 included, can parse. Draw again in that case.
+    if (Buffer.from(blob, 'base64').length !== ED25519_BLOB_LENGTH || utils.parseKey(pair.private) instanceof Error) continue;
+    return { privateKey: pair.private, publicKey: `${type} ${blob}` };
+  }
 }
 
 /** The key blob of an OpenSSH public key line. */

@@ -10,7 +10,7 @@ import { ClientAuth, SshMachineServer } from './ssh-server';
 
 // One simulated machine on the network: its SSH server, its power state (ESXi hosts reboot:
 // sessions drop, the port refuses connections for the boot time, then a new boot starts), its
-// faults and its recorded timings.
+// faults and its recorded timings. Events: 'down', 'up' (boot count), 'command' (each line received).
 
 export type PowerState = 'up' | 'going-down' | 'down';
 
@@ -101,6 +101,7 @@ export class SimHost extends EventEmitter {
       rotatedHostKey: () => o.keys.get(o.name, 'rotated').privateKey,
       auth: o.auth,
       ident: o.ident,
+      onCommand: (line) => this.emit('command', line),
       policy: {
         authFails: () => this.faultState.authFail === true,
         hostKeyRotated: () => this.faultState.hostKeyRotated === true,
@@ -127,6 +128,11 @@ export class SimHost extends EventEmitter {
 
   get faults(): HostFaults {
     return this.faultState;
+  }
+
+  /** A boot is on its way (false while down with never-return). */
+  get bootScheduled(): boolean {
+    return this.bootPending;
   }
 
   get bootCount(): number {

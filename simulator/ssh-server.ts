@@ -66,6 +66,8 @@ export interface SshMachineServerOptions {
   policy: SessionPolicy;
   /** SSH identification string software part, e.g. "OpenSSH_9.3". */
   ident?: string;
+  /** Told about every command line received (exec or interactive), before it runs. */
+  onCommand?: (line: string) => void;
 }
 
 const RELISTEN_RETRY_MS = 100;
@@ -249,6 +251,7 @@ export class SshMachineServer {
     const controller = this.abortOnClose(channel, conn);
     const { signal } = controller;
     const policy = this.o.policy;
+    this.o.onCommand?.(command);
     try {
       if (policy.hangs(command)) {
         this.o.machine.onCommandLine?.(command, this.o.username);
@@ -296,6 +299,7 @@ export class SshMachineServer {
     if (pty) channel.write(prompt);
     lines.onLine = async (line) => {
       if (line.trim() !== '') {
+        this.o.onCommand?.(line);
         await abortable(this.o.policy.commandLatencyMs(), controller.signal);
         if (this.o.policy.hangs(line)) {
           machine.onCommandLine?.(line, user);
@@ -329,6 +333,7 @@ export class SshMachineServer {
     write(session.greeting());
     const lines = new LineInput(channel, pty, () => '');
     lines.onLine = async (line) => {
+      this.o.onCommand?.(line);
       await abortable(this.o.policy.commandLatencyMs(), controller.signal);
       if (controller.signal.aborted) return false;
       machine.onCommandLine?.(line, this.o.username);

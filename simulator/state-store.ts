@@ -32,7 +32,7 @@ async function readJson<T>(path: string): Promise<T | undefined> {
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -41,11 +41,15 @@ export class StateStore {
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly onError: (err: Error) => void,
+  ) {}
 
-  static async open(dir: string): Promise<StateStore> {
+  /** `onError` hears about failed background writes (a write error must not stop the fleet). */
+  static async open(dir: string, onError: (err: Error) => void = () => undefined): Promise<StateStore> {
     await mkdir(join(dir, 'hosts'), { recursive: true });
-    return new StateStore(dir);
+    return new StateStore(dir, onError);
   }
 
   get hostKeysFile(): string {
@@ -85,11 +89,13 @@ export class StateStore {
     }
     const batch = [...this.dirty];
     this.dirty.clear();
-    this.writing = this.writing.then(async () => {
-      for (const [name, snapshot] of batch) {
-        await writeAtomic(join(this.dir, 'hosts', `${name}.json`), JSON.stringify(snapshot()));
-      }
-    });
+    this.writing = this.writing
+      .then(async () => {
+        for (const [name, snapshot] of batch) {
+          await writeAtomic(join(this.dir, 'hosts', `${name}.json`), JSON.stringify(snapshot()));
+        }
+      })
+      .catch((err: Error) => this.onError(err));
     return this.writing;
   }
 }

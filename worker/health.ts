@@ -28,8 +28,9 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export function healthPortFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function healthPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | 'off' {
   const value = env.IBFLEET_HEALTH_PORT?.trim();
+  if (value?.toLowerCase() === 'off') return 'off';
   if (!value) return DEFAULT_HEALTH_PORT;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -38,6 +39,8 @@ export function healthPortFromEnv(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  const listenPort = options.port ?? healthPortFromEnv();
+  if (listenPort === 'off') throw new Error('the health endpoint is disabled (IBFLEET_HEALTH_PORT=off)');
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -59,7 +62,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(
-      options.port ?? healthPortFromEnv(),
+      listenPort,
       options.host ?? (process.env.IBFLEET_HEALTH_HOST || '0.0.0.0'),
       () => {
         server.off('error', reject);

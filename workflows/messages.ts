@@ -8,12 +8,12 @@ import type { RolloutPhase, RolloutProgress } from '../common/rollout';
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
 
 /** Let the rollout continue past the canary. Returns the phase after the update. */
-export const approveUpdate = defineUpdate<RolloutPhase, [reason?: string]>('approve');
+export const approveUpdate = defineUpdate<RolloutPhase, [reason: string]>('approve');
 /** Stop starting new hosts; hosts in flight go on. */
-export const pauseUpdate = defineUpdate<RolloutPhase, [reason?: string]>('pause');
-export const resumeUpdate = defineUpdate<RolloutPhase, [reason?: string]>('resume');
+export const pauseUpdate = defineUpdate<RolloutPhase, [reason: string]>('pause');
+export const resumeUpdate = defineUpdate<RolloutPhase, [reason: string]>('resume');
 /** Start no new host; hosts in flight finish at a safe point; then the rollout ends as cancelled. */
-export const cancelUpdate = defineUpdate<RolloutPhase, [reason?: string]>('cancel');
+export const cancelUpdate = defineUpdate<RolloutPhase, [reason: string]>('cancel');
 
 export interface HostStepProgress {
   procedure: string;

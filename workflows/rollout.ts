@@ -121,7 +121,7 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
       return Promise.resolve(computePhase());
     },
     {
-      validator: (_reason?: string) => {
+      validator: (_reason: string) => {
         if (closed() || state.cancelReason !== undefined) throw new Error(`the rollout is ${phase}: nothing to approve`);
         if (state.approved) throw new Error('the rollout is already approved');
       },
@@ -136,7 +136,7 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
       return Promise.resolve(computePhase());
     },
     {
-      validator: (_reason?: string) => {
+      validator: (_reason: string) => {
         if (closed() || state.cancelReason !== undefined) throw new Error(`the rollout is ${phase}: it cannot be paused`);
         if (state.paused) throw new Error('the rollout is already paused');
       },
@@ -151,7 +151,7 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
       return Promise.resolve(computePhase());
     },
     {
-      validator: (_reason?: string) => {
+      validator: (_reason: string) => {
         if (!state.paused) throw new Error(`the rollout is not paused (it is ${phase})`);
       },
     },
@@ -159,11 +159,11 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
   setHandler(
     cancelUpdate,
     (reason) => {
-      requestCancel(reason ?? 'cancelled by operator');
+      requestCancel(reason || 'cancelled by operator');
       return Promise.resolve(computePhase());
     },
     {
-      validator: (_reason?: string) => {
+      validator: (_reason: string) => {
         if (closed()) throw new Error(`the rollout already ended (${phase})`);
       },
     },

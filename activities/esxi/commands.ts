@@ -16,7 +16,7 @@ export const esxCommands = {
   uptime: 'esxcli system stats uptime get',
   boots: 'grep booted /var/log/vmksummary.log',
   worlds: 'ps -c',
-  quickBootGet: '/bin/loadESXEnable -g',
+  quickBootGet: '/bin/loadESXEnable -s',
   setModuleOptions: (options: string) => `esxcli system module parameters set -m ${MODULE} -p "${options}"`,
   maintenanceSet: (enabled: boolean) => `esxcli system maintenanceMode set -e ${enabled}`,
   reboot: (reason: string) => `esxcli system shutdown reboot -r "${reason}"`,

@@ -3,7 +3,7 @@ import { MLXCONFIG_REJECTED, VERIFICATION_FAILED } from '../../common/procedure-
 import type { MlxconfigChange, QuickBootChange } from '../contract';
 import type { StepCommands } from '../step-context';
 import { esxCommands } from './commands';
-import { mlxconfigParam, parseMlxconfigQuery, parseMlxconfigSet } from './parsers';
+import { mlxconfigParam, parseMlxconfigQuery, parseMlxconfigSet, ParseError } from './parsers';
 
 /** mlxconfig shows `True(1)`, `IB(1)` or `16`; the number is what was set. */
 export function mlxNumber(shown: string | undefined): string | undefined {
@@ -56,8 +56,12 @@ export async function setMlxconfig(
   return { device, changed: Object.entries(pending).map(([k, v]) => `${k}=${v}`), alreadySet };
 }
 
+/** Quick Boot state from `loadESXEnable -s` ([R]: the wording is reconstructed; "enabled"/"disabled" is read). */
 export async function readQuickBoot(cmd: StepCommands): Promise<boolean> {
-  return /enabled/i.test(await cmd.check(esxCommands.quickBootGet));
+  const text = await cmd.check(esxCommands.quickBootGet);
+  const m = /\b(enabled|disabled)\b/i.exec(text);
+  if (!m) throw new ParseError(esxCommands.quickBootGet, '"enabled" or "disabled"', text);
+  return m[1].toLowerCase() === 'enabled';
 }
 
 export async function setQuickBoot(cmd: StepCommands, enabled: boolean): Promise<Omit<QuickBootChange, 'commands'>> {

@@ -1,5 +1,7 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { STEP_COMMAND_FAILED } from '../../common/procedure-failures';
 import type { ModuleReloadResult } from '../contract';
-import type { StepCommands } from '../step-context';
+import { outputExcerpt, type StepCommands } from '../step-context';
 import { esxCommands, MODULE } from './commands';
 import { findVmkdevmgrWid, parsePsC, parseVmkloadModList } from './parsers';
 import { readMstDevices } from './read-state';
@@ -21,9 +23,16 @@ export async function reloadNmlx5Module(cmd: StepCommands, force: boolean): Prom
       await cmd.check(esxCommands.unloadModule(RDMA));
       actions.push(`unloaded ${RDMA}`);
     }
-    if (wasLoaded) {
-      await cmd.check(esxCommands.unloadModule(MODULE));
-      actions.push(`unloaded ${MODULE}`);
+    // The guide unloads nmlx5_core even when it looks unloaded (what is left of it must go before the load);
+    // "Not found" only confirms it is gone.
+    const unload = await cmd.run(esxCommands.unloadModule(MODULE));
+    if (unload.code === 0) actions.push(`unloaded ${MODULE}`);
+    else if (!/not found/i.test(unload.stdout + unload.stderr)) {
+      throw ApplicationFailure.create({
+        type: STEP_COMMAND_FAILED,
+        message: `${cmd.endpoint.name}: \`${esxCommands.unloadModule(MODULE)}\` exited ${unload.code}: ${outputExcerpt(unload)}`,
+        nonRetryable: true,
+      });
     }
     await cmd.check(esxCommands.loadModule(MODULE, 'mst_recovery=1'));
     actions.push(`loaded ${MODULE} mst_recovery=1 (until the next reboot)`);

@@ -26,14 +26,14 @@ export interface ResolvedCredential {
 export type Environment = Record<string, string | undefined>;
 
 /** A log-safe description of a credential reference. */
-export function describeCredential(ref: CredentialRef, env: Environment = process.env): string {
+export function describeCredential(ref: CredentialRef): string {
   switch (ref.type) {
     case 'private-key':
       return (
         `private key ${ref.path}` + (ref.passphraseEnv ? ` (passphrase from $${ref.passphraseEnv})` : '')
       );
     case 'agent':
-      return `ssh-agent ($${agentSocketVariable(ref, env)})`;
+      return `ssh-agent ($${agentSocketVariable(ref)})`;
     case 'password-env':
       return `password from $${ref.env}`;
   }
@@ -51,7 +51,7 @@ export function credentialKey(ref: CredentialRef): string {
   }
 }
 
-function agentSocketVariable(ref: Extract<CredentialRef, { type: 'agent' }>, _env: Environment): string {
+function agentSocketVariable(ref: Extract<CredentialRef, { type: 'agent' }>): string {
   return ref.socketEnv ?? 'SSH_AUTH_SOCK';
 }
 
@@ -72,7 +72,7 @@ export class CredentialResolver {
   constructor(private readonly env: Environment = process.env) {}
 
   async resolve(ref: CredentialRef, endpoint: EndpointLabel, username: string): Promise<ResolvedCredential> {
-    const description = describeCredential(ref, this.env);
+    const description = describeCredential(ref);
     const unavailable = (why: string) =>
       new CredentialUnavailableError(`Cannot use ${description} for ${endpoint.name}: ${why}`, endpoint);
     switch (ref.type) {
@@ -94,7 +94,7 @@ export class CredentialResolver {
         return { description, connectConfig: hideFromLogs({ authHandler }) };
       }
       case 'agent': {
-        const variable = agentSocketVariable(ref, this.env);
+        const variable = agentSocketVariable(ref);
         const socket = this.env[variable];
         if (socket === undefined || socket === '') {
           throw unavailable(

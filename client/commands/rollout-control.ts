@@ -37,8 +37,7 @@ export async function rolloutControl(action: ControlAction, idArg: string, flags
     let phase: RolloutPhase;
     try {
       phase = await temporal.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-        // By name: the definitions' optional argument does not fit executeUpdate's overloads.
-        ref.handle.executeUpdate<RolloutPhase, [string]>(CONTROL_UPDATES[action].name, { args: [reason] }),
+        ref.handle.executeUpdate(CONTROL_UPDATES[action], { args: [reason] }),
       );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError)

@@ -25,7 +25,11 @@ export async function fetchOriginalInput(temporal: TemporalAccess, rolloutId: st
   if (firstRunId && attrs.continuedExecutionRunId) attrs = await startedEvent(temporal, workflowId, firstRunId);
   const payload = attrs.input?.payloads?.[0];
   if (!payload) throw new CliFailure(`workflow ${workflowId} was started without input`);
-  const value: unknown = temporal.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
+  // History holds payloads as encoded by the client: undo the codecs (e.g. encryption) first, last one first.
+  const { payloadConverter, payloadCodecs } = temporal.client.options.loadedDataConverter;
+  let payloads = [payload];
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  const value: unknown = payloadConverter.fromPayload(payloads[0]);
   const parsed = rolloutInputSchema.safeParse(value);
   if (!parsed.success) throw new CliFailure(`workflow ${workflowId}: its input is not a rollout input (${parsed.error.issues[0]?.message})`);
   // The schema keeps target objects loose; they are the TargetRefs the rollout was started with.

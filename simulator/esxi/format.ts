@@ -6,11 +6,15 @@ export type Cell = string | number | boolean;
 /**
  * esxcli table [V]: header row, dash row, columns separated by two spaces, each as wide as its
  * longest cell; strings left-aligned, integers and booleans right-aligned (headers follow their
- * column). The last column is not padded (no trailing spaces).
+ * column). A left-aligned last column is as wide as its header and its cells overflow unpadded
+ * (the [V] nic list sample: an 11-dash Description over longer descriptions).
  */
 export function esxcliTable(headers: string[], rows: Cell[][], rightAligned?: boolean[]): string {
   const right = headers.map((_h, c) => rightAligned?.[c] ?? (rows.length > 0 && typeof rows[0][c] !== 'string'));
-  const widths = headers.map((h, c) => rows.reduce((w, row) => Math.max(w, cellText(row[c]).length), h.length));
+  const last = headers.length - 1;
+  const widths = headers.map((h, c) =>
+    c === last && !right[c] ? h.length : rows.reduce((w, row) => Math.max(w, cellText(row[c]).length), h.length),
+  );
   const line = (cells: string[]) =>
     cells
       .map((text, c) => (c === cells.length - 1 && !right[c] ? text : right[c] ? text.padStart(widths[c]) : text.padEnd(widths[c])))

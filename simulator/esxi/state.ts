@@ -72,6 +72,8 @@ export interface CardSpec {
   model: CardModel;
   ports?: 1 | 2;
   maxNumOfVfs?: number;
+  /** PCI bus of the card (default: the next free slot of PCI_BUSES). */
+  pciBus?: number;
 }
 
 export interface CreateEsxiOptions {
@@ -106,13 +108,10 @@ export function createEsxiState(o: CreateEsxiOptions): EsxiState {
   if (!esxiReleases[version]) throw new Error(`unknown ESXi version ${version}`);
   const specs = o.cards ?? [{ model: 'ConnectX-7' }];
   if (specs.length > PCI_BUSES.length) throw new Error(`at most ${PCI_BUSES.length} cards per host`);
-  const perPrefix = new Map<string, number>();
   const cards = specs.map((spec, i): CardState => {
     const info = cardCatalog[spec.model];
     const ports = spec.ports ?? info.defaultPorts;
     const part = info.parts[ports];
-    const mstIndex = perPrefix.get(info.mstPrefix) ?? 0;
-    perPrefix.set(info.mstPrefix, mstIndex + 1);
     // Spaced so that the ports of every card get distinct MACs.
     const uid = hex(o.index * 64 + i * 8, 6);
     const mlxconfig: CardState['mlxconfig'] = {
@@ -133,8 +132,8 @@ export function createEsxiState(o: CreateEsxiOptions): EsxiState {
     return {
       model: spec.model,
       ports,
-      pciBus: PCI_BUSES[i],
-      mstIndex,
+      pciBus: spec.pciBus ?? PCI_BUSES[i],
+      mstIndex: 0,
       firmware: info.firmware,
       psid: part.psid,
       partNumber: part.partNumber,
@@ -145,6 +144,13 @@ export function createEsxiState(o: CreateEsxiOptions): EsxiState {
       mlxconfig,
     };
   });
+  // mst numbers devices of the same type in PCI order.
+  const perPrefix = new Map<string, number>();
+  for (const card of [...cards].sort((a, b) => a.pciBus - b.pciBus)) {
+    const prefix = cardCatalog[card.model].mstPrefix;
+    card.mstIndex = perPrefix.get(prefix) ?? 0;
+    perPrefix.set(prefix, card.mstIndex + 1);
+  }
   return {
     schema: 1,
     name: o.name,

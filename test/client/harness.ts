@@ -13,17 +13,29 @@ export interface Harness {
   stderr(): string;
   temporalCalls(): number;
   run(...argv: string[]): Promise<number>;
+  /** Like Ctrl-C. */
+  interrupt(): void;
 }
 
 export const noScanner: HostKeyScanner = () => Promise.reject(new Error('the test did not expect a host key scan'));
 
-export function harness(opts: { connectTemporal?: TemporalFactory; scanHostKey?: HostKeyScanner; isTTY?: boolean } = {}): Harness {
+export function harness(
+  opts: { connectTemporal?: TemporalFactory; scanHostKey?: HostKeyScanner; isTTY?: boolean; onStdout?: (text: string) => void } = {},
+): Harness {
   let out = '';
   let err = '';
   let calls = 0;
   const interrupt = new AbortController();
   const deps: CliDeps = {
-    stdout: { write: (t) => void (out += t), isTTY: opts.isTTY ?? false, columns: 120, rows: 40 },
+    stdout: {
+      write: (t) => {
+        out += t;
+        opts.onStdout?.(t);
+      },
+      isTTY: opts.isTTY ?? false,
+      columns: 120,
+      rows: 40,
+    },
     stderr: { write: (t) => void (err += t), isTTY: false },
     connectTemporal: () => {
       calls++;
@@ -50,6 +62,7 @@ export function harness(opts: { connectTemporal?: TemporalFactory; scanHostKey?:
     stderr: () => err,
     temporalCalls: () => calls,
     run: (...argv) => runCli(argv, deps),
+    interrupt: () => interrupt.abort(),
   };
 }
 

@@ -97,6 +97,11 @@ describe('client: rollout commands against Temporal (stub rollout workflow)', fu
     assert.equal(hostLines[0].reason, 'verification failed: cards not listed');
     assert.ok(records.some((r) => r.type === 'command' && r.host === 'esx-11' && r.command === 'esxcfg-module -g nmlx5_core'));
     assert.ok(records.some((r) => r.type === 'step' && r.host === 'esx-12'));
+
+    const status = harness({ connectTemporal: connect });
+    assert.equal(await status.run('rollout', 'status', id, '--json'), 0, status.stderr());
+    const body = JSON.parse(status.stdout()) as { status: string; report: { phase: string; total: number } };
+    assert.deepEqual([body.status, body.report.phase, body.report.total], ['COMPLETED', 'failed', 2]);
   });
 
   it('lists rollouts', async () => {
@@ -110,6 +115,24 @@ describe('client: rollout commands against Temporal (stub rollout workflow)', fu
     }
     const row = (JSON.parse(listed) as { rolloutId: string; procedure: string; status: string }[]).find((r) => r.rolloutId === id);
     assert.deepEqual(row && { procedure: row.procedure, status: row.status }, { procedure: 'recovery-cycle', status: 'COMPLETED' });
+  });
+
+  it('stops watching on Ctrl-C (exit 130) while the rollout goes on; cancel ends it', async () => {
+    const other = `${id}-c`;
+    const start = harness({ connectTemporal: connect });
+    assert.equal(await start.run('rollout', 'start', 'recovery-cycle', '-i', file, '--select', 'cluster=gpu-a', '--canary', '1', '--id', other), 0, start.stderr());
+    let h: ReturnType<typeof harness> | undefined = undefined;
+    h = harness({ connectTemporal: connect, onStdout: () => h?.interrupt() });
+    assert.equal(await h.run('rollout', 'watch', other), 130, h.stderr());
+    assert.match(h.stderr(), new RegExp(`stopped watching; rollout ${other} goes on`));
+    assert.equal((await client.workflow.getHandle(rolloutWorkflowId(other)).describe()).status.name, 'RUNNING');
+
+    const cancel = harness({ connectTemporal: connect });
+    assert.equal(await cancel.run('rollout', 'cancel', other, '--reason', 'test over'), 0, cancel.stderr());
+    assert.match(cancel.stdout(), /cancel accepted; phase is now cancelling/);
+    const watch = harness({ connectTemporal: connect });
+    assert.equal(await watch.run('rollout', 'watch', other), 1);
+    assert.match(watch.stdout(), /CANCELLED after/);
   });
 
   it('retries only the failed host, as <id>-retry-1, and refuses control of a closed rollout', async () => {

@@ -73,6 +73,21 @@ export interface RecordedAuth {
   method: string;
 }
 
+/**
+ * An ed25519 key pair in OpenSSH format. ssh2's generator emits an unparsable key about 1 time in
+ * 256 (it strips a leading zero byte of the public key: mscdex/ssh2#1390, #1513), so retry until
+ * both halves parse.
+ */
+export function generateTestKeyPair(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const priv = firstParsedKey(utils.parseKey(pair.private));
+    const pub = firstParsedKey(utils.parseKey(pair.public));
+    if (!(priv instanceof Error) && !(pub instanceof Error)) return pair;
+  }
+  throw new Error('could not generate a parsable ed25519 key pair');
+}
+
 /** Resolves when `signal` aborts (for exec handlers that should hang until the client gives up). */
 export function untilAborted(signal: AbortSignal): Promise<void> {
   return signal.aborted ? Promise.resolve() : once(signal, 'abort').then(() => undefined);
@@ -92,6 +107,9 @@ export class TestSshServer extends EventEmitter {
   /** Connections that authenticated. */
   authenticatedCount = 0;
   channelsClosed = 0;
+  /** Most SSH handshakes (client header seen, not yet authenticated) in progress at once. */
+  maxConcurrentHandshakes = 0;
+  private handshakesInProgress = 0;
 
   private readonly net: NetServer;
   private readonly ssh: Server;
@@ -100,7 +118,7 @@ export class TestSshServer extends EventEmitter {
 
   private constructor(private readonly opts: TestSshServerOptions) {
     super();
-    const hostKey = opts.hostKey ?? utils.generateKeyPairSync('ed25519').private;
+    const hostKey = opts.hostKey ?? generateTestKeyPair().private;
     const key = firstParsedKey(utils.parseKey(hostKey));
     if (key instanceof Error) throw key;
     const blob = key.getPublicSSH();
@@ -173,6 +191,15 @@ export class TestSshServer extends EventEmitter {
 
   private onConnection(client: Connection, id: number): void {
     let username = '';
+    let handshaking = true;
+    this.handshakesInProgress += 1;
+    this.maxConcurrentHandshakes = Math.max(this.maxConcurrentHandshakes, this.handshakesInProgress);
+    const handshakeOver = () => {
+      if (!handshaking) return;
+      handshaking = false;
+      this.handshakesInProgress -= 1;
+    };
+    client.on('close', handshakeOver);
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => {
       username = ctx.username;
@@ -181,6 +208,7 @@ export class TestSshServer extends EventEmitter {
       this.authenticate(ctx);
     });
     client.on('ready', () => {
+      handshakeOver();
       this.authenticatedCount += 1;
       client.on('session', (accept, reject) => {
         if (this.opts.dropOnChannelOpen?.(id)) {

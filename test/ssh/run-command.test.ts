@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { utils } from 'ssh2';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   COMMAND_FAILED,
@@ -27,7 +26,7 @@ import {
   toActivityFailure,
 } from '../../activities/ssh/errors';
 import { SshRunner, type RunOptions } from '../../activities/ssh/run-command';
-import { endpointOf, TestSshServer, untilAborted } from '../helpers/ssh-test-server';
+import { endpointOf, generateTestKeyPair, TestSshServer, untilAborted } from '../helpers/ssh-test-server';
 
 const PASSWORD = 'Tr0ub4dor&3-test-only';
 const env = { IBFLEET_TEST_PASSWORD: PASSWORD };
@@ -185,7 +184,7 @@ describe('ssh: SshRunner', () => {
   });
 
   it('authenticates with a private key file', async () => {
-    const pair = utils.generateKeyPairSync('ed25519');
+    const pair = generateTestKeyPair();
     const dir = mkdtempSync(join(tmpdir(), 'ibfleet-key-'));
     try {
       const keyPath = join(dir, 'id_ed25519');
@@ -391,6 +390,20 @@ describe('ssh: SshRunner', () => {
     assert.ok(result.stdout.endsWith('TAIL'));
     assert.match(result.stdout, /\[\d+ bytes cut\]/);
     assert.ok(result.stdout.length < 1_100);
+  });
+
+  it('limits concurrent handshakes across the pool (maxConcurrentHandshakes)', async () => {
+    server = await TestSshServer.start({ users });
+    const r = newRunner({ maxConcurrentHandshakes: 2 });
+    const s = server;
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => r.run(endpointOf(s, { name: `h${i}` }), 'x', opts)),
+    );
+    assert.equal(server.authenticatedCount, 6);
+    assert.ok(
+      server.maxConcurrentHandshakes <= 2,
+      `saw ${server.maxConcurrentHandshakes} handshakes at once`,
+    );
   });
 
   it('limits concurrent channels per connection and still runs every command', async () => {
