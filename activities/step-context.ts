@@ -5,10 +5,12 @@ import type { CommandRecord } from '../common/reports';
 import type { SshEndpoint } from '../common/targets';
 import { STEP_COMMAND_FAILED, UNEXPECTED_OUTPUT } from '../common/procedure-failures';
 import { ParseError } from './esxi/parsers/parse-error';
-import { boundOutput, redactSecrets, toActivityFailure, type CommandResult, type SshRunner } from './ssh';
+import { boundOutput, redactSecrets, SSH_CONNECTION_LOST, SshError, toActivityFailure, type CommandResult, type SshRunner } from './ssh';
 
 /** Most of a command's output kept in a failure message (histories must stay small). */
 const OUTPUT_IN_MESSAGE_BYTES = 1024;
+/** Tries of a read-only command whose connection dropped, within one step attempt. */
+const READ_TRIES = 4;
 
 /** Cancellation signal of the running activity, if this runs inside one (tests call steps directly too). */
 export function activitySignal(): AbortSignal | undefined {
@@ -51,14 +53,22 @@ export class StepCommands {
   /** Run a command; a non-zero exit is returned, not thrown. */
   async run(
     command: string,
-    opts: { timeoutMs?: number; connectTimeoutMs?: number; /** false for polls: counted, not listed */ record?: boolean } = {},
+    opts: {
+      timeoutMs?: number;
+      connectTimeoutMs?: number;
+      /** false for polls: counted, not listed */
+      record?: boolean;
+      /** Stops this command early (besides the activity's cancellation), e.g. a server nobody will reach. */
+      signal?: AbortSignal;
+    } = {},
   ): Promise<CommandResult> {
     heartbeat();
     const at = new Date().toISOString();
+    const signals = [activitySignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
     const result = await this.runner.run(this.endpoint, command, {
       timeoutMs: opts.timeoutMs ?? this.timing.commandTimeoutMs,
       connectTimeoutMs: opts.connectTimeoutMs ?? this.timing.connectTimeoutMs,
-      signal: activitySignal(),
+      signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
     });
     if (opts.record !== false) this.commands.push({ step: this.step, command: redactSecrets(command), exitCode: result.code, durationMs: result.durationMs, at });
     return result;

@@ -1,10 +1,117 @@
-import { startDevServer } from '../scripts/dev-server';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { portAnswers, startDevServer, type DevServer } from '../scripts/dev-server';
+import { startFleet } from '../simulator/fleet';
+import { createIbfleetWorker } from '../worker/create-worker';
+import { connectClient, taskQueue } from './connection';
+import { defaultDeps } from './deps';
+import { runCli } from './program';
 
-// `npm run demo`: for now starts the persisted dev server, prints where the Web UI is, and stops.
+// `npm run demo`: the main job on embedded defaults. It starts (or reuses) the persisted Temporal dev
+// server, a simulated fleet (12 ESXi hosts in 3 clusters, a switch, a guest pair, a few hosts with
+// faults) with its state kept in .state/demo, an in-process worker, then runs `preflight` and a
+// `recovery-cycle` rollout with a canary and auto-approval in the live terminal view, and prints the
+// report. Re-running continues from the persisted state: an unfinished rollout is resumed first.
+
+const root = path.resolve(__dirname, '..');
+const stateDir = path.join(root, '.state', 'demo');
+const inventoryFile = path.join(stateDir, 'inventory.yaml');
+const TEMPORAL_PORT = Number(process.env.IBFLEET_TEMPORAL_PORT ?? 7233);
+
+/** A few hosts with faults the procedures must cope with; none of them stops the rollout. */
+const DEMO_FAULTS = [
+  'esx-03:cards-hidden', // the guide's 2.4 case: cards only show after a boot with mst_recovery=1
+  'esx-07:slow-boot=9000', // a slow BIOS/POST
+  'esx-10:drop=0.1', // a flaky management network: 10% of SSH commands lose their connection
+].join(';');
+
+async function ensureDevServer(): Promise<DevServer | undefined> {
+  if (await portAnswers(TEMPORAL_PORT)) {
+    console.log(`Using the Temporal server already listening on 127.0.0.1:${TEMPORAL_PORT}.`);
+    return undefined;
+  }
+  fs.mkdirSync(path.join(root, '.temporal'), { recursive: true });
+  const server = await startDevServer({ port: TEMPORAL_PORT, logFile: path.join(root, '.temporal', 'dev-server.log') });
+  console.log(`Started the Temporal dev server on ${server.address} (state in ${path.relative(root, server.dbFile)}).`);
+  return server;
+}
+
+async function cli(args: string[], interrupt: AbortSignal): Promise<number> {
+  console.log(`\n$ ibfleet ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`);
+  return await runCli(args, defaultDeps(interrupt));
+}
+
+/** Rollouts left running by an interrupted earlier demo are watched to their end before anything new starts. */
+async function resumeUnfinished(interrupt: AbortSignal): Promise<void> {
+  const client = await connectClient();
+  const running: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'rolloutWorkflow' AND ExecutionStatus = 'Running'` })) {
+    running.push(wf.workflowId.replace(/^ibfleet\/rollout\//, ''));
+  }
+  await client.connection.close();
+  for (const id of running) {
+    console.log(`\nA rollout from an earlier run is still going: resuming ${id}.`);
+    await cli(['rollout', 'watch', id], interrupt);
+  }
+}
+
 async function main(): Promise<void> {
-  const server = await startDevServer({ logFile: '.temporal/dev-server.log' });
-  console.log(`Temporal dev server running on ${server.address}; Web UI: ${server.uiUrl}`);
-  await server.stop();
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
+  fs.mkdirSync(stateDir, { recursive: true });
+  process.env.TEMPORAL_ADDRESS ??= `127.0.0.1:${TEMPORAL_PORT}`;
+
+  // The worker's own log goes to a file so the live view stays readable.
+  const workerLog = path.join(stateDir, 'worker.log');
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (e) => fs.appendFileSync(workerLog, `${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`)),
+  });
+  const server = await ensureDevServer();
+  const fleet = await startFleet({
+    hosts: 12,
+    clusters: 3,
+    switches: 1,
+    guestPairs: 1,
+    bootTimeMs: [2_000, 4_000],
+    stateDir: path.join(stateDir, 'fleet'),
+    faults: DEMO_FAULTS,
+    controlPort: false,
+  });
+  await fleet.writeInventory(inventoryFile);
+  console.log(`Simulated fleet up: ${fleet.inventory.hosts.length} ESXi hosts, ${fleet.inventory.switches.length} switch, ${fleet.inventory.guestPairs.length} guest pair; inventory ${path.relative(root, inventoryFile)}.`);
+
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  const { worker, runner } = await createIbfleetWorker({ connection, taskQueue: taskQueue() });
+  const workerDone = worker.run();
+  let code = 1;
+  try {
+    await resumeUnfinished(interrupt.signal);
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+    const common = ['-i', inventoryFile, '--max-parallel', '6', '--per-cluster', '2', '--boot-deadline', '2m', '--watch'];
+    // 1. Preflight finds what is wrong (esx-03's cards are hidden) without changing anything.
+    await cli(['rollout', 'start', 'preflight', '--id', `demo-preflight-${stamp}`, '--max-failures', '25%', ...common], interrupt.signal);
+    // 2. The recovery-mode cycle, canary first: two reboots per host, options restored exactly.
+    const id = `demo-recovery-${stamp}`;
+    if (!interrupt.signal.aborted) {
+      code = await cli(['rollout', 'start', 'recovery-cycle', '--id', id, '--canary', '1', '--auto-approve', ...common], interrupt.signal);
+      await cli(['rollout', 'report', id, '--format', 'text'], interrupt.signal);
+    }
+    // 3. Preflight again: every host ready now.
+    if (code === 0 && !interrupt.signal.aborted) {
+      code = await cli(['rollout', 'start', 'preflight', '--id', `demo-preflight-after-${stamp}`, ...common], interrupt.signal);
+    }
+    console.log(`\nIn the Temporal UI: ${process.env.IBFLEET_UI_URL ?? 'http://localhost:8233'}/namespaces/default/workflows?query=${encodeURIComponent(`IbRolloutId="${id}"`)}`);
+    console.log(`Worker log: ${path.relative(root, workerLog)}; fleet state: ${path.relative(root, path.join(stateDir, 'fleet'))}`);
+  } finally {
+    worker.shutdown();
+    await workerDone;
+    await runner.closeAll();
+    await connection.close();
+    await fleet.stop();
+    await server?.stop();
+  }
+  process.exitCode = code;
 }
 
 main().catch((err: unknown) => {

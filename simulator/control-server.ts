@@ -49,7 +49,8 @@ async function handle(fleet: Fleet, req: IncomingMessage, res: ServerResponse): 
   const url = new URL(req.url ?? '/', 'http://localhost');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const method = req.method ?? 'GET';
-  if (parts[0] === 'timings' && parts.length === 1 && method === 'GET') return send(res, 200, fleet.allTimings());
+  if (parts[0] === 'timings' && parts.length === 1 && method === 'GET')
+    return send(res, 200, fleet.allTimings());
   if (parts[0] !== 'hosts') return send(res, 404, { error: 'not found' });
   if (parts.length === 1 && method === 'GET') {
     return send(
@@ -57,7 +58,14 @@ async function handle(fleet: Fleet, req: IncomingMessage, res: ServerResponse): 
       200,
       fleet.names().map((name) => {
         const h = fleet.host(name);
-        return { name, kind: h.kind, port: h.port, power: h.power, bootCount: h.bootCount, faults: formatFaults(h.faults) };
+        return {
+          name,
+          kind: h.kind,
+          port: h.port,
+          power: h.power,
+          bootCount: h.bootCount,
+          faults: formatFaults(h.faults),
+        };
       }),
     );
   }
@@ -65,7 +73,17 @@ async function handle(fleet: Fleet, req: IncomingMessage, res: ServerResponse): 
   if (!fleet.names().includes(name)) return send(res, 404, { error: `no machine named ${name}` });
   const h = fleet.host(name);
   if (parts.length === 2 && method === 'GET') {
-    return send(res, 200, { name, kind: h.kind, port: h.port, power: h.power, bootCount: h.bootCount, hostKey: h.fingerprint, faults: h.faults, timings: h.timings, state: h.esxi?.state });
+    return send(res, 200, {
+      name,
+      kind: h.kind,
+      port: h.port,
+      power: h.power,
+      bootCount: h.bootCount,
+      hostKey: h.fingerprint,
+      faults: h.faults,
+      timings: h.timings,
+      state: h.esxi?.state,
+    });
   }
   if (parts[2] === 'faults' && parts.length === 3) {
     if (method === 'GET') return send(res, 200, h.faults);
@@ -89,7 +107,11 @@ async function handle(fleet: Fleet, req: IncomingMessage, res: ServerResponse): 
   return send(res, 405, { error: 'method not allowed' });
 }
 
-export function startControlServer(o: { fleet: Fleet; address: string; port: number }): Promise<ControlServer> {
+export function startControlServer(o: {
+  fleet: Fleet;
+  address: string;
+  port: number;
+}): Promise<ControlServer> {
   const server = createServer((req, res) => {
     handle(o.fleet, req, res).catch((err: Error) => send(res, 500, { error: err.message }));
   });

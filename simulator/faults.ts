@@ -119,7 +119,10 @@ export function parseFaultSpec(spec: string): FaultRule[] {
 /** A faults file: { "esx-03": { "neverReturn": true }, "*": "drop=0.1" }. */
 export function parseFaultsJson(json: unknown): FaultRule[] {
   const record = z.record(z.string(), z.union([z.string(), hostFaultsSchema])).parse(json);
-  return Object.entries(record).map(([pattern, v]) => ({ pattern, faults: typeof v === 'string' ? parseFaultList(v) : v }));
+  return Object.entries(record).map(([pattern, v]) => ({
+    pattern,
+    faults: typeof v === 'string' ? parseFaultList(v) : v,
+  }));
 }
 
 export function mergeFaults(a: HostFaults, b: HostFaults): HostFaults {
@@ -130,7 +133,12 @@ export function mergeFaults(a: HostFaults, b: HostFaults): HostFaults {
 
 export function globMatches(pattern: string, name: string): boolean {
   if (!pattern.includes('*')) return pattern === name;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(name);
 }
 

@@ -86,12 +86,25 @@ export function createExtras(o: ExtrasOptions): Extras {
         name,
         dataAddress,
         fabric,
-        linkState: () => guestLinkFromTopology({ hostHasVfs: host ? hasVfs(host) : false, subnetManager: sw?.state }),
+        linkState: () =>
+          guestLinkFromTopology({ hostHasVfs: host ? hasVfs(host) : false, subnetManager: sw?.state }),
       });
-      return { name, machine, username: 'ubuntu', ident: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.6', dataAddress, ibDevice: 'mlx5_0' };
+      return {
+        name,
+        machine,
+        username: 'ubuntu',
+        ident: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.6',
+        dataAddress,
+        ibDevice: 'mlx5_0',
+      };
     };
     const base = 10 + 2 * (k % 120);
-    guestPairs.push({ name: `pair-${o.pad(k + 1)}`, cluster, server: guest('a', 2 * k, base), client: guest('b', 2 * k + 1, base + 1) });
+    guestPairs.push({
+      name: `pair-${o.pad(k + 1)}`,
+      cluster,
+      server: guest('a', 2 * k, base),
+      client: guest('b', 2 * k + 1, base + 1),
+    });
   }
 
   return {
@@ -102,7 +115,12 @@ export function createExtras(o: ExtrasOptions): Extras {
       const sw = switchMachines.find((m) => m.name === name);
       if (!sw) return undefined;
       const s = sw.state;
-      return { version: s.version, running: { ...s.running }, saved: { ...s.saved }, smVirtInEffect: s.smVirtInEffect };
+      return {
+        version: s.version,
+        running: { ...s.running },
+        saved: { ...s.saved },
+        smVirtInEffect: s.smVirtInEffect,
+      };
     },
   };
 }

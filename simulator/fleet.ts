@@ -8,7 +8,14 @@ import { createEsxiState, type CardSpec, type EsxiState, type MlxParam } from '.
 import { startControlServer, type ControlServer } from './control-server';
 import type { EsxiMachine } from './esxi/machine';
 import { createExtras, type ExtraMachine, type SwitchSnapshot } from './fleet-extras';
-import { faultsFor, globMatches, parseFaultSpec, parseFaultsJson, type FaultRule, type HostFaults } from './faults';
+import {
+  faultsFor,
+  globMatches,
+  parseFaultSpec,
+  parseFaultsJson,
+  type FaultRule,
+  type HostFaults,
+} from './faults';
 import { HostKeyStore, loadOrCreateClientKey } from './host-keys';
 import { renderInventoryYaml } from './inventory-yaml';
 import type { SimMachine } from './machine';
@@ -124,7 +131,8 @@ function resolveCards(cards: HostOverride['cards']): CardSpec[] | undefined {
   return cards?.map((c) => {
     if (typeof c !== 'string') return c;
     const model = parseCardModel(c);
-    if (!model) throw new Error(`unknown card model "${c}" (ConnectX-5, ConnectX-5 Ex, ConnectX-6, ConnectX-7)`);
+    if (!model)
+      throw new Error(`unknown card model "${c}" (ConnectX-5, ConnectX-5 Ex, ConnectX-6, ConnectX-7)`);
     return { model };
   });
 }
@@ -148,10 +156,15 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const address = opts.address ?? '127.0.0.1';
   const log = opts.log ?? (() => undefined);
   const prefix = opts.namePrefix ?? 'esx-';
-  const width = Math.max(2, String(Math.max(hostCount, opts.switches ?? 0, opts.guestPairs ?? 0, clusterCount)).length);
+  const width = Math.max(
+    2,
+    String(Math.max(hostCount, opts.switches ?? 0, opts.guestPairs ?? 0, clusterCount)).length,
+  );
   const pad = (n: number) => String(n).padStart(width, '0');
 
-  const store = opts.stateDir ? await StateStore.open(opts.stateDir, (err) => log(`cannot save state: ${err.message}`)) : undefined;
+  const store = opts.stateDir
+    ? await StateStore.open(opts.stateDir, (err) => log(`cannot save state: ${err.message}`))
+    : undefined;
   const fleetFile: FleetFile = (await store?.readFleet()) ?? { version: 1, ports: {} };
   const keys = await HostKeyStore.open(store?.hostKeysFile);
   const tempDir = store ? undefined : await mkdtemp(join(tmpdir(), 'ibfleet-sim-'));
@@ -196,7 +209,8 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     if (saved) {
       state = saved.state;
       faults = saved.faults;
-      if (JSON.stringify(faults) !== JSON.stringify(specFaults) && (rules.length || ov.faults)) pendingFaults.set(name, specFaults);
+      if (JSON.stringify(faults) !== JSON.stringify(specFaults) && (rules.length || ov.faults))
+        pendingFaults.set(name, specFaults);
     } else {
       const bootedAt = Date.now() - Math.round((1 + 29 * rng()) * 86_400_000);
       state = createEsxiState({
@@ -243,7 +257,10 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   let switchSnapshots: Record<string, SwitchSnapshot> | undefined;
   if (opts.stateDir) {
     try {
-      switchSnapshots = JSON.parse(await readFile(join(opts.stateDir, 'switches.json'), 'utf8')) as Record<string, SwitchSnapshot>;
+      switchSnapshots = JSON.parse(await readFile(join(opts.stateDir, 'switches.json'), 'utf8')) as Record<
+        string,
+        SwitchSnapshot
+      >;
     } catch {
       switchSnapshots = undefined;
     }
@@ -293,7 +310,8 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       all.slice(i, i + START_BATCH).map(async (h) => {
         const wanted = h.port;
         await h.start({ fallbackToEphemeral: !opts.portBase });
-        if (wanted !== 0 && h.port !== wanted) log(`${h.name}: port ${wanted} was taken, now ${h.port} (the inventory changed)`);
+        if (wanted !== 0 && h.port !== wanted)
+          log(`${h.name}: port ${wanted} was taken, now ${h.port} (the inventory changed)`);
       }),
     );
   }
@@ -328,10 +346,25 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
           tags: [...new Set((state?.cards ?? []).map((c) => modelTag(c.model)))],
         };
       }),
-    switches: extras.switches.map((m): SwitchRef => ({ ...endpoint(get(m.name), m.username), kind: 'switch', tags: [] })),
+    switches: extras.switches.map((m): SwitchRef => ({
+      ...endpoint(get(m.name), m.username),
+      kind: 'switch',
+      tags: [],
+    })),
     guestPairs: extras.guestPairs.map((p): GuestPairRef => {
-      const guest = (g: typeof p.server): GuestRef => ({ ...endpoint(get(g.name), g.username), dataAddress: g.dataAddress, ibDevice: g.ibDevice });
-      return { kind: 'guest-pair', name: p.name, cluster: p.cluster, tags: [], server: guest(p.server), client: guest(p.client) };
+      const guest = (g: typeof p.server): GuestRef => ({
+        ...endpoint(get(g.name), g.username),
+        dataAddress: g.dataAddress,
+        ibDevice: g.ibDevice,
+      });
+      return {
+        kind: 'guest-pair',
+        name: p.name,
+        cluster: p.cluster,
+        tags: [],
+        server: guest(p.server),
+        client: guest(p.client),
+      };
     }),
   };
 
@@ -404,6 +437,8 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       await store.writeFleet(fleetFile);
     }
   }
-  log(`fleet: ${hostCount} hosts, ${extras.switches.length} switches, ${extras.guestPairs.length} guest pairs`);
+  log(
+    `fleet: ${hostCount} hosts, ${extras.switches.length} switches, ${extras.guestPairs.length} guest pairs`,
+  );
   return fleet;
 }

@@ -22,7 +22,11 @@ export function generateKeyPair(): KeyPair {
     const [type, blob] = pair.public.split(' ');
     // ssh2 drops leading zero bytes of the key (about 1 key in 256), which makes a key nobody,
     // ssh2 included, can parse. Draw again in that case.
-    if (Buffer.from(blob, 'base64').length !== ED25519_BLOB_LENGTH || utils.parseKey(pair.private) instanceof Error) continue;
+    if (
+      Buffer.from(blob, 'base64').length !== ED25519_BLOB_LENGTH ||
+      utils.parseKey(pair.private) instanceof Error
+    )
+      continue;
     return { privateKey: pair.private, publicKey: `${type} ${blob}` };
   }
 }

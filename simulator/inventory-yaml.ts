@@ -10,7 +10,11 @@ const PLAIN = /^[A-Za-z0-9_./+@-][A-Za-z0-9_./+=:@-]*$/;
 function scalar(value: string | number): string {
   if (typeof value === 'number') return String(value);
   // Quote what YAML would read as something else (numbers, booleans, null) or cannot be plain.
-  if (!PLAIN.test(value) || /^(true|false|yes|no|on|off|null|~|[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(e[-+]?[0-9]+)?)$/i.test(value)) return JSON.stringify(value);
+  if (
+    !PLAIN.test(value) ||
+    /^(true|false|yes|no|on|off|null|~|[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(e[-+]?[0-9]+)?)$/i.test(value)
+  )
+    return JSON.stringify(value);
   return value;
 }
 
@@ -23,7 +27,11 @@ function relativePath(path: string, inventoryFile: string): string {
 function credentialLines(c: CredentialRef, file: string, indent: string): string[] {
   switch (c.type) {
     case 'private-key':
-      return [`${indent}type: private-key`, `${indent}path: ${scalar(relativePath(c.path, file))}`, ...(c.passphraseEnv ? [`${indent}passphraseEnv: ${scalar(c.passphraseEnv)}`] : [])];
+      return [
+        `${indent}type: private-key`,
+        `${indent}path: ${scalar(relativePath(c.path, file))}`,
+        ...(c.passphraseEnv ? [`${indent}passphraseEnv: ${scalar(c.passphraseEnv)}`] : []),
+      ];
     case 'password-env':
       return [`${indent}type: password-env`, `${indent}env: ${scalar(c.env)}`];
     case 'agent':
@@ -49,7 +57,8 @@ function guestFlow(g: GuestRef): string {
 }
 
 export function renderInventoryYaml(inv: FleetInventory, file: string): string {
-  const credential = inv.hosts[0]?.credential ?? inv.switches[0]?.credential ?? inv.guestPairs[0]?.server.credential;
+  const credential =
+    inv.hosts[0]?.credential ?? inv.switches[0]?.credential ?? inv.guestPairs[0]?.server.credential;
   const lines: string[] = [
     '# ibfleet inventory of a simulated fleet, written by `npm run sim`. Paths are relative to this file.',
     'version: 1',
@@ -63,7 +72,12 @@ export function renderInventoryYaml(inv: FleetInventory, file: string): string {
     for (const cluster of clusters) {
       lines.push(`  - name: ${scalar(cluster)}`, '    hosts:');
       for (const h of inv.hosts.filter((x) => x.cluster === cluster)) {
-        lines.push(`      - name: ${scalar(h.name)}`, `        address: ${scalar(h.address)}`, `        port: ${h.port}`, `        hostKey: ${scalar(h.hostKey)}`);
+        lines.push(
+          `      - name: ${scalar(h.name)}`,
+          `        address: ${scalar(h.address)}`,
+          `        port: ${h.port}`,
+          `        hostKey: ${scalar(h.hostKey)}`,
+        );
         if (h.tags.length) lines.push(`        tags: ${tags(h.tags)}`);
       }
     }
@@ -71,7 +85,13 @@ export function renderInventoryYaml(inv: FleetInventory, file: string): string {
   if (inv.switches.length) {
     lines.push('switches:');
     for (const s of inv.switches) {
-      lines.push(`  - name: ${scalar(s.name)}`, `    address: ${scalar(s.address)}`, `    port: ${s.port}`, `    username: ${scalar(s.username)}`, `    hostKey: ${scalar(s.hostKey)}`);
+      lines.push(
+        `  - name: ${scalar(s.name)}`,
+        `    address: ${scalar(s.address)}`,
+        `    port: ${s.port}`,
+        `    username: ${scalar(s.username)}`,
+        `    hostKey: ${scalar(s.hostKey)}`,
+      );
       if (s.tags.length) lines.push(`    tags: ${tags(s.tags)}`);
     }
   }

@@ -10,7 +10,8 @@ import { startFleet, type FleetOptions } from './fleet';
 function int(name: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     return n;
   };
 }
@@ -52,22 +53,46 @@ interface CliOptions {
 
 async function main(): Promise<void> {
   const program = new Command('sim')
-    .description('Simulated fleet of ESXi 8 hosts with ConnectX cards, MLNX-OS switches and Linux guests, over real SSH on 127.0.0.1.')
+    .description(
+      'Simulated fleet of ESXi 8 hosts with ConnectX cards, MLNX-OS switches and Linux guests, over real SSH on 127.0.0.1.',
+    )
     .option('--hosts <n>', 'ESXi hosts', int('--hosts', 0), 3)
     .option('--clusters <n>', 'clusters (hosts are split in contiguous blocks)', int('--clusters', 1), 1)
     .option('--switches <n>', 'MLNX-OS switches', int('--switches', 0), 0)
     .option('--guests <n>', 'guest VM pairs for perftest', int('--guests', 0), 0)
-    .option('--boot-seconds <s>', 'boot time per host, or a range drawn per host, e.g. 20-40 (default: 5)', range('--boot-seconds', 1000))
-    .option('--command-latency-ms <ms>', 'delay before each answer, or a range (default: 20)', range('--command-latency-ms', 1))
+    .option(
+      '--boot-seconds <s>',
+      'boot time per host, or a range drawn per host, e.g. 20-40 (default: 5)',
+      range('--boot-seconds', 1000),
+    )
+    .option(
+      '--command-latency-ms <ms>',
+      'delay before each answer, or a range (default: 20)',
+      range('--command-latency-ms', 1),
+    )
     .option('--state-dir <dir>', 'keep host states, keys and ports here (a restart continues from them)')
-    .option('--inventory-out <file>', 'inventory to write (default: STATE_DIR/inventory.yaml or ./sim-inventory.yaml)')
+    .option(
+      '--inventory-out <file>',
+      'inventory to write (default: STATE_DIR/inventory.yaml or ./sim-inventory.yaml)',
+    )
     .option('--known-hosts-out <file>', 'also write an OpenSSH known_hosts file')
     .option('--faults <spec>', 'faults per host (see below)')
     .option('--faults-file <file>', 'faults as JSON: {"esx-03": {"neverReturn": true}, "*": "drop=0.1"}')
-    .option('--port-base <port>', 'first SSH port (machines get consecutive ports); default: ephemeral', int('--port-base', 1))
-    .option('--control-port <port>', 'HTTP control endpoint port; default: ephemeral', int('--control-port', 0))
+    .option(
+      '--port-base <port>',
+      'first SSH port (machines get consecutive ports); default: ephemeral',
+      int('--port-base', 1),
+    )
+    .option(
+      '--control-port <port>',
+      'HTTP control endpoint port; default: ephemeral',
+      int('--control-port', 0),
+    )
     .option('--seed <n>', 'seed of boot times, jitter and fault probabilities', int('--seed', 0), 1)
-    .option('--password-env <var>', 'accept the password in this environment variable (default: a random one)')
+    .option(
+      '--password-env <var>',
+      'accept the password in this environment variable (default: a random one)',
+    )
     .option('--cards <models>', 'cards per host, comma separated (cx5, cx5ex, cx6, cx7)', 'cx7')
     .option('--quick-boot', 'hosts start with Quick Boot enabled (warm reboots keep mlxconfig Current)')
     .option('--hidden-cards', 'hosts start with cards hidden from mst until a boot with mst_recovery=1')
@@ -84,7 +109,9 @@ async function main(): Promise<void> {
     password = process.env[o.passwordEnv];
     if (!password) throw new Error(`--password-env ${o.passwordEnv}: the variable is not set`);
   }
-  const inventoryOut = resolve(o.inventoryOut ?? (o.stateDir ? join(o.stateDir, 'inventory.yaml') : 'sim-inventory.yaml'));
+  const inventoryOut = resolve(
+    o.inventoryOut ?? (o.stateDir ? join(o.stateDir, 'inventory.yaml') : 'sim-inventory.yaml'),
+  );
   const options: FleetOptions = {
     hosts: o.hosts,
     clusters: o.clusters,

@@ -78,7 +78,12 @@ export class SimHost extends EventEmitter {
     this.name = o.name;
     this.kind = o.kind;
     this.faultState = o.faults;
-    this.timings = { bootTimeMs: o.bootTimeMs, bootJitter: o.bootJitter, commandLatencyMs: o.commandLatencyMs, boots: [] };
+    this.timings = {
+      bootTimeMs: o.bootTimeMs,
+      bootJitter: o.bootJitter,
+      commandLatencyMs: o.commandLatencyMs,
+      boots: [],
+    };
     if (o.esxiState) {
       this.esxi = new EsxiMachine(o.esxiState, {
         now: () => Date.now(),
@@ -200,10 +205,12 @@ export class SimHost extends EventEmitter {
     if (this.stopped) return;
     if (this.esxi) shutdownHost(this.esxi.state, Date.now());
     this.downSince = Date.now();
-    this.timings.boots.push({ downAt: new Date(this.downSince).toISOString(), cold: cold || !this.esxi?.state.quickBoot });
+    this.timings.boots.push({
+      downAt: new Date(this.downSince).toISOString(),
+      cold: cold || !this.esxi?.state.quickBoot,
+    });
     if (this.timings.boots.length > MAX_BOOT_RECORDS) this.timings.boots.shift();
-    await this.ssh.stopListening();
-    this.ssh.dropAll();
+    await this.ssh.goDown();
     this.power = 'down';
     this.o.onChange();
     this.emit('down');
@@ -246,7 +253,8 @@ export class SimHost extends EventEmitter {
 
   /** Resolves when the host is in `power` (immediately if it already is). */
   waitFor(power: 'up' | 'down', opts: { minBootCount?: number; timeoutMs?: number } = {}): Promise<void> {
-    const satisfied = () => this.power === power && (opts.minBootCount === undefined || this.bootCount >= opts.minBootCount);
+    const satisfied = () =>
+      this.power === power && (opts.minBootCount === undefined || this.bootCount >= opts.minBootCount);
     if (satisfied()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onEvent = () => {

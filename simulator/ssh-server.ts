@@ -1,6 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { Server as Ssh2Server, utils, type AuthContext, type Connection, type ParsedKey, type ServerChannel, type Session } from 'ssh2';
+import {
+  Server as Ssh2Server,
+  utils,
+  type AuthContext,
+  type Connection,
+  type ParsedKey,
+  type ServerChannel,
+  type Session,
+} from 'ssh2';
 import type { ExecResult, SimMachine } from './machine';
 import { runCommandLine, Shell } from './shell';
 
@@ -106,7 +114,12 @@ export class SshMachineServer {
         await this.tryListen();
       } catch (err) {
         // The port can be briefly taken (e.g. as another socket's ephemeral port); keep trying.
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.boundPort === 0 || opts.retryInUse === false) throw err;
+        if (
+          (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' ||
+          this.boundPort === 0 ||
+          opts.retryInUse === false
+        )
+          throw err;
         await new Promise((r) => setTimeout(r, RELISTEN_RETRY_MS));
       }
     }
@@ -142,10 +155,11 @@ export class SshMachineServer {
     const listener = this.listener;
     this.listener = undefined;
     // close() calls back only once every connection has ended: stop accepting now, don't wait for them.
-    if (listener) await new Promise<void>((resolve) => {
-      listener.close(() => resolve());
-      this.dropAll();
-    });
+    if (listener)
+      await new Promise<void>((resolve) => {
+        listener.close(() => resolve());
+        this.dropAll();
+      });
   }
 
   /** Closes every connection at once, as a host going down does. */
@@ -157,13 +171,21 @@ export class SshMachineServer {
 
   async close(): Promise<void> {
     this.stopped = true;
-    await this.stopListening();
+    await this.goDown();
+  }
+
+  /** Stops listening and drops every connection (the listener closes once its sockets are gone). */
+  async goDown(): Promise<void> {
+    const stopped = this.stopListening();
     this.dropAll();
+    await stopped;
   }
 
   private server(rotated: boolean): Ssh2Server {
     const make = (key: string) => {
-      const server = new Ssh2Server({ hostKeys: [key], ident: this.o.ident ?? 'OpenSSH_9.3' }, (conn, info) => this.onConnection(conn, info.port));
+      const server = new Ssh2Server({ hostKeys: [key], ident: this.o.ident ?? 'OpenSSH_9.3' }, (conn, info) =>
+        this.onConnection(conn, info.port),
+      );
       server.on('error', () => undefined);
       return server;
     };
@@ -192,7 +214,12 @@ export class SshMachineServer {
     conn.on('error', () => undefined);
     conn.on('close', () => this.connections.delete(conn));
     conn.on('authentication', (ctx) => {
-      if (ctx.method === 'none' || ctx.username !== this.o.username || this.o.policy.authFails() || !this.o.auth.check(ctx)) {
+      if (
+        ctx.method === 'none' ||
+        ctx.username !== this.o.username ||
+        this.o.policy.authFails() ||
+        !this.o.auth.check(ctx)
+      ) {
         ctx.reject(['publickey', 'password']);
         return;
       }
@@ -237,7 +264,11 @@ export class SshMachineServer {
     return controller;
   }
 
-  private async execute(line: string, signal: AbortSignal, shell?: Shell): Promise<ExecResult & { combined: string }> {
+  private async execute(
+    line: string,
+    signal: AbortSignal,
+    shell?: Shell,
+  ): Promise<ExecResult & { combined: string }> {
     const machine = this.o.machine;
     if (machine.execCli && !machine.commands) {
       machine.onCommandLine?.(line, this.o.username);
@@ -247,7 +278,13 @@ export class SshMachineServer {
     return runCommandLine(machine, line, { user: this.o.username, signal, shell });
   }
 
-  private async runExec(channel: ServerChannel, command: string, pty: boolean, conn: Connection, remotePort: number): Promise<void> {
+  private async runExec(
+    channel: ServerChannel,
+    command: string,
+    pty: boolean,
+    conn: Connection,
+    remotePort: number,
+  ): Promise<void> {
     const controller = this.abortOnClose(channel, conn);
     const { signal } = controller;
     const policy = this.o.policy;
@@ -288,7 +325,10 @@ export class SshMachineServer {
     const machine = this.o.machine;
     const user = this.o.username;
     const shell = new Shell({ machine, user, signal: controller.signal });
-    const prompt = machine.kind === 'esxi' ? `[${user}@${machine.name}:~] ` : `${user}@${machine.name}:~${user === 'root' ? '#' : '$'} `;
+    const prompt =
+      machine.kind === 'esxi'
+        ? `[${user}@${machine.name}:~] `
+        : `${user}@${machine.name}:~${user === 'root' ? '#' : '$'} `;
     const finish = (code: number) => {
       if (controller.signal.aborted) return;
       channel.exit(code);

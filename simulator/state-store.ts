@@ -19,7 +19,7 @@ export interface HostFile {
   faults: HostFaults;
 }
 
-const WRITE_DELAY_MS = 250;
+const WRITE_DELAY_MS = 1000;
 
 async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp`;

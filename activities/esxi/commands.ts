@@ -37,3 +37,24 @@ export const esxCommands = {
 export function isShellSafe(text: string): boolean {
   return !/["`$\\\n\r]/.test(text);
 }
+
+const READ_ONLY = new Set<string>([
+  esxCommands.version,
+  esxCommands.vibList,
+  esxCommands.loadedModules,
+  esxCommands.moduleOptions,
+  esxCommands.mstStatus,
+  esxCommands.mstStatusVerbose,
+  esxCommands.maintenanceGet,
+  esxCommands.nicList,
+  esxCommands.uptime,
+  esxCommands.boots,
+  esxCommands.worlds,
+  esxCommands.quickBootGet,
+]);
+const READ_ONLY_FORMS = [/^\/opt\/mellanox\/bin\/mlxconfig -d [\w.:]+ -e query$/, /^esxcli network sriovnic vf list -n \w+$/];
+
+/** Commands that only read (an allow-list): safe to send again when a connection drops under them. */
+export function isReadOnlyCommand(command: string): boolean {
+  return READ_ONLY.has(command) || READ_ONLY_FORMS.some((re) => re.test(command));
+}

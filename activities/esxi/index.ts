@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { HostActivities, HostStepInput } from '../contract';
 import type { SshRunner } from '../ssh';
 import { asActivity, StepCommands } from '../step-context';
+import { isReadOnlyCommand } from './commands';
 import { reloadNmlx5Module } from './module-reload';
 import { restoreModuleOptions, setModuleOption } from './module-options';
 import { setMlxconfig, setQuickBoot } from './firmware';
@@ -21,7 +22,7 @@ export function createHostActivities(runner: SshRunner): HostActivities {
   /** Run a step's body with its command recorder, and return its result with the commands it ran. */
   const step = <R extends object>(input: HostStepInput, body: (cmd: StepCommands) => Promise<R>) =>
     asActivity(async () => {
-      const cmd = new StepCommands(runner, input.host, input.timing, input.step);
+      const cmd = new StepCommands(runner, input.host, input.timing, input.step, isReadOnlyCommand);
       const result = await body(cmd);
       return { ...result, commands: cmd.commands };
     });

@@ -47,15 +47,16 @@ export async function rebootIfStill(
   opts: { before: BootMarker; reason: string; viaEsxcli: boolean; attempt: number },
 ): Promise<Omit<RebootResult, 'commands'>> {
   const sameSince = Date.now();
-  for (;;) {
+  for (let polls = 0; ; polls++) {
     // Unreachable (e.g. an earlier attempt's reboot in progress) fails this attempt; Temporal retries it.
-    const now = await readBootMarker(cmd);
+    // Only the first read is listed in the audit trail: the wait below may poll many times.
+    const now = await readBootMarker(cmd, { record: polls === 0 });
     if (markerChanged(opts.before, now)) {
       return { issued: false, detail: `already rebooted by an earlier attempt (boot #${opts.before.boots} → #${now.boots})` };
     }
     if (opts.attempt === 1 || Date.now() - sameSince >= timing.rebootStartMs) break;
     heartbeat({ waitingForEarlierReboot: true });
-    await sleep(timing.pollIntervalMs);
+    await sleep(timing.maxPollIntervalMs);
   }
 
   const command = opts.viaEsxcli ? esxCommands.reboot(plainReason(opts.reason)) : esxCommands.busyboxReboot;
@@ -68,10 +69,10 @@ export async function rebootIfStill(
         nonRetryable: true,
       });
     }
-  } catch (err) {
-    // The session dropping while the reboot command runs is the reboot starting.
-    if (!(err instanceof SshError && err.type === 'SshConnectionLost')) throw err;
   } finally {
+    // A connection lost under the reboot command leaves it unknown whether the reboot was accepted: the
+    // error fails this attempt, and the retry (attempt > 1) waits to see the marker change before it
+    // would ever send the command again. Assuming it started would wait for a boot that may never come.
     runner.evict(cmd.endpoint);
   }
   return { issued: true, detail: `reboot issued (was boot #${opts.before.boots}, up ${Math.round(opts.before.uptimeMs / 1000)}s)` };

@@ -3,9 +3,9 @@ import { STEP_COMMAND_FAILED } from '../../common/procedure-failures';
 import type { Timing } from '../../common/procedures';
 import type { GuestPairRef } from '../../common/targets';
 import type { BandwidthResult } from '../contract';
-import type { SshRunner } from '../ssh';
+import type { CommandResult, SshRunner } from '../ssh';
 import { outputExcerpt, StepCommands } from '../step-context';
-import { detectPerftestFailure, findIbPort, largestRow, parseIbstat, parsePerftestReport } from './parsers';
+import { detectPerftestFailure, findIbPort, largestRow, parseIbstat, parsePerftestReport, type PerftestFailureKind } from './parsers';
 
 export interface BandwidthTestInput {
   pair: GuestPairRef;
@@ -24,41 +24,23 @@ function perftestCommand(input: BandwidthTestInput, device: string, serverAddres
   return [input.test, ...flags, ...(serverAddress ? [serverAddress] : [])].join(' ');
 }
 
+/** Failures that mean the VF link carries nothing: the port is not Active, or the VM has no IB device. */
+const LINK_DOWN: readonly PerftestFailureKind[] = ['port-not-active', 'no-devices'];
+
 /**
  * A perftest pair: the server waits on one guest, the client runs against the server's data address
- * (retried briefly while the server starts listening); the client's report is parsed.
+ * (retried briefly while the server starts listening); the client's report is parsed. A link that is down
+ * on either side (SM virtualization off, no VF for the VM) measures 0 Gb/s: the workflow reports it below
+ * the threshold, naming the link.
  */
 export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestInput): Promise<Omit<BandwidthResult, 'commands'> & { commands: BandwidthResult['commands'] }> {
   const server = new StepCommands(runner, input.pair.server, input.timing, input.step);
   const client = new StepCommands(runner, input.pair.client, input.timing, input.step);
   const ibstat = await client.run('ibstat');
   const port = ibstat.code === 0 ? findIbPort(parseIbstat(ibstat.stdout), input.pair.client.ibDevice) : undefined;
-  const linkState = port ? `${port.state ?? '?'} / ${port.physicalState ?? '?'}, rate ${port.rate ?? '?'}` : 'unknown';
-
-  const long = { timeoutMs: input.timing.commandTimeoutMs * 5 };
-  const serverRun = server.run(perftestCommand(input, input.pair.server.ibDevice), long);
-  let clientOut = '';
-  for (let tries = 0; ; tries++) {
-    const r = await client.run(perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress), long);
-    clientOut = r.stdout + r.stderr;
-    const failure = r.code === 0 ? undefined : detectPerftestFailure(clientOut);
-    if (r.code === 0) break;
-    if (failure?.kind === 'connect-failed' && tries < 10) {
-      await new Promise((res) => setTimeout(res, Math.min(1_000, input.timing.pollIntervalMs * (tries + 1))));
-      continue;
-    }
-    await serverRun.catch(() => undefined);
-    throw ApplicationFailure.create({
-      type: STEP_COMMAND_FAILED,
-      message: `${input.pair.client.name}: ${input.test} failed (exit ${r.code}): ${failure?.message ?? outputExcerpt(r)}`,
-      nonRetryable: failure?.kind !== 'connect-failed',
-    });
-  }
-  await serverRun.catch(() => undefined);
-  const report = parsePerftestReport(clientOut);
-  const row = largestRow(report);
+  const linkState = port ? `${port.state ?? '?'} / ${port.physicalState ?? '?'}, rate ${port.rate ?? '?'}` : 'no IB device';
   const lineRateGbps = input.lineRateGbps * (input.bidirectional ? 2 : 1);
-  return {
+  const measured = (row: { bytes: number; avgGbps: number; peakGbps: number }, link: string) => ({
     test: input.test,
     bidirectional: input.bidirectional,
     queuePairs: input.queuePairs,
@@ -67,7 +49,51 @@ export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestIn
     peakGbps: row.peakGbps,
     lineRateGbps,
     fraction: row.avgGbps / lineRateGbps,
-    linkState,
+    linkState: link,
     commands: [...client.commands, ...server.commands],
+  });
+
+  const long = { timeoutMs: input.timing.commandTimeoutMs * 5 };
+  // The server waits for its client until its timeout: stop it when the client will not come.
+  const stopServer = new AbortController();
+  let serverEnded: CommandResult | undefined;
+  const serverRun = server
+    .run(perftestCommand(input, input.pair.server.ibDevice), { ...long, signal: stopServer.signal })
+    .then((r) => (serverEnded = r));
+  const endServer = async () => {
+    stopServer.abort();
+    await serverRun.catch(() => undefined);
   };
+  let clientOut = '';
+  for (let tries = 0; ; tries++) {
+    const r = await client.run(perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress), long);
+    clientOut = r.stdout + r.stderr;
+    if (r.code === 0) break;
+    let failing = input.pair.client.name;
+    let failure = detectPerftestFailure(clientOut);
+    let excerpt = outputExcerpt(r);
+    if (failure?.kind === 'connect-failed') {
+      if (serverEnded === undefined && tries < 10) {
+        await new Promise((res) => setTimeout(res, Math.min(1_000, input.timing.pollIntervalMs * (tries + 1))));
+        continue;
+      }
+      // The server gave up (its own link or device): its words say why nobody listens.
+      if (serverEnded !== undefined && serverEnded.code !== 0) {
+        failing = input.pair.server.name;
+        failure = detectPerftestFailure(serverEnded.stdout + serverEnded.stderr) ?? failure;
+        excerpt = outputExcerpt(serverEnded);
+      }
+    }
+    await endServer();
+    if (failure && LINK_DOWN.includes(failure.kind)) {
+      return measured({ bytes: 0, avgGbps: 0, peakGbps: 0 }, `${failing}: ${failure.message}`);
+    }
+    throw ApplicationFailure.create({
+      type: STEP_COMMAND_FAILED,
+      message: `${failing}: ${input.test} failed (exit ${r.code}): ${failure?.message ?? excerpt}`,
+      nonRetryable: failure?.kind !== 'connect-failed',
+    });
+  }
+  await serverRun.catch(() => undefined);
+  return measured(largestRow(parsePerftestReport(clientOut)), linkState);
 }

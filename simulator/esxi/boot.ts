@@ -17,7 +17,11 @@ export interface BootOptions {
 /** The host goes down: marker in vmksummary.log, every session is gone. */
 export function shutdownHost(state: EsxiState, now: number): void {
   if (state.power === 'off') return;
-  appendLog(state.logs.vmksummary, `${new Date(now).toISOString()} bootstop: Host is rebooting`, MAX_VMKSUMMARY_LINES);
+  appendLog(
+    state.logs.vmksummary,
+    `${new Date(now).toISOString()} bootstop: Host is rebooting`,
+    MAX_VMKSUMMARY_LINES,
+  );
   state.power = 'off';
 }
 
@@ -56,7 +60,11 @@ export function bootHost(state: EsxiState, o: BootOptions): void {
   claimDevices(state);
   // Guide 2.4: one boot in recovery mode makes hidden cards visible for good.
   if (state.boot.claimed && recoveryModeActive(state)) state.cardsHidden = false;
-  appendLog(state.logs.vmksummary, `${new Date(o.now).toISOString()} bootstop: Host has booted`, MAX_VMKSUMMARY_LINES);
+  appendLog(
+    state.logs.vmksummary,
+    `${new Date(o.now).toISOString()} bootstop: Host has booted`,
+    MAX_VMKSUMMARY_LINES,
+  );
 }
 
 /** vmkdevmgr binds the present cards to a loaded nmlx5_core; VFs are created per max_vfs. */

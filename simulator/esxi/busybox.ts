@@ -25,18 +25,24 @@ export function reboot(host: EsxiContext, argv: string[]): ExecResult {
 export function lspci(host: EsxiContext): ExecResult {
   const lines = [
     '0000:00:00.0 Host bridge: Intel Corporation Sky Lake-E DMI3 Registers',
-    ...ONBOARD_NICS.map((n) => `${n.pci} Network controller: Intel(R) Ethernet Controller X710 for 10GbE SFP+ [${n.vmnic}]`),
+    ...ONBOARD_NICS.map(
+      (n) => `${n.pci} Network controller: Intel(R) Ethernet Controller X710 for 10GbE SFP+ [${n.vmnic}]`,
+    ),
   ];
   if (host.state.boot.cardsPresent) {
     const claimed = nicsPresent(host.state);
     for (const p of nmlxPorts(host.state)) {
       const alias = claimed ? ` [${p.vmnic}]` : '';
-      lines.push(`${p.pci} Network controller: Mellanox Technologies ${cardCatalog[p.card.model].pciName}${alias}`);
+      lines.push(
+        `${p.pci} Network controller: Mellanox Technologies ${cardCatalog[p.card.model].pciName}${alias}`,
+      );
     }
     for (const v of vfAddresses(host)) {
       // Alias as ESXi prints it: PF_<segment>.<bus in decimal>.<PF function>_VF_<n> [V].
       const alias = `PF_0.${v.port.card.pciBus}.${v.port.port}_VF_${v.vf}`;
-      lines.push(`${v.pci} Network controller: Mellanox Technologies ${cardCatalog[v.port.card.model].vfPciName} [${alias}]`);
+      lines.push(
+        `${v.pci} Network controller: Mellanox Technologies ${cardCatalog[v.port.card.model].vfPciName} [${alias}]`,
+      );
     }
   }
   lines.sort();
@@ -47,7 +53,9 @@ export function uname(host: EsxiContext, argv: string[]): ExecResult {
   const rel = esxiReleases[host.state.version];
   const flags = argv.slice(1).join('');
   if (flags.includes('a')) {
-    return out(`VMkernel ${host.state.name} ${host.state.version} #1 SMP Release build-${rel.build} x86_64 x86_64 x86_64 ESXi\n`);
+    return out(
+      `VMkernel ${host.state.name} ${host.state.version} #1 SMP Release build-${rel.build} x86_64 x86_64 x86_64 ESXi\n`,
+    );
   }
   if (flags.includes('n')) return out(`${host.state.name}\n`);
   if (flags.includes('r')) return out(`${host.state.version}\n`);
@@ -68,6 +76,9 @@ export function uptime(host: EsxiContext): ExecResult {
   const h = Math.floor((secs % 86400) / 3600);
   const m = Math.floor((secs % 3600) / 60);
   const clock = new Date(now).toISOString().slice(11, 19);
-  const up = days > 0 ? `${days} day${days === 1 ? '' : 's'}, ${h}:${String(m).padStart(2, '0')}` : `${h}:${String(m).padStart(2, '0')}`;
+  const up =
+    days > 0
+      ? `${days} day${days === 1 ? '' : 's'}, ${h}:${String(m).padStart(2, '0')}`
+      : `${h}:${String(m).padStart(2, '0')}`;
   return out(` ${clock} up ${up}, load average: 0.01, 0.02, 0.00\n`);
 }

@@ -65,8 +65,11 @@ export function nmlxPorts(state: EsxiState): NmlxPort[] {
 /** max_vfs: one value per nmlx5 port in PCI order; a single value applies to every port. [R] */
 export function maxVfsPerPort(params: Map<string, string>, portCount: number): number[] {
   const raw = params.get('max_vfs');
-  const values = raw === undefined || raw === '' ? [] : raw.split(',').map((v) => Math.max(0, parseInt(v, 10) || 0));
-  return Array.from({ length: portCount }, (_v, i) => Math.min(128, values.length === 1 ? values[0] : (values[i] ?? 0)));
+  const values =
+    raw === undefined || raw === '' ? [] : raw.split(',').map((v) => Math.max(0, parseInt(v, 10) || 0));
+  return Array.from({ length: portCount }, (_v, i) =>
+    Math.min(128, values.length === 1 ? values[0] : (values[i] ?? 0)),
+  );
 }
 
 /**

@@ -41,7 +41,8 @@ export function parseOptions(args: string[], specs: OptionSpec[]): ParsedOptions
     values.set(spec.long, value);
   }
   for (const spec of specs) {
-    if (spec.required && !values.has(spec.long)) return err(`Error: Missing required parameter ${label(spec)}\n`);
+    if (spec.required && !values.has(spec.long))
+      return err(`Error: Missing required parameter ${label(spec)}\n`);
   }
   return values;
 }

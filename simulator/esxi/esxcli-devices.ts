@@ -15,15 +15,22 @@ export function vibList(host: EsxiContext, args: string[]): ExecResult {
   const rows = [...baseVibs(host.state.version), ...mellanoxVibs(host.state.version, host.state.vibs)]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((v) => [v.name, v.version, v.vendor, v.acceptance, v.installDate, 'host']);
-  return out(esxcliTable(['Name', 'Version', 'Vendor', 'Acceptance Level', 'Install Date', 'Platforms'], rows));
+  return out(
+    esxcliTable(['Name', 'Version', 'Vendor', 'Acceptance Level', 'Install Date', 'Platforms'], rows),
+  );
 }
 
 export function vibGet(host: EsxiContext, args: string[]): ExecResult {
   const opts = parseOptions(args, [{ short: 'n', long: 'vibname', required: true }]);
   if (isError(opts)) return opts;
   const name = opts.get('vibname') as string;
-  const vib = [...baseVibs(host.state.version), ...mellanoxVibs(host.state.version, host.state.vibs)].find((v) => v.name === name);
-  if (!vib) return err(`[NoMatchError]\n No VIB matching VIB search specification '${name}'.\nPlease refer to the log file for more details.\n`);
+  const vib = [...baseVibs(host.state.version), ...mellanoxVibs(host.state.version, host.state.vibs)].find(
+    (v) => v.name === name,
+  );
+  if (!vib)
+    return err(
+      `[NoMatchError]\n No VIB matching VIB search specification '${name}'.\nPlease refer to the log file for more details.\n`,
+    );
   return out(
     `${vib.vendor}_bootbank_${vib.name}_${vib.version}\n` +
       [
@@ -47,14 +54,53 @@ function mellanoxDescription(port: NmlxPort): string {
 export function nicList(host: EsxiContext, args: string[]): ExecResult {
   const opts = parseOptions(args, []);
   if (isError(opts)) return opts;
-  const rows: Cell[][] = ONBOARD_NICS.map((n) => [n.vmnic, n.pci, 'i40en', 'Up', 'Up', 10000, 'Full', n.mac, 1500, ONBOARD_DESCRIPTION]);
+  const rows: Cell[][] = ONBOARD_NICS.map((n) => [
+    n.vmnic,
+    n.pci,
+    'i40en',
+    'Up',
+    'Up',
+    10000,
+    'Full',
+    n.mac,
+    1500,
+    ONBOARD_DESCRIPTION,
+  ]);
   if (nicsPresent(host.state)) {
     for (const p of nmlxPorts(host.state)) {
-      rows.push([p.vmnic, p.pci, 'nmlx5_core', 'Up', 'Up', cardCatalog[p.card.model].speedMbps, 'Full', p.mac, 1500, mellanoxDescription(p)]);
+      rows.push([
+        p.vmnic,
+        p.pci,
+        'nmlx5_core',
+        'Up',
+        'Up',
+        cardCatalog[p.card.model].speedMbps,
+        'Full',
+        p.mac,
+        1500,
+        mellanoxDescription(p),
+      ]);
     }
   }
-  const headers = ['Name', 'PCI Device', 'Driver', 'Admin Status', 'Link Status', 'Speed', 'Duplex', 'MAC Address', 'MTU', 'Description'];
-  return out(esxcliTable(headers, rows, headers.map((h) => h === 'Speed' || h === 'MTU')));
+  const headers = [
+    'Name',
+    'PCI Device',
+    'Driver',
+    'Admin Status',
+    'Link Status',
+    'Speed',
+    'Duplex',
+    'MAC Address',
+    'MTU',
+    'Description',
+  ];
+  return out(
+    esxcliTable(
+      headers,
+      rows,
+      headers.map((h) => h === 'Speed' || h === 'MTU'),
+    ),
+  );
 }
 
 function sriovPorts(host: EsxiContext): NmlxPort[] {
@@ -76,8 +122,24 @@ export function sriovnicList(host: EsxiContext, args: string[]): ExecResult {
     1500,
     mellanoxDescription(p),
   ]);
-  const headers = ['Name', 'PCI Device', 'Driver', 'Link', 'Speed', 'Duplex', 'MAC Address', 'MTU', 'Description'];
-  return out(esxcliTable(headers, rows, headers.map((h) => h === 'Speed' || h === 'MTU')));
+  const headers = [
+    'Name',
+    'PCI Device',
+    'Driver',
+    'Link',
+    'Speed',
+    'Duplex',
+    'MAC Address',
+    'MTU',
+    'Description',
+  ];
+  return out(
+    esxcliTable(
+      headers,
+      rows,
+      headers.map((h) => h === 'Speed' || h === 'MTU'),
+    ),
+  );
 }
 
 /** VF addresses in the VF list use ESXi's "00000:101:00.1" form (decimal bus) [V]. */
@@ -106,18 +168,33 @@ export function sriovnicVfList(host: EsxiContext, args: string[]): ExecResult {
   const opts = parseOptions(args, [{ short: 'n', long: 'nic-name', required: true }]);
   if (isError(opts)) return opts;
   const nic = opts.get('nic-name') as string;
-  if (!sriovPorts(host).some((p) => p.vmnic === nic)) return err(`Error: ${nic} is not an SR-IOV NIC or does not exist\n`);
+  if (!sriovPorts(host).some((p) => p.vmnic === nic))
+    return err(`Error: ${nic} is not an SR-IOV NIC or does not exist\n`);
   const rows: Cell[][] = vfAddresses(host)
     .filter((v) => v.port.vmnic === nic)
     .map((v) => [v.vf, false, vfListAddress(v.pci), '-']);
-  return out(esxcliTable(['VF ID', 'Active', 'PCI Address', 'Owner World ID'], rows, [true, true, false, false]));
+  return out(
+    esxcliTable(['VF ID', 'Active', 'PCI Address', 'Owner World ID'], rows, [true, true, false, false]),
+  );
 }
 
 function hex(n: number, width: number): string {
   return `0x${n.toString(16).padStart(width, '0')}`;
 }
 
-function pciBlock(pci: string, fields: { vmkName: string; vendor: string; device: string; deviceId: number; vendorId: number; className: string; classId: number; module: string }) {
+function pciBlock(
+  pci: string,
+  fields: {
+    vmkName: string;
+    vendor: string;
+    device: string;
+    deviceId: number;
+    vendorId: number;
+    className: string;
+    classId: number;
+    module: string;
+  },
+) {
   const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-9a-f])$/.exec(pci);
   const [seg, bus, slot, fn] = m ? [m[1], m[2], m[3], m[4]] : ['0000', '00', '00', '0'];
   const pairs: [string, Cell][] = [
@@ -150,7 +227,16 @@ export function pciList(host: EsxiContext, args: string[]): ExecResult {
   const opts = parseOptions(args, [{ short: 'c', long: 'class' }]);
   if (isError(opts)) return opts;
   const blocks = ONBOARD_NICS.map((n) =>
-    pciBlock(n.pci, { vmkName: n.vmnic, vendor: 'Intel(R)', device: 'Ethernet Controller X710 for 10GbE SFP+', deviceId: 0x1572, vendorId: 0x8086, className: 'Ethernet controller', classId: 0x0200, module: 'i40en' }),
+    pciBlock(n.pci, {
+      vmkName: n.vmnic,
+      vendor: 'Intel(R)',
+      device: 'Ethernet Controller X710 for 10GbE SFP+',
+      deviceId: 0x1572,
+      vendorId: 0x8086,
+      className: 'Ethernet controller',
+      classId: 0x0200,
+      module: 'i40en',
+    }),
   );
   if (host.state.boot.cardsPresent) {
     const claimed = nicsPresent(host.state);
@@ -172,7 +258,16 @@ export function pciList(host: EsxiContext, args: string[]): ExecResult {
     for (const v of vfAddresses(host)) {
       const info = cardCatalog[v.port.card.model];
       blocks.push(
-        pciBlock(v.pci, { vmkName: '', vendor: 'Mellanox Technologies', device: info.vfPciName, deviceId: info.vfDeviceId, vendorId: 0x15b3, className: 'Ethernet controller', classId: 0x0200, module: 'None' }),
+        pciBlock(v.pci, {
+          vmkName: '',
+          vendor: 'Mellanox Technologies',
+          device: info.vfPciName,
+          deviceId: info.vfDeviceId,
+          vendorId: 0x15b3,
+          className: 'Ethernet controller',
+          classId: 0x0200,
+          module: 'None',
+        }),
       );
     }
   }

@@ -46,7 +46,10 @@ export function moduleGet(host: EsxiContext, args: string[]): ExecResult {
       ['Version', version],
       ['Build Type', 'release'],
       ['Provided Namespaces', ''],
-      ['Required Namespaces', info.dependsOn ? `com.vmware.vmkapi@v2_9_0_0, ${info.dependsOn}` : 'com.vmware.vmkapi@v2_9_0_0'],
+      [
+        'Required Namespaces',
+        info.dependsOn ? `com.vmware.vmkapi@v2_9_0_0, ${info.dependsOn}` : 'com.vmware.vmkapi@v2_9_0_0',
+      ],
       ['Containing VIB', info.vib],
       ['VIB Acceptance Level', info.vib === 'nmst' ? 'partner' : 'certified'],
     ]),
@@ -80,12 +83,16 @@ export function moduleParametersSet(host: EsxiContext, args: string[]): ExecResu
     for (const tok of params.trim().split(/\s+/).filter(Boolean)) {
       const key = tok.split('=')[0];
       if (!tok.includes('=') || !nmlx5CoreParams.some((p) => p.name === key)) {
-        return err(`Error: Invalid parameter ${key} for module ${name}. Use --force to skip validity checks.\n`);
+        return err(
+          `Error: Invalid parameter ${key} for module ${name}. Use --force to skip validity checks.\n`,
+        );
       }
     }
   }
   const existing = host.state.moduleOptions[name] ?? '';
-  host.state.moduleOptions[name] = opts.has('append') ? [existing, params].filter((s) => s.trim() !== '').join(' ') : params;
+  host.state.moduleOptions[name] = opts.has('append')
+    ? [existing, params].filter((s) => s.trim() !== '').join(' ')
+    : params;
   host.changed();
   return out('');
 }
@@ -104,7 +111,8 @@ export function maintenanceModeSet(host: EsxiContext, args: string[]): ExecResul
   ]);
   if (isError(opts)) return opts;
   const enable = parseBool(opts.get('enable'));
-  if (enable === undefined) return err(`Error: Invalid value for option -e|--enable: ${String(opts.get('enable'))}\n`);
+  if (enable === undefined)
+    return err(`Error: Invalid value for option -e|--enable: ${String(opts.get('enable'))}\n`);
   if (enable === host.state.maintenanceMode) {
     return err(`Maintenance mode is already ${enable ? 'enabled' : 'disabled'}.\n`);
   }
@@ -122,7 +130,8 @@ export function shutdownReboot(host: EsxiContext, args: string[]): ExecResult {
   if (!host.state.maintenanceMode) return err('The host must be in maintenance mode\n');
   const delay = opts.get('delay');
   const seconds = typeof delay === 'string' ? Number(delay) : 0;
-  if (!Number.isFinite(seconds) || seconds < 0) return err(`Error: Invalid value for option -d|--delay: ${String(delay)}\n`);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    return err(`Error: Invalid value for option -d|--delay: ${String(delay)}\n`);
   host.requestReboot({ via: 'esxcli', delayMs: seconds * 1000, force: false });
   return out('');
 }

@@ -68,7 +68,8 @@ export function esxcli(host: EsxiContext, argv: string[]): ExecResult {
   const path: string[] = [];
   for (;;) {
     const word = args[0];
-    if (word === undefined || word.startsWith('-')) return { stdout: usage(path, node), stderr: '', code: path.length ? 1 : 0 };
+    if (word === undefined || word.startsWith('-'))
+      return { stdout: usage(path, node), stderr: '', code: path.length ? 1 : 0 };
     const next = Object.prototype.hasOwnProperty.call(node, word) ? node[word] : undefined;
     if (next === undefined) return err(`Error: Unknown command or namespace ${[...path, word].join(' ')}\n`);
     path.push(word);
@@ -77,4 +78,3 @@ export function esxcli(host: EsxiContext, argv: string[]): ExecResult {
     node = next;
   }
 }
-

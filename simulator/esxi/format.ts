@@ -10,14 +10,24 @@ export type Cell = string | number | boolean;
  * (the [V] nic list sample: an 11-dash Description over longer descriptions).
  */
 export function esxcliTable(headers: string[], rows: Cell[][], rightAligned?: boolean[]): string {
-  const right = headers.map((_h, c) => rightAligned?.[c] ?? (rows.length > 0 && typeof rows[0][c] !== 'string'));
+  const right = headers.map(
+    (_h, c) => rightAligned?.[c] ?? (rows.length > 0 && typeof rows[0][c] !== 'string'),
+  );
   const last = headers.length - 1;
   const widths = headers.map((h, c) =>
-    c === last && !right[c] ? h.length : rows.reduce((w, row) => Math.max(w, cellText(row[c]).length), h.length),
+    c === last && !right[c]
+      ? h.length
+      : rows.reduce((w, row) => Math.max(w, cellText(row[c]).length), h.length),
   );
   const line = (cells: string[]) =>
     cells
-      .map((text, c) => (c === cells.length - 1 && !right[c] ? text : right[c] ? text.padStart(widths[c]) : text.padEnd(widths[c])))
+      .map((text, c) =>
+        c === cells.length - 1 && !right[c]
+          ? text
+          : right[c]
+            ? text.padStart(widths[c])
+            : text.padEnd(widths[c]),
+      )
       .join('  ')
       .replace(/\s+$/, '');
   let out = `${line(headers)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`;
@@ -40,7 +50,9 @@ export function esxcliMultilineTable(headers: string[], rows: Cell[][]): string 
   let out = `${lines[0]}\n${lines[1]}\n`;
   rows.forEach((row, i) => {
     out += `${lines[i + 2]}\n`;
-    const rest = cellText(row[row.length - 1]).split('\n').slice(1);
+    const rest = cellText(row[row.length - 1])
+      .split('\n')
+      .slice(1);
     for (const l of rest) out += `${l}\n`;
   });
   return out;
@@ -128,11 +140,15 @@ export function mlxconfigQuery(h: MlxDeviceHeader, rows: MlxQueryRow[], verbose:
 }
 
 /** `mlxconfig -d DEV -y set K=V ...` [V]. */
-export function mlxconfigSet(h: MlxDeviceHeader, rows: { name: string; next: string; value: string }[]): string {
+export function mlxconfigSet(
+  h: MlxDeviceHeader,
+  rows: { name: string; next: string; value: string }[],
+): string {
   let out = mlxHeader(h);
   out += `${'Configurations:'.padEnd(45)}${'Next Boot'.padEnd(16)}New\n`;
   for (const r of rows) out += mlxRow('', r.name, [r.next, r.value]);
-  out += '\n Apply new Configuration? (y/n) [n] : y\nApplying... Done!\n-I- Please reboot machine to load new configurations.\n';
+  out +=
+    '\n Apply new Configuration? (y/n) [n] : y\nApplying... Done!\n-I- Please reboot machine to load new configurations.\n';
   return out;
 }
 
@@ -165,9 +181,20 @@ export function flintQuery(q: FlintQuery): string {
 
 /** busybox-style `ps -c` [V header]: columns as wide as their longest cell, no dash row. */
 export function psTable(rows: { wid: number; cid: number; name: string; command: string }[]): string {
-  const cells = [['WID', 'CID', 'WorldName', 'Command'], ...rows.map((r) => [String(r.wid), String(r.cid), r.name, r.command])];
+  const cells = [
+    ['WID', 'CID', 'WorldName', 'Command'],
+    ...rows.map((r) => [String(r.wid), String(r.cid), r.name, r.command]),
+  ];
   const widths = [0, 1, 2].map((c) => Math.max(...cells.map((r) => r[c].length)));
-  return cells.map((r) => `${r.slice(0, 3).map((c, i) => c.padEnd(widths[i])).join('  ')}  ${r[3]}\n`).join('');
+  return cells
+    .map(
+      (r) =>
+        `${r
+          .slice(0, 3)
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')}  ${r[3]}\n`,
+    )
+    .join('');
 }
 
 /** `vmkload_mod -l` [R header, V row values]. */

@@ -79,7 +79,9 @@ export class EsxiMachine implements SimMachine, EsxiContext {
     const mftOnly =
       (impl: (argv: string[], stdin: string) => ExecResult): CommandImpl =>
       (argv, ctx) =>
-        this.state.vibs.mft ? impl(argv, ctx.stdin) : { stdout: '', stderr: `sh: ${argv[0]}: not found\n`, code: 127 };
+        this.state.vibs.mft
+          ? impl(argv, ctx.stdin)
+          : { stdout: '', stderr: `sh: ${argv[0]}: not found\n`, code: 127 };
     return new Map<string, CommandImpl>([
       ['esxcli', (argv) => esxcli(this, argv)],
       ['esxcfg-module', (argv) => esxcfgModule(this, argv)],
@@ -116,7 +118,11 @@ export class EsxiMachine implements SimMachine, EsxiContext {
   /** Every command line run is logged as ESXi's shell.log does. */
   onCommandLine(line: string, user: string): void {
     const pid = this.state.nextPid++;
-    appendLog(this.state.logs.shell, `${new Date(this.now()).toISOString()} shell[${pid}]: [${user}]: ${line}`, MAX_SHELL_LOG_LINES);
+    appendLog(
+      this.state.logs.shell,
+      `${new Date(this.now()).toISOString()} shell[${pid}]: [${user}]: ${line}`,
+      MAX_SHELL_LOG_LINES,
+    );
     this.changed();
   }
 }

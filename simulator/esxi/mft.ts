@@ -1,7 +1,14 @@
 import type { ExecResult } from '../machine';
 import { cardCatalog } from './catalog';
 import { findMstDevice, mstName, mstVisibleCards, nmlxPorts } from './derived';
-import { flintQuery, mlxconfigQuery, mlxconfigSet, mstStatus, mstStatusVerbose, type MlxDeviceHeader } from './format';
+import {
+  flintQuery,
+  mlxconfigQuery,
+  mlxconfigSet,
+  mstStatus,
+  mstStatusVerbose,
+  type MlxDeviceHeader,
+} from './format';
 import { err, out, type EsxiContext } from './host-context';
 import { MLX_PARAMS, type CardState, type MlxParam } from './state';
 
@@ -90,7 +97,8 @@ function parseMlxArgs(argv: string[]): MlxArgs | ExecResult {
     else if (a.command === undefined) a.command = arg;
     else a.params.push(arg);
   }
-  if (a.device === undefined && argv.some((x) => x === '-d' || x === '--dev')) return eLine('Missing device argument');
+  if (a.device === undefined && argv.some((x) => x === '-d' || x === '--dev'))
+    return eLine('Missing device argument');
   return a;
 }
 
@@ -133,7 +141,12 @@ export function mlxconfig(host: EsxiContext, argv: string[], stdin: string): Exe
       const params = (names.length ? names : MLX_PARAMS).filter((p): p is MlxParam => supports(card, p));
       const rows = params.map((p) => {
         const v = card.mlxconfig[p] as NonNullable<CardState['mlxconfig'][MlxParam]>;
-        return { name: p, default: formatMlxValue(p, v.default), current: formatMlxValue(p, v.current), next: formatMlxValue(p, v.next) };
+        return {
+          name: p,
+          default: formatMlxValue(p, v.default),
+          current: formatMlxValue(p, v.current),
+          next: formatMlxValue(p, v.next),
+        };
       });
       text += mlxconfigQuery(header(card, i + 1), rows, args.verbose);
     }
@@ -157,7 +170,8 @@ export function mlxconfig(host: EsxiContext, argv: string[], stdin: string): Exe
         // The stray quote is in the real message [V].
         return eLine(`Parameter NUM_OF_VFS' value is larger than maximum allowed ${card.maxNumOfVfs}`);
       }
-      if (BOOL_PARAMS.has(param) && value > 1) return eLine(`Bad parameter value for ${param}: ${kv.slice(eq + 1)}`);
+      if (BOOL_PARAMS.has(param) && value > 1)
+        return eLine(`Bad parameter value for ${param}: ${kv.slice(eq + 1)}`);
       changes.push({ name: param, value });
     }
     const rows = changes.map((c) => ({
@@ -169,20 +183,32 @@ export function mlxconfig(host: EsxiContext, argv: string[], stdin: string): Exe
     const text = mlxconfigSet(header(card, 1), rows);
     if (!confirmed) {
       const prompt = text.slice(0, text.indexOf(' Apply new Configuration?'));
-      return { stdout: `${prompt} Apply new Configuration? (y/n) [n] : N\n-E- Aborted by user.\n`, stderr: '', code: 1 };
+      return {
+        stdout: `${prompt} Apply new Configuration? (y/n) [n] : N\n-E- Aborted by user.\n`,
+        stderr: '',
+        code: 1,
+      };
     }
-    for (const c of changes) (card.mlxconfig[c.name] as NonNullable<CardState['mlxconfig'][MlxParam]>).next = c.value;
+    for (const c of changes)
+      (card.mlxconfig[c.name] as NonNullable<CardState['mlxconfig'][MlxParam]>).next = c.value;
     host.changed();
     return out(text);
   }
   if (command === 'reset' || command === 'r') {
-    if (!args.yes && !/^\s*y/i.test(stdin)) return { stdout: `\nReset configuration for device ${mstName(card)}? (y/n) [n] : N\n-E- Aborted by user.\n`, stderr: '', code: 1 };
+    if (!args.yes && !/^\s*y/i.test(stdin))
+      return {
+        stdout: `\nReset configuration for device ${mstName(card)}? (y/n) [n] : N\n-E- Aborted by user.\n`,
+        stderr: '',
+        code: 1,
+      };
     for (const p of MLX_PARAMS) {
       const v = card.mlxconfig[p];
       if (v) v.next = v.default;
     }
     host.changed();
-    return out(`\nReset configuration for device ${mstName(card)}? (y/n) [n] : y\nApplying... Done!\n-I- Please reboot machine to load new configurations.\n`);
+    return out(
+      `\nReset configuration for device ${mstName(card)}? (y/n) [n] : y\nApplying... Done!\n-I- Please reboot machine to load new configurations.\n`,
+    );
   }
   return eLine(`Unknown command: ${args.command ?? ''}`);
 }

@@ -3,7 +3,14 @@ import { cardCatalog, esxiReleases, type CardModel } from './catalog';
 // The JSON-serialisable state of one simulated ESXi host. Everything else (VIB rows, module
 // descriptions, card names) is derived from the shared catalog.
 
-export const MLX_PARAMS = ['NUM_OF_VFS', 'SRIOV_EN', 'LINK_TYPE_P1', 'LINK_TYPE_P2', 'ADVANCED_PCI_SETTINGS', 'FORCE_ETH_PCI_SUBCLASS'] as const;
+export const MLX_PARAMS = [
+  'NUM_OF_VFS',
+  'SRIOV_EN',
+  'LINK_TYPE_P1',
+  'LINK_TYPE_P2',
+  'ADVANCED_PCI_SETTINGS',
+  'FORCE_ETH_PCI_SUBCLASS',
+] as const;
 export type MlxParam = (typeof MLX_PARAMS)[number];
 
 export interface MlxValue {

@@ -19,7 +19,9 @@ export function vmkloadMod(host: EsxiContext, argv: string[]): ExecResult {
       .sort()
       .map((name) => ({
         name,
-        used: Object.keys(loaded).filter((m) => moduleCatalog[m]?.dependsOn === name).length + (name.startsWith('nmlx5') ? 2 : 1),
+        used:
+          Object.keys(loaded).filter((m) => moduleCatalog[m]?.dependsOn === name).length +
+          (name.startsWith('nmlx5') ? 2 : 1),
         sizeKb: moduleCatalog[name]?.sizeKb ?? 64,
       }));
     return out(vmkloadList(rows));
@@ -78,7 +80,12 @@ function worlds(host: EsxiContext): { wid: number; cid: number; name: string; co
   const base = host.state.boot.devmgrWid;
   return [
     { wid: 1, cid: 0, name: 'init', command: '/bin/init' },
-    { wid: base - 912, cid: base - 912, name: 'vmkeventd', command: '/usr/lib/vmware/vmkeventd/bin/vmkeventd' },
+    {
+      wid: base - 912,
+      cid: base - 912,
+      name: 'vmkeventd',
+      command: '/usr/lib/vmware/vmkeventd/bin/vmkeventd',
+    },
     { wid: base, cid: base, name: 'vmkdevmgr', command: '/bin/vmkdevmgr' },
     { wid: base + 1310, cid: base + 1310, name: 'hostd', command: 'hostd /etc/vmware/hostd/config.xml' },
     { wid: base + 2671, cid: base + 2671, name: 'vpxa', command: '/usr/lib/vmware/vpxa/bin/vpxa' },
@@ -138,6 +145,7 @@ export function loadEsxEnable(host: EsxiContext, argv: string[]): ExecResult {
     host.changed();
     return out(`Quick Boot (loadESX) ${host.state.quickBoot ? 'enabled' : 'disabled'}\n`);
   }
-  if (opt === undefined || opt === '-s') return out(`Quick Boot (loadESX) is ${host.state.quickBoot ? 'enabled' : 'disabled'}\n`);
+  if (opt === undefined || opt === '-s')
+    return out(`Quick Boot (loadESX) is ${host.state.quickBoot ? 'enabled' : 'disabled'}\n`);
   return err('Usage: loadESXEnable [-e | -d | -s]\n');
 }

@@ -17,14 +17,52 @@ type Tok =
 
 class AwkError extends Error {}
 
-const OPS = ['&&', '||', '==', '!=', '<=', '>=', '!~', '+=', '-=', '*=', '/=', '++', '--', '<', '>', '~', '!', '+', '-', '*', '/', '%', '=', '(', ')', '{', '}', ',', ';', '\n', '$'];
+const OPS = [
+  '&&',
+  '||',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '!~',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '++',
+  '--',
+  '<',
+  '>',
+  '~',
+  '!',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '=',
+  '(',
+  ')',
+  '{',
+  '}',
+  ',',
+  ';',
+  '\n',
+  '$',
+];
 
 function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   const operandEnded = () => {
     const last = toks[toks.length - 1];
-    return last !== undefined && (last.k === 'num' || last.k === 'str' || last.k === 'name' || (last.k === 'op' && (last.v === ')' || last.v === '++' || last.v === '--')));
+    return (
+      last !== undefined &&
+      (last.k === 'num' ||
+        last.k === 'str' ||
+        last.k === 'name' ||
+        (last.k === 'op' && (last.v === ')' || last.v === '++' || last.v === '--')))
+    );
   };
   while (i < src.length) {
     const c = src[i];
@@ -90,7 +128,8 @@ type Expr =
   | { t: 'incr'; op: '++' | '--'; target: Expr; prefix: boolean }
   | { t: 'call'; name: string; args: Expr[] };
 
-type Stmt = { t: 'print'; args: Expr[] } | { t: 'printf'; args: Expr[] } | { t: 'expr'; e: Expr } | { t: 'next' };
+type Stmt =
+  { t: 'print'; args: Expr[] } | { t: 'printf'; args: Expr[] } | { t: 'expr'; e: Expr } | { t: 'next' };
 
 interface Rule {
   pattern: 'BEGIN' | 'END' | Expr | undefined;
@@ -180,7 +219,11 @@ class AwkParser {
   private assignment(): Expr {
     const left = this.or();
     const t = this.peek();
-    if (t?.k === 'op' && ['=', '+=', '-=', '*=', '/='].includes(t.v) && (left.t === 'var' || left.t === 'field')) {
+    if (
+      t?.k === 'op' &&
+      ['=', '+=', '-=', '*=', '/='].includes(t.v) &&
+      (left.t === 'var' || left.t === 'field')
+    ) {
       this.pos++;
       return { t: 'assign', op: t.v, target: left, e: this.assignment() };
     }
@@ -404,7 +447,10 @@ class AwkRun {
         return e.prefix ? next : cur;
       }
       case 'call':
-        return this.call(e.name, e.args.map((a) => this.eval(a)));
+        return this.call(
+          e.name,
+          e.args.map((a) => this.eval(a)),
+        );
       case 'bin':
         return this.binary(e.op, e.l, e.r);
     }
@@ -438,7 +484,17 @@ class AwkRun {
     const cmp =
       numeric(l) && numeric(r) ? toNum(l) - toNum(r) : toStr(l) < toStr(r) ? -1 : toStr(l) > toStr(r) ? 1 : 0;
     const result =
-      op === '==' ? cmp === 0 : op === '!=' ? cmp !== 0 : op === '<' ? cmp < 0 : op === '>' ? cmp > 0 : op === '<=' ? cmp <= 0 : cmp >= 0;
+      op === '=='
+        ? cmp === 0
+        : op === '!='
+          ? cmp !== 0
+          : op === '<'
+            ? cmp < 0
+            : op === '>'
+              ? cmp > 0
+              : op === '<='
+                ? cmp <= 0
+                : cmp >= 0;
     return result ? 1 : 0;
   }
 
@@ -477,7 +533,10 @@ class AwkRun {
         this.out += `${values.join(toStr(this.getVar('OFS')))}\n`;
       } else {
         const [fmt, ...rest] = s.args.map((a) => this.eval(a));
-        this.out += printfFormat(toStr(fmt ?? ''), rest.map((v) => v));
+        this.out += printfFormat(
+          toStr(fmt ?? ''),
+          rest.map((v) => v),
+        );
       }
     }
   }
@@ -487,24 +546,29 @@ class AwkRun {
 export function printfFormat(fmt: string, args: Value[]): string {
   let argIndex = 0;
   const next = () => args[argIndex++] ?? '';
-  const unescaped = fmt.replace(/\\(n|t|\\|r)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : '\\'));
-  return unescaped.replace(/%([-0 ]*)(\d*)(?:\.(\d+))?([sdifxXc%])/g, (_m, flags: string, width: string, prec: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
-    const v = next();
-    let s: string;
-    if (conv === 'd' || conv === 'i') s = String(Math.trunc(toNum(v)));
-    else if (conv === 'f') s = toNum(v).toFixed(prec === undefined ? 6 : parseInt(prec, 10));
-    else if (conv === 'x' || conv === 'X') s = Math.trunc(toNum(v)).toString(16);
-    else if (conv === 'c') s = typeof v === 'number' ? String.fromCharCode(v) : v.slice(0, 1);
-    else s = prec === undefined ? toStr(v) : toStr(v).slice(0, parseInt(prec, 10));
-    if (conv === 'X') s = s.toUpperCase();
-    const w = width ? parseInt(width, 10) : 0;
-    if (s.length < w) {
-      if (flags.includes('-')) s = s.padEnd(w);
-      else s = s.padStart(w, flags.includes('0') && conv !== 's' ? '0' : ' ');
-    }
-    return s;
-  });
+  const unescaped = fmt.replace(/\\(n|t|\\|r)/g, (_m, c: string) =>
+    c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : '\\',
+  );
+  return unescaped.replace(
+    /%([-0 ]*)(\d*)(?:\.(\d+))?([sdifxXc%])/g,
+    (_m, flags: string, width: string, prec: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      const v = next();
+      let s: string;
+      if (conv === 'd' || conv === 'i') s = String(Math.trunc(toNum(v)));
+      else if (conv === 'f') s = toNum(v).toFixed(prec === undefined ? 6 : parseInt(prec, 10));
+      else if (conv === 'x' || conv === 'X') s = Math.trunc(toNum(v)).toString(16);
+      else if (conv === 'c') s = typeof v === 'number' ? String.fromCharCode(v) : v.slice(0, 1);
+      else s = prec === undefined ? toStr(v) : toStr(v).slice(0, parseInt(prec, 10));
+      if (conv === 'X') s = s.toUpperCase();
+      const w = width ? parseInt(width, 10) : 0;
+      if (s.length < w) {
+        if (flags.includes('-')) s = s.padEnd(w);
+        else s = s.padStart(w, flags.includes('0') && conv !== 's' ? '0' : ' ');
+      }
+      return s;
+    },
+  );
 }
 
 export function awk(argv: string[], io: ToolIo): ExecResult {
@@ -526,7 +590,12 @@ export function awk(argv: string[], io: ToolIo): ExecResult {
   }
   if (fs === '\\t' || fs === 't') fs = '\t';
   const source = argv[i];
-  if (source === undefined) return { stdout: '', stderr: 'usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]\n', code: 2 };
+  if (source === undefined)
+    return {
+      stdout: '',
+      stderr: 'usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]\n',
+      code: 2,
+    };
   let rules: Rule[];
   try {
     rules = new AwkParser(tokenize(source)).program();

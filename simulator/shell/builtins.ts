@@ -19,7 +19,10 @@ function echo(argv: string[]): ExecResult {
     }
   }
   let text = argv.slice(i).join(' ');
-  if (escapes) text = text.replace(/\\(n|t|\\|r)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : '\\'));
+  if (escapes)
+    text = text.replace(/\\(n|t|\\|r)/g, (_m, c: string) =>
+      c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : '\\',
+    );
   return ok(newline ? `${text}\n` : text);
 }
 
@@ -55,7 +58,8 @@ function printf(argv: string[]): ExecResult {
   let out = printfFormat(fmt, args);
   // Like the shell's printf, reuse the format while arguments remain.
   const perRound = (fmt.match(/%[-0 ]*\d*(?:\.\d+)?[sdifxXc]/g) ?? []).length;
-  for (let used = perRound; perRound > 0 && used < args.length; used += perRound) out += printfFormat(fmt, args.slice(used));
+  for (let used = perRound; perRound > 0 && used < args.length; used += perRound)
+    out += printfFormat(fmt, args.slice(used));
   return ok(out);
 }
 
@@ -63,11 +67,14 @@ function tr(argv: string[], io: ToolIo): ExecResult {
   const del = argv[1] === '-d';
   const [set1, set2] = del ? [argv[2] ?? '', ''] : [argv[1] ?? '', argv[2] ?? ''];
   const expand = (s: string) =>
-    s.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/(.)-(.)/g, (_m, a: string, b: string) => {
-      let r = '';
-      for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) r += String.fromCharCode(c);
-      return r;
-    });
+    s
+      .replace(/\\n/g, '\n')
+      .replace(/\\t/g, '\t')
+      .replace(/(.)-(.)/g, (_m, a: string, b: string) => {
+        let r = '';
+        for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) r += String.fromCharCode(c);
+        return r;
+      });
   const from = expand(set1);
   const to = expand(set2);
   let out = '';

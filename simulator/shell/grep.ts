@@ -100,7 +100,8 @@ export function grep(argv: string[], io: ToolIo): ExecResult {
         if (flag === 'e') {
           const rest = arg.slice(j + 1);
           const pattern = rest !== '' ? rest : argv[++i];
-          if (pattern === undefined) return { stdout: '', stderr: "grep: option requires an argument -- 'e'\n", code: 2 };
+          if (pattern === undefined)
+            return { stdout: '', stderr: "grep: option requires an argument -- 'e'\n", code: 2 };
           opts.patterns.push(pattern);
           break;
         }
@@ -114,7 +115,8 @@ export function grep(argv: string[], io: ToolIo): ExecResult {
   }
   if (!opts.patterns.length) {
     const pattern = operands.shift();
-    if (pattern === undefined) return { stdout: '', stderr: 'Usage: grep [OPTION]... PATTERNS [FILE]...\n', code: 2 };
+    if (pattern === undefined)
+      return { stdout: '', stderr: 'Usage: grep [OPTION]... PATTERNS [FILE]...\n', code: 2 };
     opts.patterns.push(...pattern.split('\n'));
   }
 

@@ -46,8 +46,7 @@ class LoopControl extends Error {
 class AbortedSignal extends Error {}
 
 type Resolved =
-  | { kind: 'machine'; impl: CommandImpl; path: string }
-  | { kind: 'builtin'; fn: Builtin; path: string };
+  { kind: 'machine'; impl: CommandImpl; path: string } | { kind: 'builtin'; fn: Builtin; path: string };
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
@@ -131,7 +130,8 @@ export class Shell {
     let status = 0;
     for (const item of list.items) {
       status = await this.andOr(item, out, stdin);
-      if (this.errexit && status !== 0 && item.rest.length === 0 && !item.first.negated) throw new ExitSignal(status);
+      if (this.errexit && status !== 0 && item.rest.length === 0 && !item.first.negated)
+        throw new ExitSignal(status);
     }
     return status;
   }
@@ -185,7 +185,8 @@ export class Shell {
       }
       case 'if': {
         for (const branch of cmd.branches) {
-          if ((await this.list(branch.condition, out, stdin)) === 0) return this.list(branch.body, out, stdin);
+          if ((await this.list(branch.condition, out, stdin)) === 0)
+            return this.list(branch.body, out, stdin);
         }
         return cmd.otherwise ? this.list(cmd.otherwise, out, stdin) : 0;
       }
@@ -221,7 +222,11 @@ export class Shell {
     }
   }
 
-  private async loopBody(body: ListNode, out: Output, stdin: string): Promise<{ status: number; stop: boolean }> {
+  private async loopBody(
+    body: ListNode,
+    out: Output,
+    stdin: string,
+  ): Promise<{ status: number; stop: boolean }> {
     try {
       return { status: await this.list(body, out, stdin), stop: false };
     } catch (err) {
@@ -302,7 +307,8 @@ export class Shell {
   private async simple(cmd: SimpleCommand, out: Output, stdin: string): Promise<number> {
     const substitutionsBefore = this.substitutions;
     const assignments: [string, string][] = [];
-    for (const a of cmd.assignments) assignments.push([a.name, await this.expandWord(a.value, out, false).then((f) => f.join(''))]);
+    for (const a of cmd.assignments)
+      assignments.push([a.name, await this.expandWord(a.value, out, false).then((f) => f.join(''))]);
     const argv: string[] = [];
     for (const w of cmd.words) argv.push(...(await this.expandWord(w, out)));
     for (const [k, v] of assignments) this.vars.set(k, v);
@@ -348,7 +354,22 @@ export class Shell {
     const machine = this.ctx.machine;
     const readFile = (path: string) => machine.readFile?.(path);
     const isDirectory = (path: string) => {
-      if (['/', '/tmp', '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/etc', '/var', '/var/log', '/root', '/home'].includes(path)) return true;
+      if (
+        [
+          '/',
+          '/tmp',
+          '/bin',
+          '/sbin',
+          '/usr/bin',
+          '/usr/sbin',
+          '/etc',
+          '/var',
+          '/var/log',
+          '/root',
+          '/home',
+        ].includes(path)
+      )
+        return true;
       const prefix = path.endsWith('/') ? path : `${path}/`;
       for (const p of machine.paths ?? []) if (p.startsWith(prefix)) return true;
       return false;
@@ -358,7 +379,8 @@ export class Shell {
       signal: this.ctx.signal,
       readFile,
       isDirectory,
-      pathExists: (path) => machine.paths?.has(path) === true || readFile(path) !== undefined || this.resolve(path) !== undefined,
+      pathExists: (path) =>
+        machine.paths?.has(path) === true || readFile(path) !== undefined || this.resolve(path) !== undefined,
     };
   }
 
@@ -412,7 +434,12 @@ export class Shell {
   }
 
   /** Builtins that need the interpreter itself. Returns undefined when `name` is not one. */
-  private async special(name: string, argv: string[], out: Output, stdin: string): Promise<number | undefined> {
+  private async special(
+    name: string,
+    argv: string[],
+    out: Output,
+    stdin: string,
+  ): Promise<number | undefined> {
     switch (name) {
       case 'exit': {
         const code = argv[1] === undefined ? this.lastStatus : parseInt(argv[1], 10);

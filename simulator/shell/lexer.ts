@@ -7,7 +7,11 @@ import type { ListNode, Word, WordPart } from './ast';
 export class ShellSyntaxError extends Error {}
 
 export type Token =
-  | { t: 'word'; word: Word; /** The text when the word is a plain unquoted literal (keywords). */ plain?: string }
+  | {
+      t: 'word';
+      word: Word;
+      /** The text when the word is a plain unquoted literal (keywords). */ plain?: string;
+    }
   | { t: 'op'; op: ';' | '\n' | '&&' | '||' | '|' | '&' | '(' | ')' }
   | { t: 'redir'; kind: 'out' | 'append' | 'in'; fd: 1 | 2 | 'both' }
   | { t: 'dup'; from: 1 | 2; to: 1 | 2 };
@@ -180,8 +184,10 @@ function readExpansion(
     if (close < 0) throw new ShellSyntaxError('sh: syntax error: missing }');
     return { part: { type: 'var', name: src.slice(i + 2, close), quoted }, end: close + 1 };
   }
-  if (next !== undefined && '?#$!'.includes(next)) return { part: { type: 'var', name: next, quoted }, end: i + 2 };
-  if (next !== undefined && /[0-9]/.test(next)) return { part: { type: 'var', name: next, quoted }, end: i + 2 };
+  if (next !== undefined && '?#$!'.includes(next))
+    return { part: { type: 'var', name: next, quoted }, end: i + 2 };
+  if (next !== undefined && /[0-9]/.test(next))
+    return { part: { type: 'var', name: next, quoted }, end: i + 2 };
   if (next !== undefined && NAME_START.test(next)) {
     let end = i + 2;
     while (end < src.length && NAME_CHAR.test(src[end])) end++;

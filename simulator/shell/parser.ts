@@ -51,7 +51,14 @@ class Parser {
   private unexpected(): ShellSyntaxError {
     const tok = this.peek();
     if (!tok) return new ShellSyntaxError('sh: syntax error: unexpected end of file');
-    const text = tok.t === 'op' ? (tok.op === '\n' ? 'newline' : tok.op) : tok.t === 'word' ? (tok.plain ?? 'word') : 'redirection';
+    const text =
+      tok.t === 'op'
+        ? tok.op === '\n'
+          ? 'newline'
+          : tok.op
+        : tok.t === 'word'
+          ? (tok.plain ?? 'word')
+          : 'redirection';
     return new ShellSyntaxError(`sh: syntax error: unexpected "${text}"`);
   }
 
@@ -191,7 +198,9 @@ class Parser {
         if (target?.t !== 'word') throw this.unexpected();
         this.pos++;
         const redirect: Redirect =
-          tok.kind === 'in' ? { type: 'in', source: target.word } : { type: 'out', fd: tok.fd, target: target.word };
+          tok.kind === 'in'
+            ? { type: 'in', source: target.word }
+            : { type: 'out', fd: tok.fd, target: target.word };
         cmd.redirects.push(redirect);
       } else {
         const first = tok.word.parts[0];

@@ -8,7 +8,7 @@ class TestSyntax extends Error {}
 export function testBuiltin(argv: string[], io: ToolIo): ExecResult {
   let args = argv.slice(1);
   if (argv[0] === '[') {
-    if (args[args.length - 1] !== ']') return { stdout: '', stderr: "sh: [: missing ]\n", code: 2 };
+    if (args[args.length - 1] !== ']') return { stdout: '', stderr: 'sh: [: missing ]\n', code: 2 };
     args = args.slice(0, -1);
   }
   try {

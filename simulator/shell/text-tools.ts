@@ -3,7 +3,10 @@ import { joinLines, parseCount, readInputs, splitLines, type ToolIo } from './io
 
 // head, tail, wc, cut, sort, uniq: line-oriented utilities over stdin or the machine's files.
 
-function lineCountArgs(tool: string, argv: string[]): { count: number; fromStart: boolean; files: string[] } | string {
+function lineCountArgs(
+  tool: string,
+  argv: string[],
+): { count: number; fromStart: boolean; files: string[] } | string {
   let count = 10;
   let fromStart = false;
   const files: string[] = [];
@@ -43,7 +46,11 @@ export function tail(argv: string[], io: ToolIo): ExecResult {
   const out = inputs
     .map((input) => {
       const lines = splitLines(input.text);
-      const picked = args.fromStart ? lines.slice(Math.max(args.count - 1, 0)) : args.count === 0 ? [] : lines.slice(-args.count);
+      const picked = args.fromStart
+        ? lines.slice(Math.max(args.count - 1, 0))
+        : args.count === 0
+          ? []
+          : lines.slice(-args.count);
       return joinLines(picked);
     })
     .join('');
@@ -98,7 +105,8 @@ export function cut(argv: string[], io: ToolIo): ExecResult {
     else files.push(a);
   }
   const selector = parseRanges(fields ?? chars ?? '');
-  if (!selector) return { stdout: '', stderr: 'cut: you must specify a list of bytes, characters, or fields\n', code: 1 };
+  if (!selector)
+    return { stdout: '', stderr: 'cut: you must specify a list of bytes, characters, or fields\n', code: 1 };
   const { inputs, errors } = readInputs('cut', files, io);
   const out: string[] = [];
   for (const input of inputs) {
@@ -108,7 +116,12 @@ export function cut(argv: string[], io: ToolIo): ExecResult {
       } else if (!line.includes(delimiter)) {
         out.push(line);
       } else {
-        out.push(line.split(delimiter).filter((_f, idx) => selector(idx + 1)).join(delimiter));
+        out.push(
+          line
+            .split(delimiter)
+            .filter((_f, idx) => selector(idx + 1))
+            .join(delimiter),
+        );
       }
     }
   }
@@ -133,7 +146,11 @@ export function sort(argv: string[], io: ToolIo): ExecResult {
 
 export function uniq(argv: string[], io: ToolIo): ExecResult {
   const count = argv.includes('-c');
-  const { inputs, errors } = readInputs('uniq', argv.slice(1).filter((a) => !a.startsWith('-')), io);
+  const { inputs, errors } = readInputs(
+    'uniq',
+    argv.slice(1).filter((a) => !a.startsWith('-')),
+    io,
+  );
   const out: string[] = [];
   let prev: string | undefined;
   let n = 0;

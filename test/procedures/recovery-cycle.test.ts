@@ -7,6 +7,7 @@ import { startFleet, type Fleet } from '../../simulator/fleet';
 import { fastHostOptions, sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
+import { bootsSince, changingCommands, commandsSince, expectSuccess, markHost, mstDevices, startProcedure, storedOptions } from './host-audit';
 
 const ORIGINAL = 'pfctx=0x08 pfcrx=0x08 trust_state=2 max_vfs=4,4';
 
@@ -17,7 +18,7 @@ describe('procedures: recovery-cycle', () => {
 
   before(async () => {
     fleet = await startFleet({
-      hosts: 2,
+      hosts: 3,
       namePrefix: 'rc-',
       bootTimeMs: 200,
       controlPort: false,
@@ -63,6 +64,26 @@ describe('procedures: recovery-cycle', () => {
     assert.match(await sshRead(host, 'esxcli system maintenanceMode get'), /Disabled/);
     assert.deepEqual(report.finalState.moduleOptions, ORIGINAL);
     assert.ok(report.commands.length > 0, 'the audit trail lists commands');
+  });
+
+  it('without maintenance mode: busybox `reboot` twice and no maintenance-mode command', async () => {
+    const { client } = await testEnv();
+    const host = fleet.inventory.hosts[2];
+    const mark = await markHost(host);
+    const report = await expectSuccess(
+      await startProcedure(client, taskQueue, 'recovery-cycle', host, { options: { ...fastHostOptions, maintenanceMode: false } }),
+    );
+    // No `esxcli system maintenanceMode set` at all: only reads and the guide's changes.
+    assert.deepEqual(changingCommands(await commandsSince(mark)), [
+      `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} mst_recovery=1"`,
+      'reboot',
+      `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL}"`,
+      'reboot',
+    ]);
+    assert.equal(await bootsSince(mark), 2);
+    assert.equal(report.reboots, 2);
+    assert.equal(await storedOptions(host), ORIGINAL);
+    assert.deepEqual(await mstDevices(host), ['mt4129_pciconf0']);
   });
 
   it('rejects bad input with a non-retryable InvalidInput before touching the host', async () => {

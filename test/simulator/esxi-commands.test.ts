@@ -8,10 +8,19 @@ import { testHost } from './esxi-helpers';
 describe('simulator ESXi commands', () => {
   it('esxcli module parameters: -p replaces the stored string, -a appends, effective after reboot', async () => {
     const host = testHost({ nmlx5CoreOptions: 'max_vfs=8' });
-    assert.equal((await host.run('esxcli system module parameters set -m nmlx5_core -p "mst_recovery=1"')).code, 0);
-    assert.equal((await host.run('esxcfg-module -g nmlx5_core')).stdout, "nmlx5_core enabled = 1 options = 'mst_recovery=1'\n");
+    assert.equal(
+      (await host.run('esxcli system module parameters set -m nmlx5_core -p "mst_recovery=1"')).code,
+      0,
+    );
+    assert.equal(
+      (await host.run('esxcfg-module -g nmlx5_core')).stdout,
+      "nmlx5_core enabled = 1 options = 'mst_recovery=1'\n",
+    );
     await host.run('esxcli system module parameters set -a -m nmlx5_core -p "max_vfs=4"');
-    assert.equal((await host.run('esxcfg-module -g nmlx5_core')).stdout, "nmlx5_core enabled = 1 options = 'mst_recovery=1 max_vfs=4'\n");
+    assert.equal(
+      (await host.run('esxcfg-module -g nmlx5_core')).stdout,
+      "nmlx5_core enabled = 1 options = 'mst_recovery=1 max_vfs=4'\n",
+    );
     const list = (await host.run('esxcli system module parameters list -m nmlx5_core')).stdout;
     assert.match(list, /^mst_recovery\s+int\s+1\s+Enable recovery mode/m);
     assert.match(list, /^max_vfs\s+array of uint\s+4\s+Number of PCI VFs/m);
@@ -34,7 +43,10 @@ describe('simulator ESXi commands', () => {
     assert.equal(r.stderr, 'Error: Unknown command or namespace system nosuch\n');
     r = await host.run('esxcli system version get --bogus');
     assert.equal(r.code, 1);
-    assert.equal((await host.run('esxcli system shutdown reboot')).stderr, 'Error: Missing required parameter -r|--reason\n');
+    assert.equal(
+      (await host.run('esxcli system shutdown reboot')).stderr,
+      'Error: Missing required parameter -r|--reason\n',
+    );
   });
 
   it('vmkload_mod: loaded modules, Busy errors, hand-given params last one boot', async () => {
@@ -45,8 +57,14 @@ describe('simulator ESXi commands', () => {
     r = await host.run('vmkload_mod -u nmlx5_core');
     assert.equal(r.code, 1);
     assert.equal(r.stderr, 'vmkload_mod: Can not remove module nmlx5_core: Busy\n');
-    assert.equal((await host.run('vmkload_mod -u nmlx5_rdma')).stdout, 'Module nmlx5_rdma successfully unloaded\n');
-    assert.equal((await host.run('vmkload_mod -u nmlx5_core')).stdout, 'Module nmlx5_core successfully unloaded\n');
+    assert.equal(
+      (await host.run('vmkload_mod -u nmlx5_rdma')).stdout,
+      'Module nmlx5_rdma successfully unloaded\n',
+    );
+    assert.equal(
+      (await host.run('vmkload_mod -u nmlx5_core')).stdout,
+      'Module nmlx5_core successfully unloaded\n',
+    );
     assert.equal((await host.run('mst status')).stdout, 'MST devices:\n------------\n');
     assert.doesNotMatch((await host.run('esxcli network nic list')).stdout, /nmlx5_core/);
     assert.match((await host.run('esxcli system module list')).stdout, /^nmlx5_core\s+false\s+true$/m);
@@ -78,20 +96,34 @@ describe('simulator ESXi commands', () => {
 
   it('mlxconfig: query, set to Next Boot, errors with -E- and exit 1', async () => {
     const host = testHost({ cards: [{ model: 'ConnectX-6', ports: 2 }, { model: 'ConnectX-7' }] });
-    assert.equal((await host.run('mst status')).stdout, 'MST devices:\n------------\nmt4123_pciconf0\nmt4129_pciconf0\n');
-    const set = await host.run('/opt/mellanox/bin/mlxconfig -d mt4129_pciconf0 -y set SRIOV_EN=1 NUM_OF_VFS=16');
+    assert.equal(
+      (await host.run('mst status')).stdout,
+      'MST devices:\n------------\nmt4123_pciconf0\nmt4129_pciconf0\n',
+    );
+    const set = await host.run(
+      '/opt/mellanox/bin/mlxconfig -d mt4129_pciconf0 -y set SRIOV_EN=1 NUM_OF_VFS=16',
+    );
     assert.equal(set.code, 0);
     assert.match(set.stdout, /^ {9}SRIOV_EN {28}False\(0\) {8}True\(1\)$/m);
     const q = (await host.run('mlxconfig -d mt4129_pciconf0 -e q')).stdout;
     assert.match(q, /^\* {8}NUM_OF_VFS {26}0 {15}0 {15}16$/m);
     const plain = (await host.run('mlxconfig -d mt4129_pciconf0 q')).stdout;
     assert.match(plain, /^Configurations: {30}Next Boot$/m);
-    assert.match((await host.run('mlxconfig -d mt4123_pciconf0 q LINK_TYPE_P2')).stdout, /LINK_TYPE_P2 +IB\(1\)/);
+    assert.match(
+      (await host.run('mlxconfig -d mt4123_pciconf0 q LINK_TYPE_P2')).stdout,
+      /LINK_TYPE_P2 +IB\(1\)/,
+    );
 
     const cases: [string, string][] = [
       ['mlxconfig -d mt4129_pciconf0 -y set FOO=1', '-E- Unknown Parameter: FOO\n'],
-      ['mlxconfig -d mt4129_pciconf0 -y set NUM_OF_VFS=128', "-E- Parameter NUM_OF_VFS' value is larger than maximum allowed 127\n"],
-      ['mlxconfig -d mt4129_pciconf0 -y set LINK_TYPE_P2=2', "-E- The Device doesn't support LINK_TYPE_P2 parameter\n"],
+      [
+        'mlxconfig -d mt4129_pciconf0 -y set NUM_OF_VFS=128',
+        "-E- Parameter NUM_OF_VFS' value is larger than maximum allowed 127\n",
+      ],
+      [
+        'mlxconfig -d mt4129_pciconf0 -y set LINK_TYPE_P2=2',
+        "-E- The Device doesn't support LINK_TYPE_P2 parameter\n",
+      ],
       ['mlxconfig -d mt9999_pciconf0 q', '-E- Failed to open the device\n'],
     ];
     for (const [line, expected] of cases) {
@@ -100,7 +132,10 @@ describe('simulator ESXi commands', () => {
       assert.equal(r.stdout, expected, line);
     }
     host.mlxconfigFails = true;
-    assert.equal((await host.run('mlxconfig -d mt4129_pciconf0 q')).stdout, '-E- Failed to open the device\n');
+    assert.equal(
+      (await host.run('mlxconfig -d mt4129_pciconf0 q')).stdout,
+      '-E- Failed to open the device\n',
+    );
   });
 
   it('mlxconfig without -y asks and aborts unless answered', async () => {
@@ -141,7 +176,10 @@ describe('simulator ESXi commands', () => {
     await host.run('mlxconfig -d mt4123_pciconf0 -y set NUM_OF_VFS=9');
     host.reboot({ cold: true });
     assert.deepEqual(host.machine.state.boot.vfs, [8, 4, 4]);
-    assert.match((await host.run('esxcli hardware pci list')).stdout, /Device Name: MT28908 Family \[ConnectX-6 Virtual Function\]/);
+    assert.match(
+      (await host.run('esxcli hardware pci list')).stdout,
+      /Device Name: MT28908 Family \[ConnectX-6 Virtual Function\]/,
+    );
   });
 
   it('hidden cards show only after a boot with mst_recovery=1, then stay visible', async () => {
@@ -172,7 +210,10 @@ describe('simulator ESXi commands', () => {
     assert.equal(refused.code, 1);
     assert.equal(refused.stderr, 'The host must be in maintenance mode\n');
     assert.equal(host.reboots.length, 0);
-    assert.equal((await host.run('esxcli system maintenanceMode set -e false')).stderr, 'Maintenance mode is already disabled.\n');
+    assert.equal(
+      (await host.run('esxcli system maintenanceMode set -e false')).stderr,
+      'Maintenance mode is already disabled.\n',
+    );
     await host.run('esxcli system maintenanceMode set --enable true');
     assert.equal((await host.run('esxcli system shutdown reboot -r "roll out"')).code, 0);
     assert.deepEqual(host.reboots, [{ via: 'esxcli', delayMs: 0, force: false }]);
@@ -191,13 +232,19 @@ describe('simulator ESXi commands', () => {
     const host = testHost();
     await host.run('esxcli system version get | grep Version');
     const last = (await host.run('tail -n 1 /var/log/shell.log')).stdout;
-    assert.match(last, /^\d{4}-\d\d-\d\dT[\d:.]+Z shell\[\d+\]: \[root\]: tail -n 1 \/var\/log\/shell\.log\n$/);
+    assert.match(
+      last,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z shell\[\d+\]: \[root\]: tail -n 1 \/var\/log\/shell\.log\n$/,
+    );
     assert.match((await host.run('grep -c esxcli /var/log/shell.log')).stdout, /^[12]\n$/);
   });
 
   it('without the MFT VIB, mst and friends are not found', async () => {
     const host = testHost({ mft: false });
-    assert.equal((await host.run('/opt/mellanox/bin/mst status')).stderr, 'sh: /opt/mellanox/bin/mst: not found\n');
+    assert.equal(
+      (await host.run('/opt/mellanox/bin/mst status')).stderr,
+      'sh: /opt/mellanox/bin/mst: not found\n',
+    );
     const r = await host.run('mlxconfig -d mt4129_pciconf0 q');
     assert.equal(r.code, 127);
     assert.doesNotMatch((await host.run('esxcli software vib list')).stdout, /^mft /m);
@@ -206,7 +253,10 @@ describe('simulator ESXi commands', () => {
   it('ps -c lists vmkdevmgr; hardware pci list has key/value blocks', async () => {
     const host = testHost();
     assert.match((await host.run('ps -c')).stdout, /^WID\s+CID\s+WorldName\s+Command\n/);
-    assert.match((await host.run('ps -c | grep devmgr')).stdout, /^\d+\s+\d+\s+vmkdevmgr\s+\/bin\/vmkdevmgr\n$/);
+    assert.match(
+      (await host.run('ps -c | grep devmgr')).stdout,
+      /^\d+\s+\d+\s+vmkdevmgr\s+\/bin\/vmkdevmgr\n$/,
+    );
     const pci = (await host.run('esxcli hardware pci list')).stdout;
     assert.match(pci, /^0000:17:00\.0\n {3}Address: 0000:17:00\.0\n/m);
     assert.match(pci, /^ {3}VMkernel Name: vmnic2$/m);

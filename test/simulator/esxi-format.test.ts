@@ -24,13 +24,34 @@ describe('simulator ESXi output formats (reference samples)', () => {
       ['nmlx5-core', '4.23.0.36-14vmw.801.0.0.21495797', 'VMW', 'VMwareCertified', '2023-04-29', 'host'],
       ['nmlx5-rdma', '4.23.0.36-14vmw.801.0.0.21495797', 'VMW', 'VMwareCertified', '2023-04-29', 'host'],
       // The sample's column widths (29, 36) come from rows it does not show.
-      ['vmware-esx-esxcli-nvme-plugin', '1.2.0.52-1vmw.801.0.0.21495797.x.y.z', 'VMware', 'VMwareCertified', '2023-04-29', 'host'],
+      [
+        'vmware-esx-esxcli-nvme-plugin',
+        '1.2.0.52-1vmw.801.0.0.21495797.x.y.z',
+        'VMware',
+        'VMwareCertified',
+        '2023-04-29',
+        'host',
+      ],
     ];
-    const lines = esxcliTable(['Name', 'Version', 'Vendor', 'Acceptance Level', 'Install Date', 'Platforms'], rows).split('\n');
-    assert.equal(lines[0], 'Name                           Version                               Vendor  Acceptance Level  Install Date  Platforms');
-    assert.equal(lines[1], '-----------------------------  ------------------------------------  ------  ----------------  ------------  ---------');
+    const lines = esxcliTable(
+      ['Name', 'Version', 'Vendor', 'Acceptance Level', 'Install Date', 'Platforms'],
+      rows,
+    ).split('\n');
+    assert.equal(
+      lines[0],
+      'Name                           Version                               Vendor  Acceptance Level  Install Date  Platforms',
+    );
+    assert.equal(
+      lines[1],
+      '-----------------------------  ------------------------------------  ------  ----------------  ------------  ---------',
+    );
     // The published row is one space short in the Version column (37 instead of 38 characters).
-    assert.equal(collapse(lines[2]), collapse('nmlx5-core                     4.23.0.36-14vmw.801.0.0.21495797     VMW     VMwareCertified   2023-04-29    host'));
+    assert.equal(
+      collapse(lines[2]),
+      collapse(
+        'nmlx5-core                     4.23.0.36-14vmw.801.0.0.21495797     VMW     VMwareCertified   2023-04-29    host',
+      ),
+    );
   });
 
   it('esxcli system module parameters list [V]', () => {
@@ -38,7 +59,12 @@ describe('simulator ESXi output formats (reference samples)', () => {
       ['Name', 'Type', 'Value', 'Description'],
       [
         ['geneve_offload_enable', 'int', '', 'Enable GENEVE offloads'],
-        ['max_vfs', 'array of uint', '', "Number of PCI VFs to initialize\nValues : Array of 'uint' of range 0-128, May be limited by device, 0 - disabled\nDefault: 0"],
+        [
+          'max_vfs',
+          'array of uint',
+          '',
+          "Number of PCI VFs to initialize\nValues : Array of 'uint' of range 0-128, May be limited by device, 0 - disabled\nDefault: 0",
+        ],
       ],
     );
     const lines = text.split('\n');
@@ -77,26 +103,95 @@ describe('simulator ESXi output formats (reference samples)', () => {
   });
 
   it('esxcli network nic list [V]', () => {
-    const headers = ['Name', 'PCI Device', 'Driver', 'Admin Status', 'Link Status', 'Speed', 'Duplex', 'MAC Address', 'MTU', 'Description'];
+    const headers = [
+      'Name',
+      'PCI Device',
+      'Driver',
+      'Admin Status',
+      'Link Status',
+      'Speed',
+      'Duplex',
+      'MAC Address',
+      'MTU',
+      'Description',
+    ];
     const right = headers.map((h) => h === 'Speed' || h === 'MTU');
-    const sample = ['vmnic2', '0000:02:00.0', 'nmlx5_core', 'Up', 'Up', 40000, 'Full', 'ec:0d:9a:8a:27:8a', 1500, 'Mellanox Technologies MT28800 Family [ConnectX-5 Ex]'];
+    const sample = [
+      'vmnic2',
+      '0000:02:00.0',
+      'nmlx5_core',
+      'Up',
+      'Up',
+      40000,
+      'Full',
+      'ec:0d:9a:8a:27:8a',
+      1500,
+      'Mellanox Technologies MT28800 Family [ConnectX-5 Ex]',
+    ];
     // The sample's 13-wide Driver column comes from another row.
-    const other = ['vmnic0', '0000:01:00.0', 'nvmxnet3-ens3', 'Up', 'Up', 10000, 'Full', '00:50:56:01:02:03', 1500, 'VMware Inc. vmxnet3 Virtual Ethernet Controller'];
+    const other = [
+      'vmnic0',
+      '0000:01:00.0',
+      'nvmxnet3-ens3',
+      'Up',
+      'Up',
+      10000,
+      'Full',
+      '00:50:56:01:02:03',
+      1500,
+      'VMware Inc. vmxnet3 Virtual Ethernet Controller',
+    ];
     const lines = esxcliTable(headers, [sample, other], right).split('\n');
-    assert.equal(lines[0], 'Name    PCI Device    Driver         Admin Status  Link Status  Speed  Duplex  MAC Address         MTU  Description');
-    assert.equal(lines[1], '------  ------------  -------------  ------------  -----------  -----  ------  -----------------  ----  -----------');
+    assert.equal(
+      lines[0],
+      'Name    PCI Device    Driver         Admin Status  Link Status  Speed  Duplex  MAC Address         MTU  Description',
+    );
+    assert.equal(
+      lines[1],
+      '------  ------------  -------------  ------------  -----------  -----  ------  -----------------  ----  -----------',
+    );
     // The published row shows Speed 100000, wider than its own 5-dash column; with a 5-digit speed
     // the row is reproduced exactly.
-    assert.equal(lines[2], 'vmnic2  0000:02:00.0  nmlx5_core     Up            Up           40000  Full    ec:0d:9a:8a:27:8a  1500  Mellanox Technologies MT28800 Family [ConnectX-5 Ex]');
+    assert.equal(
+      lines[2],
+      'vmnic2  0000:02:00.0  nmlx5_core     Up            Up           40000  Full    ec:0d:9a:8a:27:8a  1500  Mellanox Technologies MT28800 Family [ConnectX-5 Ex]',
+    );
   });
 
   it('esxcli network sriovnic list header and vf list [V]', () => {
-    const headers = ['Name', 'PCI Device', 'Driver', 'Link', 'Speed', 'Duplex', 'MAC Address', 'MTU', 'Description'];
+    const headers = [
+      'Name',
+      'PCI Device',
+      'Driver',
+      'Link',
+      'Speed',
+      'Duplex',
+      'MAC Address',
+      'MTU',
+      'Description',
+    ];
     const right = headers.map((h) => h === 'Speed' || h === 'MTU');
-    const row = ['vmnic2', '0000:02:00.0', 'ixgben', 'Up', 10000, 'Full', 'ec:0d:9a:8a:27:8a', 1500, 'Intel(R) 82599 10 Gigabit Dual Port Network Connection'];
-    assert.equal(esxcliTable(headers, [row], right).split('\n')[0], 'Name    PCI Device    Driver  Link  Speed  Duplex  MAC Address         MTU  Description');
+    const row = [
+      'vmnic2',
+      '0000:02:00.0',
+      'ixgben',
+      'Up',
+      10000,
+      'Full',
+      'ec:0d:9a:8a:27:8a',
+      1500,
+      'Intel(R) 82599 10 Gigabit Dual Port Network Connection',
+    ];
+    assert.equal(
+      esxcliTable(headers, [row], right).split('\n')[0],
+      'Name    PCI Device    Driver  Link  Speed  Duplex  MAC Address         MTU  Description',
+    );
 
-    const vf = esxcliTable(['VF ID', 'Active', 'PCI Address', 'Owner World ID'], [[0, false, '00000:101:00.1', '-']], [true, true, false, false]).split('\n');
+    const vf = esxcliTable(
+      ['VF ID', 'Active', 'PCI Address', 'Owner World ID'],
+      [[0, false, '00000:101:00.1', '-']],
+      [true, true, false, false],
+    ).split('\n');
     assert.equal(vf[0], 'VF ID  Active  PCI Address     Owner World ID');
     assert.equal(vf[1], '-----  ------  --------------  --------------');
     // The published row has three spaces before "-" (two everywhere else).
@@ -107,7 +202,16 @@ describe('simulator ESXi output formats (reference samples)', () => {
   it('mst status and mst status -vv [V]', () => {
     assert.equal(mstStatus(['mt4121_pciconf0']), 'MST devices:\n------------\nmt4121_pciconf0\n');
     assert.equal(
-      mstStatusVerbose([{ deviceType: 'ConnectX3(rev:1)', mst: 'mt4099_pciconf0', pci: '01:00.0', rdma: '', net: 'net-vmnic0', numa: '' }]),
+      mstStatusVerbose([
+        {
+          deviceType: 'ConnectX3(rev:1)',
+          mst: 'mt4099_pciconf0',
+          pci: '01:00.0',
+          rdma: '',
+          net: 'net-vmnic0',
+          numa: '',
+        },
+      ]),
       'PCI devices:\n------------\nDEVICE_TYPE             MST                           PCI       RDMA            NET                       NUMA\nConnectX3(rev:1)        mt4099_pciconf0               01:00.0   net-vmnic0\n',
     );
   });
@@ -117,7 +221,8 @@ describe('simulator ESXi output formats (reference samples)', () => {
       index: 1,
       deviceType: 'ConnectX6',
       name: 'MCX653106A-HDA_Ax',
-      description: 'ConnectX-6 VPI adapter card; HDR IB (200Gb/s) and 200GbE; dual-port QSFP56; PCIe4.0 x16; tall bracket; ROHS R6',
+      description:
+        'ConnectX-6 VPI adapter card; HDR IB (200Gb/s) and 200GbE; dual-port QSFP56; PCIe4.0 x16; tall bracket; ROHS R6',
       device: 'mt4123_pciconf0',
     };
     const query = mlxconfigQuery(
@@ -153,7 +258,8 @@ The '*' shows parameters with next value different from default/current value.
       {
         ...header,
         name: 'MCX653105A-ECA_Ax',
-        description: 'ConnectX-6 VPI adapter card; 100Gb/s (HDR100; EDR IB and 100GbE); single-port QSFP56; PCIe3.0 x16; tall bracket; ROHS R6',
+        description:
+          'ConnectX-6 VPI adapter card; 100Gb/s (HDR100; EDR IB and 100GbE); single-port QSFP56; PCIe3.0 x16; tall bracket; ROHS R6',
       },
       [{ name: 'LINK_TYPE_P1', next: 'IB(1)', value: 'ETH(2)' }],
     );
@@ -211,15 +317,26 @@ PSID:                  MT_0000000228
   });
 
   it('single-value commands [V]: uptime, maintenance mode, esxcfg-module -g, lspci', async () => {
-    const host = testHost({ cards: [{ model: 'ConnectX-5 Ex', pciBus: 0x02 }], nmlx5CoreOptions: 'pfctx=0x08 pfcrx=0x08 trust_state=2 max_vfs=4,4' });
+    const host = testHost({
+      cards: [{ model: 'ConnectX-5 Ex', pciBus: 0x02 }],
+      nmlx5CoreOptions: 'pfctx=0x08 pfcrx=0x08 trust_state=2 max_vfs=4,4',
+    });
     host.now = host.machine.state.boot.bootedAt + 42825414.367;
     assert.equal((await host.run('esxcli system stats uptime get')).stdout, '42825414367\n');
     assert.equal((await host.run('esxcli system maintenanceMode get')).stdout, 'Disabled\n');
     assert.equal((await host.run('esxcli system maintenanceMode set -e true -t 0')).stdout, '');
     assert.equal((await host.run('esxcli system maintenanceMode get')).stdout, 'Enabled\n');
-    assert.equal((await host.run('esxcfg-module -g nmlx5_core')).stdout, "nmlx5_core enabled = 1 options = 'pfctx=0x08 pfcrx=0x08 trust_state=2 max_vfs=4,4'\n");
+    assert.equal(
+      (await host.run('esxcfg-module -g nmlx5_core')).stdout,
+      "nmlx5_core enabled = 1 options = 'pfctx=0x08 pfcrx=0x08 trust_state=2 max_vfs=4,4'\n",
+    );
     const lspci = (await host.run('lspci')).stdout;
-    assert.ok(lspci.includes('0000:02:00.0 Network controller: Mellanox Technologies MT28800 Family [ConnectX-5 Ex] [vmnic2]\n'), lspci);
+    assert.ok(
+      lspci.includes(
+        '0000:02:00.0 Network controller: Mellanox Technologies MT28800 Family [ConnectX-5 Ex] [vmnic2]\n',
+      ),
+      lspci,
+    );
     assert.equal((await host.run('mst status')).stdout, 'MST devices:\n------------\nmt4121_pciconf0\n');
   });
 
@@ -230,7 +347,10 @@ PSID:                  MT_0000000228
       mlxconfig: { SRIOV_EN: 1, NUM_OF_VFS: 16 },
     });
     const lspci = (await host.run('lspci')).stdout;
-    assert.match(lspci, /^0000:af:00\.2 Network controller: Mellanox Technologies MT27800 Family \[ConnectX-5 Virtual Function\] \[PF_0\.175\.0_VF_0\]$/m);
+    assert.match(
+      lspci,
+      /^0000:af:00\.2 Network controller: Mellanox Technologies MT27800 Family \[ConnectX-5 Virtual Function\] \[PF_0\.175\.0_VF_0\]$/m,
+    );
     const vfs = (await host.run('esxcli network sriovnic vf list -n vmnic2')).stdout.split('\n');
     assert.equal(vfs[2], '    0   false  00000:175:00.2  -');
   });

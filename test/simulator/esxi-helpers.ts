@@ -26,7 +26,11 @@ export function testHost(opts: Partial<CreateEsxiOptions> = {}): TestHost {
     now: t0 + 42_825_414,
     machine: undefined as unknown as EsxiMachine,
     async run(line, stdin) {
-      const r = await runCommandLine(host.machine, line, { user: 'root', signal: new AbortController().signal, stdin });
+      const r = await runCommandLine(host.machine, line, {
+        user: 'root',
+        signal: new AbortController().signal,
+        stdin,
+      });
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     },
     reboot(o = {}) {

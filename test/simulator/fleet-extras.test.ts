@@ -22,10 +22,16 @@ describe('simulator fleet: switches and guest pairs', function () {
   after(() => fleet?.stop());
 
   it('lists switches and guest pairs in the inventory', () => {
-    assert.deepEqual(fleet.inventory.switches.map((s) => [s.name, s.kind, s.username]), [['ibsw-01', 'switch', 'admin']]);
+    assert.deepEqual(
+      fleet.inventory.switches.map((s) => [s.name, s.kind, s.username]),
+      [['ibsw-01', 'switch', 'admin']],
+    );
     const pair = fleet.inventory.guestPairs[0];
     assert.equal(pair.kind, 'guest-pair');
-    assert.deepEqual([pair.server.name, pair.server.dataAddress, pair.server.ibDevice, pair.server.username], ['vm-01a', '192.168.130.10', 'mlx5_0', 'ubuntu']);
+    assert.deepEqual(
+      [pair.server.name, pair.server.dataAddress, pair.server.ibDevice, pair.server.username],
+      ['vm-01a', '192.168.130.10', 'mlx5_0', 'ubuntu'],
+    );
     assert.deepEqual([pair.client.name, pair.client.dataAddress], ['vm-01b', '192.168.130.11']);
   });
 
@@ -33,7 +39,11 @@ describe('simulator fleet: switches and guest pairs', function () {
     const r = await sshRun(fleet, 'ibsw-01', 'show version');
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Product release: +3\.11\.1004/);
-    const client = await sshConnect({ port: fleet.host('ibsw-01').port, username: 'admin', privateKeyPath: fleet.clientKeyPath });
+    const client = await sshConnect({
+      port: fleet.host('ibsw-01').port,
+      username: 'admin',
+      privateKeyPath: fleet.clientKeyPath,
+    });
     try {
       const text = await new Promise<string>((resolve, reject) => {
         client.shell((err, stream) => {
@@ -58,12 +68,20 @@ describe('simulator fleet: switches and guest pairs', function () {
   it('brings the guest link up once the switch SM runs virtualization, then passes perftest', async () => {
     const ibstatState = async () => (await sshRun(fleet, 'vm-01b', 'ibstat | grep State:')).stdout.trim();
     assert.match(await ibstatState(), /State: Down/);
-    const enable = await sshRun(fleet, 'ibsw-01', 'configure terminal ; ib sm virt enable ; no ib sm ; ib sm ; configuration write');
+    const enable = await sshRun(
+      fleet,
+      'ibsw-01',
+      'configure terminal ; ib sm virt enable ; no ib sm ; ib sm ; configuration write',
+    );
     assert.equal(enable.code, 0, enable.stdout);
     assert.match(await ibstatState(), /State: Active/);
 
     const server = sshRun(fleet, 'vm-01a', 'ib_send_bw -d mlx5_0 -a -q 4 -F --report_gbits');
-    const client = await sshRun(fleet, 'vm-01b', 'ib_send_bw -d mlx5_0 -a -q 4 -F --report_gbits 192.168.130.10');
+    const client = await sshRun(
+      fleet,
+      'vm-01b',
+      'ib_send_bw -d mlx5_0 -a -q 4 -F --report_gbits 192.168.130.10',
+    );
     assert.equal(client.code, 0, client.stderr);
     assert.match(client.stdout, /^ 8388608 +\d+ +\d+\.\d+ +\d+\.\d+/m);
     assert.equal((await server).code, 0);

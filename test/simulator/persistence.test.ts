@@ -22,7 +22,11 @@ describe('simulator state directory', function () {
     const first = await startFleet({ ...opts, faults: 'esx-03:mlxconfig-fail' });
     let before: { fingerprints: string[]; ports: number[]; key: string };
     try {
-      await sshRun(first, 'esx-01', 'esxcli system module parameters set -m nmlx5_core -p "max_vfs=8" && esxcli system maintenanceMode set -e true');
+      await sshRun(
+        first,
+        'esx-01',
+        'esxcli system module parameters set -m nmlx5_core -p "max_vfs=8" && esxcli system maintenanceMode set -e true',
+      );
       await sshRun(first, 'esx-01', 'mlxconfig -d mt4129_pciconf0 -y set SRIOV_EN=1 NUM_OF_VFS=16');
       await sshRun(first, 'esx-01', 'esxcli system shutdown reboot -r persist');
       await first.host('esx-01').waitFor('down', { timeoutMs: 10_000 });
@@ -30,7 +34,9 @@ describe('simulator state directory', function () {
       await sshRun(first, 'esx-02', 'mlxconfig -d mt4129_pciconf0 -y set NUM_OF_VFS=4');
       await sshRun(first, 'ibsw-01', 'configure terminal ; ib sm virt enable ; configuration write');
       before = {
-        fingerprints: first.inventory.hosts.map((h) => h.hostKey).concat(first.inventory.switches.map((s) => s.hostKey)),
+        fingerprints: first.inventory.hosts
+          .map((h) => h.hostKey)
+          .concat(first.inventory.switches.map((s) => s.hostKey)),
         ports: first.names().map((n) => first.host(n).port),
         key: await readFile(first.clientKeyPath, 'utf8'),
       };
@@ -41,21 +47,38 @@ describe('simulator state directory', function () {
 
     const second = await startFleet(opts);
     try {
-      assert.deepEqual(second.inventory.hosts.map((h) => h.hostKey).concat(second.inventory.switches.map((s) => s.hostKey)), before.fingerprints);
-      assert.deepEqual(second.names().map((n) => second.host(n).port), before.ports);
+      assert.deepEqual(
+        second.inventory.hosts.map((h) => h.hostKey).concat(second.inventory.switches.map((s) => s.hostKey)),
+        before.fingerprints,
+      );
+      assert.deepEqual(
+        second.names().map((n) => second.host(n).port),
+        before.ports,
+      );
       assert.equal(await readFile(second.clientKeyPath, 'utf8'), before.key);
       // The old known_hosts and inventory still work.
       const knownHosts = await knownHostsFile(second);
-      const r = await opensshRun(second, 'esx-01', 'esxcfg-module -g nmlx5_core; esxcli system maintenanceMode get', knownHosts);
+      const r = await opensshRun(
+        second,
+        'esx-01',
+        'esxcfg-module -g nmlx5_core; esxcli system maintenanceMode get',
+        knownHosts,
+      );
       assert.equal(r.stdout, "nmlx5_core enabled = 1 options = 'max_vfs=8'\nEnabled\n");
       const e1 = second.esxi('esx-01').state;
       assert.equal(e1.boot.count, 2);
       assert.equal(e1.cards[0].mlxconfig.SRIOV_EN?.current, 1);
       assert.deepEqual(e1.boot.vfs, [8]);
       assert.equal(second.esxi('esx-02').state.cards[0].mlxconfig.NUM_OF_VFS?.next, 4);
-      assert.match((await sshRun(second, 'esx-01', 'grep -c booted /var/log/vmksummary.log')).stdout, /^2\n$/);
+      assert.match(
+        (await sshRun(second, 'esx-01', 'grep -c booted /var/log/vmksummary.log')).stdout,
+        /^2\n$/,
+      );
       assert.deepEqual(second.faults('esx-03'), { mlxconfigFail: true });
-      assert.equal((await sshRun(second, 'esx-03', 'mlxconfig -d mt4129_pciconf0 q')).stdout, '-E- Failed to open the device\n');
+      assert.equal(
+        (await sshRun(second, 'esx-03', 'mlxconfig -d mt4129_pciconf0 q')).stdout,
+        '-E- Failed to open the device\n',
+      );
       assert.equal((await sshRun(second, 'ibsw-01', 'show ib sm virt')).stdout.trim(), 'Enabled');
 
       const inventory = parse(await readFile(join(dir, 'inventory.yaml'), 'utf8')) as {
@@ -65,7 +88,10 @@ describe('simulator state directory', function () {
       };
       assert.equal(inventory.version, 1);
       assert.deepEqual(inventory.defaults.credential, { type: 'private-key', path: './keys/id_ed25519' });
-      assert.deepEqual(inventory.clusters[0].hosts.map((h) => h.hostKey), before.fingerprints.slice(0, 3));
+      assert.deepEqual(
+        inventory.clusters[0].hosts.map((h) => h.hostKey),
+        before.fingerprints.slice(0, 3),
+      );
     } finally {
       await second.stop();
     }

@@ -6,7 +6,11 @@ import { execOn, sshConnect, sshRun, tcpProbe } from './ssh-helpers';
 // Reboot semantics over real SSH: sessions close, the port refuses connections while booting, a new
 // boot starts (uptime, vmksummary marker), stored module options and mlxconfig Next Boot apply.
 
-async function rebootAndWait(fleet: Fleet, name: string, command = 'esxcli system shutdown reboot -r test'): Promise<void> {
+async function rebootAndWait(
+  fleet: Fleet,
+  name: string,
+  command = 'esxcli system shutdown reboot -r test',
+): Promise<void> {
   const host = fleet.host(name);
   const before = host.bootCount;
   const r = await sshRun(fleet, name, command);
@@ -43,7 +47,8 @@ describe('simulator reboots', function () {
   it('drops sessions, refuses connections while booting, then comes back with a new boot', async () => {
     const name = 'esx-01';
     const host = fleet.host(name);
-    const marker = async () => (await sshRun(fleet, name, 'grep booted /var/log/vmksummary.log | tail -n 1')).stdout;
+    const marker = async () =>
+      (await sshRun(fleet, name, 'grep booted /var/log/vmksummary.log | tail -n 1')).stdout;
     const markerBefore = await marker();
     const uptimeBefore = Number((await sshRun(fleet, name, 'esxcli system stats uptime get')).stdout);
     assert.ok(uptimeBefore > 86_400_000_000, 'hosts start with a long uptime');
@@ -65,7 +70,10 @@ describe('simulator reboots', function () {
     const uptimeAfter = Number((await sshRun(fleet, name, 'esxcli system stats uptime get')).stdout);
     assert.ok(uptimeAfter < uptimeBefore);
     assert.equal((await sshRun(fleet, name, 'esxcli system maintenanceMode get')).stdout, 'Enabled\n');
-    assert.match((await sshRun(fleet, name, 'tail -n 3 /var/log/vmksummary.log')).stdout, /bootstop: Host is rebooting\n.*bootstop: Host has booted\n$/);
+    assert.match(
+      (await sshRun(fleet, name, 'tail -n 3 /var/log/vmksummary.log')).stdout,
+      /bootstop: Host is rebooting\n.*bootstop: Host has booted\n$/,
+    );
     const boots = fleet.timings(name).boots;
     assert.equal(boots.length, 1);
     assert.ok((boots[0].downMs ?? -1) >= 0);
@@ -73,28 +81,54 @@ describe('simulator reboots', function () {
 
   it('applies stored module options at boot and forgets hand-loaded parameters', async () => {
     const name = 'esx-04';
-    await sshRun(fleet, name, 'vmkload_mod -u nmlx5_rdma; vmkload_mod -u nmlx5_core; vmkload_mod nmlx5_core mst_recovery=1');
+    await sshRun(
+      fleet,
+      name,
+      'vmkload_mod -u nmlx5_rdma; vmkload_mod -u nmlx5_core; vmkload_mod nmlx5_core mst_recovery=1',
+    );
     assert.equal(fleet.esxi(name).state.boot.loaded.nmlx5_core, 'mst_recovery=1');
-    await sshRun(fleet, name, 'esxcli system module parameters set -m nmlx5_core -p "max_vfs=4" && esxcli system maintenanceMode set -e true');
+    await sshRun(
+      fleet,
+      name,
+      'esxcli system module parameters set -m nmlx5_core -p "max_vfs=4" && esxcli system maintenanceMode set -e true',
+    );
     await rebootAndWait(fleet, name);
     assert.equal(fleet.esxi(name).state.boot.loaded.nmlx5_core, 'max_vfs=4');
-    assert.match((await sshRun(fleet, name, 'esxcli system module list')).stdout, /^nmlx5_rdma\s+true\s+true$/m);
+    assert.match(
+      (await sshRun(fleet, name, 'esxcli system module list')).stdout,
+      /^nmlx5_rdma\s+true\s+true$/m,
+    );
   });
 
   it('turns mlxconfig Next Boot into Current on a cold reboot; Quick Boot leaves Current', async () => {
-    const set = 'mlxconfig -d mt4129_pciconf0 -y set SRIOV_EN=1 NUM_OF_VFS=16 && esxcli system module parameters set -m nmlx5_core -p "max_vfs=8"';
+    const set =
+      'mlxconfig -d mt4129_pciconf0 -y set SRIOV_EN=1 NUM_OF_VFS=16 && esxcli system module parameters set -m nmlx5_core -p "max_vfs=8"';
     const current = async (name: string) =>
-      (await sshRun(fleet, name, "mlxconfig -d mt4129_pciconf0 -e q SRIOV_EN | grep SRIOV_EN | awk '{print $(NF-1)}'")).stdout.trim();
+      (
+        await sshRun(
+          fleet,
+          name,
+          "mlxconfig -d mt4129_pciconf0 -e q SRIOV_EN | grep SRIOV_EN | awk '{print $(NF-1)}'",
+        )
+      ).stdout.trim();
 
-    assert.equal((await sshRun(fleet, 'esx-02', `${set} && esxcli system maintenanceMode set -e true`)).code, 0);
+    assert.equal(
+      (await sshRun(fleet, 'esx-02', `${set} && esxcli system maintenanceMode set -e true`)).code,
+      0,
+    );
     await rebootAndWait(fleet, 'esx-02');
     assert.equal(await current('esx-02'), 'False(0)');
-    assert.equal((await sshRun(fleet, 'esx-02', 'esxcli network sriovnic list')).stdout.split('\n').length, 3);
+    assert.equal(
+      (await sshRun(fleet, 'esx-02', 'esxcli network sriovnic list')).stdout.split('\n').length,
+      3,
+    );
     // Quick Boot off: the next reboot is cold.
     await sshRun(fleet, 'esx-02', '/bin/loadESXEnable -d');
     await rebootAndWait(fleet, 'esx-02', 'reboot');
     assert.equal(await current('esx-02'), 'True(1)');
-    const vfs = (await sshRun(fleet, 'esx-02', 'esxcli network sriovnic vf list -n vmnic2 | tail -n +3 | wc -l')).stdout;
+    const vfs = (
+      await sshRun(fleet, 'esx-02', 'esxcli network sriovnic vf list -n vmnic2 | tail -n +3 | wc -l')
+    ).stdout;
     assert.equal(vfs, '8\n');
   });
 

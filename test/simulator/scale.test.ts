@@ -28,7 +28,8 @@ describe('simulator at scale', function () {
       while (next < names.length) {
         const name = names[next++];
         const r = await sshRun(fleet, name, 'esxcli system version get');
-        if (r.code !== 0 || !r.stdout.includes('   Product: VMware ESXi\n')) failures.push(`${name}: ${r.code} ${r.stderr}`);
+        if (r.code !== 0 || !r.stdout.includes('   Product: VMware ESXi\n'))
+          failures.push(`${name}: ${r.code} ${r.stderr}`);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -36,6 +37,8 @@ describe('simulator at scale', function () {
     const rssAfter = process.memoryUsage().rss;
     const mb = (n: number) => Math.round(n / 1048576);
     // Reported for the record (not asserted: it depends on the machine).
-    console.log(`      RSS: ${mb(rssBefore)} MB before, ${mb(rssStarted)} MB with ${HOSTS} hosts listening, ${mb(rssAfter)} MB after one SSH session each`);
+    console.log(
+      `      RSS: ${mb(rssBefore)} MB before, ${mb(rssStarted)} MB with ${HOSTS} hosts listening, ${mb(rssAfter)} MB after one SSH session each`,
+    );
   });
 });

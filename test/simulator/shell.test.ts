@@ -5,7 +5,8 @@ import { runCommandLine } from '../../simulator/shell';
 // The simulator's POSIX-ish shell, against a toy machine.
 
 const files: Record<string, string> = {
-  '/var/log/vmksummary.log': '2024-01-01T00:00:00.000Z bootstop: Host has booted\nheartbeat\n2024-01-02T00:00:00.000Z bootstop: Host has booted\n',
+  '/var/log/vmksummary.log':
+    '2024-01-01T00:00:00.000Z bootstop: Host has booted\nheartbeat\n2024-01-02T00:00:00.000Z bootstop: Host has booted\n',
   '/etc/motd': 'Hello\nWorld\n',
 };
 
@@ -13,7 +14,18 @@ function toyMachine(): SimMachine & { lines: string[] } {
   const lines: string[] = [];
   const commands = new Map<string, CommandImpl>([
     ['mst', (argv) => ({ stdout: `mst ${argv.slice(1).join(' ')}\n`, stderr: '', code: 0 })],
-    ['args', (argv) => ({ stdout: argv.slice(1).map((a) => `<${a}>`).join('') + '\n', stderr: '', code: 0 })],
+    [
+      'args',
+      (argv) => ({
+        stdout:
+          argv
+            .slice(1)
+            .map((a) => `<${a}>`)
+            .join('') + '\n',
+        stderr: '',
+        code: 0,
+      }),
+    ],
     ['fails', () => ({ stdout: 'out\n', stderr: 'boom\n', code: 3 })],
     ['upper', (_argv, ctx) => ({ stdout: ctx.stdin.toUpperCase(), stderr: '', code: 0 })],
     ['whoami', (_argv, ctx) => ({ stdout: `${ctx.user}\n`, stderr: '', code: 0 })],
@@ -41,7 +53,12 @@ describe('simulator shell', () => {
   });
 
   it('runs ; && || and pipes with real exit codes', async () => {
-    assert.deepEqual(await sh('true && echo yes || echo no'), { stdout: 'yes\n', stderr: '', combined: 'yes\n', code: 0 });
+    assert.deepEqual(await sh('true && echo yes || echo no'), {
+      stdout: 'yes\n',
+      stderr: '',
+      combined: 'yes\n',
+      code: 0,
+    });
     assert.equal((await sh('false && echo yes || echo no')).stdout, 'no\n');
     assert.equal((await sh('false; echo $?')).stdout, '1\n');
     assert.equal((await sh('echo hello | upper')).stdout, 'HELLO\n');
@@ -96,7 +113,10 @@ describe('simulator shell', () => {
   it('runs the Ansible ESXi boot-marker command', async () => {
     const r = await sh('grep booted /var/log/vmksummary.log | tail -n 1');
     assert.equal(r.stdout, '2024-01-02T00:00:00.000Z bootstop: Host has booted\n');
-    assert.equal((await sh('tail -1 /var/log/vmksummary.log')).stdout, '2024-01-02T00:00:00.000Z bootstop: Host has booted\n');
+    assert.equal(
+      (await sh('tail -1 /var/log/vmksummary.log')).stdout,
+      '2024-01-02T00:00:00.000Z bootstop: Host has booted\n',
+    );
     assert.equal((await sh('head -n 1 /etc/motd')).stdout, 'Hello\n');
     assert.equal((await sh('wc -l /etc/motd')).stdout, '2 /etc/motd\n');
     assert.equal((await sh('cat /etc/motd | wc -l')).stdout, '2\n');
@@ -139,7 +159,10 @@ describe('simulator shell', () => {
 
   it('stops sleep when the session aborts', async () => {
     const controller = new AbortController();
-    const pending = runCommandLine(toyMachine(), 'sleep 1000; echo after', { user: 'root', signal: controller.signal });
+    const pending = runCommandLine(toyMachine(), 'sleep 1000; echo after', {
+      user: 'root',
+      signal: controller.signal,
+    });
     controller.abort();
     const r = await pending;
     assert.equal(r.stdout, '');

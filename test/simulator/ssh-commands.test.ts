@@ -68,15 +68,31 @@ describe('simulator over SSH: ESXi commands', function () {
 
   it('runs state-changing commands and reports exit codes and stderr', async () => {
     const name = 'esx-02';
-    let r = await sshRun(fleet, name, 'esxcli system module parameters set -m nmlx5_core -p "mst_recovery=1"');
+    let r = await sshRun(
+      fleet,
+      name,
+      'esxcli system module parameters set -m nmlx5_core -p "mst_recovery=1"',
+    );
     assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
     r = await opensshRun(fleet, name, 'esxcfg-module -g nmlx5_core', knownHosts);
     assert.equal(r.stdout, "nmlx5_core enabled = 1 options = 'mst_recovery=1'\n");
-    r = await opensshRun(fleet, name, 'esxcli system module parameters set -a -m nmlx5_core -p "max_vfs=4"', knownHosts);
+    r = await opensshRun(
+      fleet,
+      name,
+      'esxcli system module parameters set -a -m nmlx5_core -p "max_vfs=4"',
+      knownHosts,
+    );
     assert.equal(r.code, 0);
-    assert.equal((await sshRun(fleet, name, 'esxcfg-module -g nmlx5_core')).stdout, "nmlx5_core enabled = 1 options = 'mst_recovery=1 max_vfs=4'\n");
+    assert.equal(
+      (await sshRun(fleet, name, 'esxcfg-module -g nmlx5_core')).stdout,
+      "nmlx5_core enabled = 1 options = 'mst_recovery=1 max_vfs=4'\n",
+    );
 
-    r = await sshRun(fleet, name, '/opt/mellanox/bin/mlxconfig -d mt4129_pciconf0 -y set ADVANCED_PCI_SETTINGS=1 FORCE_ETH_PCI_SUBCLASS=1');
+    r = await sshRun(
+      fleet,
+      name,
+      '/opt/mellanox/bin/mlxconfig -d mt4129_pciconf0 -y set ADVANCED_PCI_SETTINGS=1 FORCE_ETH_PCI_SUBCLASS=1',
+    );
     assert.equal(r.code, 0);
     assert.match(r.stdout, /-I- Please reboot machine to load new configurations\.\n$/);
     r = await opensshRun(fleet, name, 'mlxconfig -d mt4129_pciconf0 -y set NUM_OF_VFS=200', knownHosts);
@@ -87,13 +103,26 @@ describe('simulator over SSH: ESXi commands', function () {
 
     r = await sshRun(fleet, name, 'esxcli system maintenanceMode set -e true -t 0');
     assert.deepEqual([r.code, r.stdout], [0, '']);
-    assert.equal((await opensshRun(fleet, name, 'esxcli system maintenanceMode get', knownHosts)).stdout, 'Enabled\n');
+    assert.equal(
+      (await opensshRun(fleet, name, 'esxcli system maintenanceMode get', knownHosts)).stdout,
+      'Enabled\n',
+    );
 
     r = await sshRun(fleet, name, 'vmkload_mod -u nmlx5_core');
     assert.deepEqual([r.code, r.stderr], [1, 'vmkload_mod: Can not remove module nmlx5_core: Busy\n']);
-    r = await opensshRun(fleet, name, 'vmkload_mod -u nmlx5_rdma && vmkload_mod -u nmlx5_core && vmkload_mod nmlx5_core mst_recovery=1', knownHosts);
+    r = await opensshRun(
+      fleet,
+      name,
+      'vmkload_mod -u nmlx5_rdma && vmkload_mod -u nmlx5_core && vmkload_mod nmlx5_core mst_recovery=1',
+      knownHosts,
+    );
     assert.equal(r.code, 0, r.stderr);
-    r = await opensshRun(fleet, name, "kill -HUP $(ps -c | grep devmgr | awk '{print $1}') && mst status", knownHosts);
+    r = await opensshRun(
+      fleet,
+      name,
+      "kill -HUP $(ps -c | grep devmgr | awk '{print $1}') && mst status",
+      knownHosts,
+    );
     assert.equal(r.stdout, 'MST devices:\n------------\nmt4123_pciconf0\nmt4129_pciconf0\n');
 
     r = await sshRun(fleet, name, '/bin/loadESXEnable -e');
@@ -105,11 +134,18 @@ describe('simulator over SSH: ESXi commands', function () {
     r = await sshRun(fleet, name, 'grep nomatch /var/log/vmksummary.log');
     assert.equal(r.code, 1);
     const log = (await sshRun(fleet, name, 'tail -n 2 /var/log/shell.log')).stdout;
-    assert.match(log, /shell\[\d+\]: \[root\]: grep nomatch \/var\/log\/vmksummary\.log\n.*shell\[\d+\]: \[root\]: tail -n 2 \/var\/log\/shell\.log\n$/);
+    assert.match(
+      log,
+      /shell\[\d+\]: \[root\]: grep nomatch \/var\/log\/vmksummary\.log\n.*shell\[\d+\]: \[root\]: tail -n 2 \/var\/log\/shell\.log\n$/,
+    );
   });
 
   it('with a pty (ssh -t, Ansible raw) output uses CRLF and stderr joins stdout', async () => {
-    const client = await sshConnect({ port: fleet.host('esx-01').port, privateKeyPath: fleet.clientKeyPath, hostKey: fleet.host('esx-01').fingerprint });
+    const client = await sshConnect({
+      port: fleet.host('esx-01').port,
+      privateKeyPath: fleet.clientKeyPath,
+      hostKey: fleet.host('esx-01').fingerprint,
+    });
     try {
       const r = await execOn(client, 'esxcli system maintenanceMode get; nosuch', { pty: true });
       assert.equal(r.stdout, 'Disabled\r\nsh: nosuch: not found\r\n');
@@ -138,7 +174,10 @@ describe('simulator over SSH: ESXi commands', function () {
         });
       });
       assert.ok(text.startsWith('[root@esx-01:~] '), text);
-      assert.match(text, /esxcli system version get \| grep Version\r\n {3}Version: 8\.0\.2\r\n\[root@esx-01:~\] /);
+      assert.match(
+        text,
+        /esxcli system version get \| grep Version\r\n {3}Version: 8\.0\.2\r\n\[root@esx-01:~\] /,
+      );
     } finally {
       client.end();
     }
@@ -146,9 +185,23 @@ describe('simulator over SSH: ESXi commands', function () {
     const viaStdin = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
       const child = execFile(
         'ssh',
-        ['-T', '-p', String(fleet.host('esx-01').port), '-i', fleet.clientKeyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', 'root@127.0.0.1'],
+        [
+          '-T',
+          '-p',
+          String(fleet.host('esx-01').port),
+          '-i',
+          fleet.clientKeyPath,
+          '-o',
+          `UserKnownHostsFile=${knownHosts}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          'root@127.0.0.1',
+        ],
         { encoding: 'utf8', timeout: 20_000 },
-        (err, stdout) => resolve({ stdout, code: err ? (typeof err.code === 'number' ? err.code : null) : 0 }),
+        (err, stdout) =>
+          resolve({ stdout, code: err ? (typeof err.code === 'number' ? err.code : null) : 0 }),
       );
       child.stdin?.end('hostname\nesxcli system maintenanceMode get\nfalse\n');
     });
@@ -161,14 +214,19 @@ describe('simulator over SSH: ESXi commands', function () {
     assert.equal((await execOn(client, 'hostname')).stdout, 'esx-01\n');
     client.end();
     await assert.rejects(sshConnect({ port, password: 'wrong' }), /authentication methods failed/);
-    await assert.rejects(sshConnect({ port, username: 'admin', privateKeyPath: fleet.clientKeyPath }), /authentication methods failed/);
+    await assert.rejects(
+      sshConnect({ port, username: 'admin', privateKeyPath: fleet.clientKeyPath }),
+      /authentication methods failed/,
+    );
   });
 
   it('prints fingerprints exactly as ssh-keygen does', async () => {
     const pub = join(dirname(fleet.clientKeyPath), 'esx-01.pub');
     await writeFile(pub, `${fleet.hostPublicKey('esx-01')}\n`);
     const out = await new Promise<string>((resolve, reject) =>
-      execFile('ssh-keygen', ['-lf', pub], { encoding: 'utf8' }, (err, stdout) => (err ? reject(new Error(err.message)) : resolve(stdout))),
+      execFile('ssh-keygen', ['-lf', pub], { encoding: 'utf8' }, (err, stdout) =>
+        err ? reject(new Error(err.message)) : resolve(stdout),
+      ),
     );
     assert.equal(out.split(' ')[1], fleet.host('esx-01').fingerprint);
     assert.equal(fleet.inventory.hosts[0].hostKey, fleet.host('esx-01').fingerprint);

@@ -53,14 +53,21 @@ export function sshConnect(o: ConnectOptions): Promise<Client> {
   });
 }
 
-export function execOn(client: Client, command: string, opts: { pty?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+export function execOn(
+  client: Client,
+  command: string,
+  opts: { pty?: boolean; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     client.exec(command, { pty: opts.pty }, (err, stream) => {
       if (err) return reject(err);
       let stdout = '';
       let stderr = '';
       let code: number | null = null;
-      const timer = setTimeout(() => reject(new Error(`command timed out: ${command}`)), opts.timeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`command timed out: ${command}`)),
+        opts.timeoutMs ?? 10_000,
+      );
       stream.on('data', (d: Buffer) => (stdout += d.toString()));
       stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       stream.on('exit', (c: number | null) => (code = c));
@@ -110,13 +117,20 @@ export function opensshRun(
 ): Promise<RunResult> {
   const h = fleet.host(name);
   const args = [
-    '-p', String(h.port),
-    '-i', fleet.clientKeyPath,
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=10',
-    '-o', 'LogLevel=ERROR',
+    '-p',
+    String(h.port),
+    '-i',
+    fleet.clientKeyPath,
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-o',
+    'LogLevel=ERROR',
     ...extra,
     `${userOf(fleet, name)}@127.0.0.1`,
     command,

@@ -1,0 +1,80 @@
+import { parseEsxcfgModuleGet, parseShellLog, parseVmksummaryBoots } from '../../activities/esxi/parsers';
+import type { HostProgress } from '../../common/rollout';
+import type { HostRef } from '../../common/targets';
+import { sshRead } from '../helpers/ibfleet-harness';
+
+// An operator's audit of simulated hosts after a rollout, over real SSH: what changed on each host
+// since a mark (shell.log), how often it booted (vmksummary.log), and what it stores now. The durability
+// tests collect every discrepancy as a line instead of stopping at the first, so one run shows them all.
+
+export interface HostMark {
+  host: HostRef;
+  mark: string;
+  boots: number;
+}
+
+const SET_OPTIONS = 'esxcli system module parameters set -m nmlx5_core -p ';
+const REBOOT = /^(esxcli system shutdown reboot |reboot( |$))/;
+
+let marks = 0;
+
+export async function bootCount(host: HostRef): Promise<number> {
+  return parseVmksummaryBoots(await sshRead(host, 'cat /var/log/vmksummary.log')).bootCount;
+}
+
+/** Boot count, then an `echo` mark as the newest line of shell.log. */
+export async function markHost(host: HostRef): Promise<HostMark> {
+  const boots = await bootCount(host);
+  marks += 1;
+  const mark = `echo ibfleet-durability-mark-${process.pid}-${marks}`;
+  await sshRead(host, mark);
+  return { host, mark, boots };
+}
+
+/** Commands run on the host since its mark; undefined when shell.log (200 lines in the simulator) lost the mark. */
+export async function commandsSince(m: HostMark): Promise<string[] | undefined> {
+  const commands = parseShellLog(await sshRead(m.host, 'cat /var/log/shell.log')).map((e) => e.command);
+  const at = commands.lastIndexOf(m.mark);
+  if (at < 0) return undefined;
+  return commands.slice(at + 1).filter((c) => c !== 'cat /var/log/shell.log');
+}
+
+export async function storedOptions(host: HostRef): Promise<string> {
+  return parseEsxcfgModuleGet(await sshRead(host, 'esxcfg-module -g nmlx5_core')).options;
+}
+
+export const setOptionsCommands = (commands: string[]) => commands.filter((c) => c.startsWith(SET_OPTIONS));
+export const rebootCommands = (commands: string[]) => commands.filter((c) => REBOOT.test(c));
+export const maintenanceSets = (commands: string[], on: boolean) =>
+  commands.filter((c) => c === `esxcli system maintenanceMode set -e ${on}`);
+
+/**
+ * What must hold for a host after one recovery cycle: exactly two boots and two reboot commands, the
+ * two option writes (recovery mode, then the original string) each sent once, maintenance mode entered
+ * and left once, the original options stored, and a report saying the same.
+ */
+export async function auditRecoveryCycle(m: HostMark, original: string, reported: HostProgress | undefined): Promise<string[]> {
+  const name = m.host.name;
+  const problems: string[] = [];
+  const commands = await commandsSince(m);
+  if (!commands) return [`${name}: shell.log no longer holds the mark`];
+  const sets = setOptionsCommands(commands);
+  const wanted = [`${SET_OPTIONS}"${original} mst_recovery=1"`, `${SET_OPTIONS}"${original}"`];
+  if (JSON.stringify(sets) !== JSON.stringify(wanted)) problems.push(`${name}: option writes ${JSON.stringify(sets)}`);
+  const reboots = rebootCommands(commands).length;
+  if (reboots !== 2) problems.push(`${name}: ${reboots} reboot commands`);
+  const mmOn = maintenanceSets(commands, true).length;
+  const mmOff = maintenanceSets(commands, false).length;
+  if (mmOn !== 1 || mmOff !== 1) problems.push(`${name}: maintenance mode set on ${mmOn}x, off ${mmOff}x`);
+  const boots = (await bootCount(m.host)) - m.boots;
+  if (boots !== 2) problems.push(`${name}: booted ${boots} times`);
+  const options = await storedOptions(m.host);
+  if (options !== original) problems.push(`${name}: stored options '${options}'`);
+  if ((await sshRead(m.host, 'esxcli system maintenanceMode get')).trim() !== 'Disabled') {
+    problems.push(`${name}: left in maintenance mode`);
+  }
+  if (reported?.phase !== 'succeeded' || reported.reboots !== 2) {
+    problems.push(`${name}: reported ${reported?.phase ?? 'missing'} with ${reported?.reboots ?? '?'} reboots (${reported?.reason ?? ''})`);
+  }
+  return problems;
+}
