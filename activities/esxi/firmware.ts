@@ -19,7 +19,8 @@ async function nextBootValues(cmd: StepCommands, device: string, keys: string[])
   return Object.fromEntries(keys.map((k) => [k, mlxNumber(mlxconfigParam(query, k)?.nextBoot)]));
 }
 
-function rejectWith(cmd: StepCommands, device: string, output: string): never {
+/** mlxconfig refused (cannot open the device, bad value): MlxconfigRejected with mlxconfig's own words. */
+export function rejectWith(cmd: StepCommands, device: string, output: string): never {
   const result = parseMlxconfigSet(output);
   const message = result.ok ? output.trim() : result.error.message;
   throw ApplicationFailure.create({

@@ -3,6 +3,7 @@ import type { BootMarker, CardInfo, CardsState, HostFacts, MlxParam } from '../c
 import { VERIFICATION_FAILED } from '../../common/procedure-failures';
 import type { StepCommands } from '../step-context';
 import { esxCommands, MODULE } from './commands';
+import { rejectWith } from './firmware';
 import {
   parseEsxcfgModuleGet,
   parseMaintenanceMode,
@@ -127,7 +128,9 @@ export async function readCards(cmd: StepCommands, devices?: string[]): Promise<
   const wanted = verbose.filter((d) => !devices || devices.includes(d.mst));
   const cards = await Promise.all(
     wanted.map(async (d): Promise<CardInfo> => {
-      const query = parseMlxconfigQuery(await cmd.check(esxCommands.mlxQuery(d.mst)));
+      const r = await cmd.run(esxCommands.mlxQuery(d.mst));
+      if (r.code !== 0) rejectWith(cmd, d.mst, r.stdout + r.stderr);
+      const query = parseMlxconfigQuery(r.stdout);
       const params: Record<string, MlxParam> = {};
       for (const p of query.params) {
         params[p.name] = { nextBoot: p.nextBoot, ...(p.default !== undefined ? { default: p.default } : {}), ...(p.current !== undefined ? { current: p.current } : {}) };

@@ -40,7 +40,7 @@ describe('simulator over SSH: ESXi commands', function () {
 
   before(async () => {
     fleet = await startFleet({
-      hosts: 2,
+      hosts: 3,
       bootTimeMs: 200,
       shutdownDelayMs: 50,
       seed: 7,
@@ -138,6 +138,28 @@ describe('simulator over SSH: ESXi commands', function () {
       log,
       /shell\[\d+\]: \[root\]: grep nomatch \/var\/log\/vmksummary\.log\n.*shell\[\d+\]: \[root\]: tail -n 2 \/var\/log\/shell\.log\n$/,
     );
+  });
+
+  it('runs the state-changing commands and reboots through OpenSSH too', async () => {
+    const name = 'esx-03';
+    const run = async (command: string) => {
+      const r = await opensshRun(fleet, name, command, knownHosts);
+      assert.equal(r.code, 0, `${command}: ${r.stderr}`);
+      return r.stdout;
+    };
+    assert.match(await run('esxcli system stats uptime get'), /^\d+\n$/);
+    assert.match((await sshRun(fleet, name, 'esxcli system stats uptime get')).stdout, /^\d+\n$/);
+    assert.match(await run('mlxconfig -d mt4129_pciconf0 -y set NUM_OF_VFS=16'), /Applying\.\.\. Done!/);
+    assert.match(await sshRun(fleet, name, 'kill -HUP $(ps -c | grep devmgr | awk \'{print $1}\')').then((r) => String(r.code)), /^0$/);
+    assert.match(await run('/bin/loadESXEnable -d'), /disabled/);
+    await run('esxcli system maintenanceMode set -e true -t 0');
+    const host = fleet.host(name);
+    await run('esxcli system shutdown reboot -r "via openssh"');
+    await host.waitFor('up', { minBootCount: 2, timeoutMs: 10_000 });
+    assert.match(await run('mlxconfig -d mt4129_pciconf0 -e q NUM_OF_VFS'), /NUM_OF_VFS +0 +16 +16/);
+    await run('reboot');
+    await host.waitFor('up', { minBootCount: 3, timeoutMs: 10_000 });
+    assert.equal(await run('esxcli system maintenanceMode get'), 'Enabled\n');
   });
 
   it('with a pty (ssh -t, Ansible raw) output uses CRLF and stderr joins stdout', async () => {

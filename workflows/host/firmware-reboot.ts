@@ -37,6 +37,7 @@ export async function rebootUntilFirmwareApplied(
   let after = await run.call('verify-firmware', 'verify mlxconfig Current values', acts.readCards, { ...base, devices }, (s) =>
     describe(checkFirmware(s.cards, intended)),
   );
+  requireCards(devices, after.cards);
   let check = checkFirmware(after.cards, intended);
   if (check.wrong.length > 0) throw verificationFailed(`mlxconfig values not applied: ${check.wrong.join('; ')}`);
   if (check.pendingNextBoot.length === 0) {
@@ -56,6 +57,7 @@ export async function rebootUntilFirmwareApplied(
   after = await run.call('verify-firmware-cold', 'verify mlxconfig Current values after a cold reboot', acts.readCards, { ...base, devices }, (s) =>
     describe(checkFirmware(s.cards, intended)),
   );
+  requireCards(devices, after.cards);
   check = checkFirmware(after.cards, intended);
   if (qb.before) {
     await run.call('quick-boot-restore', 'restore Quick Boot', acts.setQuickBoot, { ...base, enabled: true }, () => 'Quick Boot enabled again');
@@ -65,6 +67,12 @@ export async function rebootUntilFirmwareApplied(
   }
   if (!check.applied) throw verificationFailed(`mlxconfig values not applied after a cold reboot: ${[...check.pendingNextBoot, ...check.wrong].join('; ')}`);
   return check;
+}
+
+/** A card that is gone after the reboot has nothing to compare: that is a failed verification, not a pass. */
+function requireCards(devices: string[], cards: CardInfo[]): void {
+  const missing = devices.filter((d) => !cards.some((c) => c.device === d));
+  if (missing.length > 0) throw verificationFailed(`the host came back without card(s) ${missing.join(', ')} (not listed by mst status)`);
 }
 
 function describe(check: FirmwareCheck): string {
