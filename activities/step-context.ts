@@ -10,7 +10,7 @@ import { boundOutput, redactSecrets, SSH_CONNECTION_LOST, SshError, toActivityFa
 /** Most of a command's output kept in a failure message (histories must stay small). */
 const OUTPUT_IN_MESSAGE_BYTES = 1024;
 /** Tries of a read-only command whose connection dropped, within one step attempt. */
-const READ_TRIES = 4;
+const READ_TRIES = 8;
 
 /** Cancellation signal of the running activity, if this runs inside one (tests call steps directly too). */
 export function activitySignal(): AbortSignal | undefined {
@@ -48,6 +48,12 @@ export class StepCommands {
     readonly endpoint: SshEndpoint,
     private readonly timing: Timing,
     readonly step: string,
+    /**
+     * Commands that only read. When the connection drops under one of them it is simply asked again
+     * (a lost connection would fail the whole step attempt otherwise). Anything else is never re-sent
+     * here: its step is retried, and steps read before they write.
+     */
+    private readonly isReadOnly: (command: string) => boolean = () => false,
   ) {}
 
   /** Run a command; a non-zero exit is returned, not thrown. */
@@ -65,11 +71,22 @@ export class StepCommands {
     heartbeat();
     const at = new Date().toISOString();
     const signals = [activitySignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
-    const result = await this.runner.run(this.endpoint, command, {
+    const runOptions = {
       timeoutMs: opts.timeoutMs ?? this.timing.commandTimeoutMs,
       connectTimeoutMs: opts.connectTimeoutMs ?? this.timing.connectTimeoutMs,
       signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
-    });
+    };
+    let result: CommandResult;
+    for (let tries = 1; ; tries++) {
+      try {
+        result = await this.runner.run(this.endpoint, command, runOptions);
+        break;
+      } catch (err) {
+        const lost = err instanceof SshError && err.type === SSH_CONNECTION_LOST;
+        if (!lost || tries >= READ_TRIES || !this.isReadOnly(command) || runOptions.signal?.aborted) throw err;
+        heartbeat();
+      }
+    }
     if (opts.record !== false) this.commands.push({ step: this.step, command: redactSecrets(command), exitCode: result.code, durationMs: result.durationMs, at });
     return result;
   }

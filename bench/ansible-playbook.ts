@@ -27,6 +27,11 @@ export function renderInventory(hosts: readonly AnsibleInventoryHost[], o: { key
 
 const MARKER = 'grep booted /var/log/vmksummary.log | tail -n 1';
 
+/** A YAML single-quoted scalar (no escapes inside but '' for a quote). */
+function q(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 /**
  * Waiting for a reboot with raw + until/retries: an unreachable host ends a task at once (until does not
  * retry connection failures), so the marker is polled by OpenSSH from the controller (delegate_to
@@ -51,12 +56,12 @@ function waitTasks(n: number, delaySeconds: number, retries: number): string {
 function rebootTasks(n: number, reason: string): string {
   return `
     - name: read the boot marker (reboot ${n})
-      raw: ${MARKER}
+      raw: ${q(MARKER)}
       register: marker_before_${n}
       changed_when: false
 
     - name: reboot ${n}
-      raw: esxcli system shutdown reboot -r "${reason}"
+      raw: ${q(`esxcli system shutdown reboot -r "${reason}"`)}
 `;
 }
 
@@ -90,13 +95,13 @@ export function renderPlaybook(o: { serial: number; pollDelaySeconds: number; bo
       changed_when: false
 
     - name: store mst_recovery=1 (merged into the options)
-      raw: esxcli system module parameters set -m nmlx5_core -p "{{ recovery_options }}"
+      raw: ${q('esxcli system module parameters set -m nmlx5_core -p "{{ recovery_options }}"')}
 
     - name: enter maintenance mode
       raw: esxcli system maintenanceMode set -e true
 ${rebootTasks(1, 'ansible recovery-cycle: mst_recovery=1')}${waitTasks(1, o.pollDelaySeconds, retries)}${verifyTask(1)}
     - name: restore the original options (normal mode)
-      raw: esxcli system module parameters set -m nmlx5_core -p "{{ original_options }}"
+      raw: ${q('esxcli system module parameters set -m nmlx5_core -p "{{ original_options }}"')}
 ${rebootTasks(2, 'ansible recovery-cycle: back to normal')}${waitTasks(2, o.pollDelaySeconds, retries)}${verifyTask(2)}
     - name: exit maintenance mode
       raw: esxcli system maintenanceMode set -e false

@@ -19,8 +19,21 @@ export function spawnLogged(command: string, args: string[], logFile: string, op
   return wrap(child);
 }
 
+/** Every child still running, so an interrupted benchmark leaves nothing behind. */
+const living = new Set<ChildProcess>();
+
+/** SIGKILL every child this process started that is still running (by pid, nothing else). */
+export function killAllChildren(): void {
+  for (const c of living) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+  living.clear();
+}
+
 export function wrap(child: ChildProcess): Child {
   if (child.pid === undefined) throw new Error(`could not start ${child.spawnfile}`);
+  living.add(child);
+  child.once('exit', () => living.delete(child));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );

@@ -93,6 +93,8 @@ export interface TreeUsage {
   sampledCpuSeconds: number;
   /** Of which processes matched by command line (e.g. daemonized ssh ControlMaster processes). */
   matchedCpuSeconds: number;
+  /** How many such processes were seen. */
+  matchedProcesses: number;
   /** Largest sum of RSS over the tree at one sample, MB (counts shared pages once per process). */
   peakRssSumMb: number;
   /** Largest sum of PSS at one sample, MB (shared pages split among the processes). */
@@ -137,6 +139,7 @@ export class TreeSampler {
     return {
       sampledCpuSeconds: cpu,
       matchedCpuSeconds: matched,
+      matchedProcesses: [...this.seen.values()].filter((v) => v.matched).length,
       peakRssSumMb: this.peakRss / 1024,
       peakPssSumMb: this.peakPss / 1024,
       peakProcesses: this.peakProcesses,
@@ -192,4 +195,18 @@ export class TreeSampler {
     this.peakPss = Math.max(this.peakPss, pss);
     this.peakProcesses = Math.max(this.peakProcesses, inTree.size + matched.size);
   }
+}
+
+/** Busy CPU time of the whole machine since boot (all cores, not idle or iowait), seconds. */
+export function machineBusyCpuSeconds(): number {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return (total - idle) / ticksPerSecond();
+}
+
+/** CPU seconds of a live process (0 once it is gone). */
+export function cpuSecondsOf(pid: number): number {
+  return readStat(pid)?.cpuSeconds ?? 0;
 }

@@ -40,6 +40,6 @@ export async function startSim(spec: SimSpec, logFile: string): Promise<SimChild
     };
   } catch (err) {
     await child.stop(2_000);
-    throw new Error(`simulator: ${err instanceof Error ? err.message : String(err)} (log: ${logFile})`);
+    throw new Error(`simulator: ${err instanceof Error ? err.message : String(err)} (log: ${logFile})`, { cause: err });
   }
 }

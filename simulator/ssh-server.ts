@@ -202,7 +202,12 @@ export class SshMachineServer {
         if (this.sockets.get(port) === socket) this.sockets.delete(port);
       });
     }
-    this.server(this.o.policy.hostKeyRotated()).injectSocket(socket);
+    try {
+      this.server(this.o.policy.hostKeyRotated()).injectSocket(socket);
+    } catch {
+      // An unusable host key (e.g. a corrupted state directory): refuse rather than crash the fleet.
+      socket.destroy();
+    }
   }
 
   private dropConnection(remotePort: number): void {

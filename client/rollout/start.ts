@@ -14,6 +14,17 @@ export const ROLLOUT_WORKFLOW_TYPE = 'rolloutWorkflow';
 
 export type RolloutWorkflow = (input: RolloutInput) => Promise<RolloutReport>;
 
+/** What the Temporal UI shows under "Details": who started the rollout, and its limits. */
+function rolloutStaticDetails(input: RolloutInput): string {
+  const o = input.options;
+  const budget = 'count' in o.maxFailures ? `${o.maxFailures.count} host(s)` : `${o.maxFailures.percent}%`;
+  return [
+    `Started by **${input.startedBy}**${input.retryOf ? `, retrying ${input.retryOf}` : ''}.`,
+    `Max parallel ${o.maxParallel}, per cluster ${o.perCluster === 0 ? 'unlimited' : o.perCluster}, canary ${o.canary}${o.autoApprove ? ' (auto-approve)' : ''}, failure budget ${budget}.`,
+    `Parameters: \`${JSON.stringify(input.params)}\``,
+  ].join('\n\n');
+}
+
 export class RolloutExistsError extends UsageError {}
 
 export async function startRolloutWorkflow(temporal: TemporalAccess, input: RolloutInput): Promise<WorkflowHandle<RolloutWorkflow>> {
@@ -25,6 +36,8 @@ export async function startRolloutWorkflow(temporal: TemporalAccess, input: Roll
       args: [input],
       // A rollout ID names one audit trail forever: never reuse it, even after it closed.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: `${input.procedure} on ${input.targets.length} target(s) — rollout ${input.rolloutId}`,
+      staticDetails: rolloutStaticDetails(input),
       typedSearchAttributes: [
         { key: IbRolloutId, value: input.rolloutId },
         { key: IbProcedure, value: input.procedure },

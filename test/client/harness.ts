@@ -46,11 +46,15 @@ export function harness(
     now: () => new Date('2025-03-04T05:06:07Z'),
     sleep: (ms, signal) =>
       new Promise((resolve) => {
-        const t = setTimeout(resolve, Math.min(ms, 50));
-        signal?.addEventListener('abort', () => {
+        const onAbort = () => {
           clearTimeout(t);
           resolve();
-        });
+        };
+        const t = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, Math.min(ms, 50));
+        signal?.addEventListener('abort', onAbort, { once: true });
       }),
     identity: () => 'tester@testhost',
     randomSuffix: () => 'ab12',

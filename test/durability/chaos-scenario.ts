@@ -65,7 +65,10 @@ async function resultWithin(handle: WorkflowHandle, result: Promise<RolloutRepor
   if (await waitOrSettled(ms, result.catch(() => undefined))) return await result;
   const p = await handle.query(rolloutProgressQuery).catch(() => undefined);
   const stuck = p?.hosts.filter((h) => h.phase === 'running').map((h) => h.name) ?? [];
-  throw new Error(`the rollout did not finish within ${ms} ms: ${JSON.stringify(p?.counts)}; running: ${stuck.join(', ')}`);
+  const bad = p?.hosts.filter((h) => h.phase === 'failed' || h.phase === 'needs-attention').map((h) => `${h.name}: ${h.reason ?? ''}`) ?? [];
+  throw new Error(
+    `the rollout did not finish within ${ms} ms: ${JSON.stringify(p?.counts)}; running: ${stuck.join(', ')}\n${bad.join('\n')}`,
+  );
 }
 
 export async function runChaos(client: Client, taskQueue: string, s: ChaosSettings): Promise<ChaosOutcome> {

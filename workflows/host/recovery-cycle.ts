@@ -68,7 +68,9 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
       const mm = await run.call('maintenance-on', 'enter maintenance mode', acts.setMaintenanceMode, { ...base, enabled: true }, (r) =>
         r.changed ? 'entered maintenance mode' : 'already in maintenance mode',
       );
-      enteredMaintenance = mm.changed && !facts.maintenanceMode;
+      // Not `mm.changed`: a retried attempt finds maintenance mode entered by the attempt of a worker that
+      // died; whether to leave it at the end follows the state before the procedure.
+      enteredMaintenance = !facts.maintenanceMode;
       if (mm.changed) run.report.changes.push('entered maintenance mode');
     } else {
       run.skip('maintenance-on', 'maintenance mode disabled for this run');

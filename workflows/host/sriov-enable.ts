@@ -79,8 +79,10 @@ export async function sriovEnableWorkflow(input: ProcedureInput): Promise<Proced
 
     let enteredMaintenance = false;
     if (options.maintenanceMode) {
-      const mm = await run.call('maintenance-on', 'enter maintenance mode', acts.setMaintenanceMode, { ...base, enabled: true }, (r) => (r.changed ? 'entered' : 'already in maintenance mode'));
-      enteredMaintenance = mm.changed && !facts.maintenanceMode;
+      await run.call('maintenance-on', 'enter maintenance mode', acts.setMaintenanceMode, { ...base, enabled: true }, (r) => (r.changed ? 'entered' : 'already in maintenance mode'));
+      // Not `mm.changed`: a retried attempt finds maintenance mode entered by the attempt of a worker that
+      // died; whether to leave it at the end follows the state before the procedure.
+      enteredMaintenance = !facts.maintenanceMode;
     } else run.skip('maintenance-on', 'maintenance mode disabled for this run');
 
     await rebootUntilFirmwareApplied(run, acts, base, cards, intended, {

@@ -1,0 +1,141 @@
+import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
+import type { HostProgress } from '../common/rollout';
+import { rolloutWorkflowId, targetWorkflowId } from '../common/targets';
+
+// What the host and rollout workflow histories say: their sizes, when each await-return step
+// completed (ActivityTaskCompleted of awaitHostReturn, as the server recorded it), and where a host
+// workflow's time went (activities running, waiting in the task queue, workflow tasks in between).
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Where one host workflow's time went, ms (server event times). */
+export interface HostBreakdown {
+  totalMs: number;
+  /** Activities executing (started → completed). */
+  activityMs: number;
+  /** Activities waiting for a worker slot / poll (scheduled → started). */
+  scheduleToStartMs: number;
+  /** From an activity's completion to the next one being scheduled: a workflow task round trip. */
+  betweenActivitiesMs: number;
+  /** Workflow started → first activity scheduled. */
+  startToFirstActivityMs: number;
+  /** Last activity completed → workflow closed. */
+  lastActivityToCloseMs: number;
+  activities: number;
+}
+
+export interface HostHistory {
+  name: string;
+  events: number;
+  /** Server time of each awaitHostReturn completion, in order. */
+  awaitReturnCompletedAtMs: number[];
+  breakdown: HostBreakdown;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const at = (e: HistoryEvent) => tsToMs(e.eventTime);
+
+export function hostBreakdown(events: readonly HistoryEvent[]): { breakdown: HostBreakdown; awaitReturnCompletedAtMs: number[] } {
+  const b: HostBreakdown = { totalMs: 0, activityMs: 0, scheduleToStartMs: 0, betweenActivitiesMs: 0, startToFirstActivityMs: 0, lastActivityToCloseMs: 0, activities: 0 };
+  const scheduledAt = new Map<number, number>();
+  const startedAt = new Map<number, number>();
+  const awaitIds = new Set<number>();
+  const awaitDone: number[] = [];
+  const first = events[0] ? at(events[0]) : 0;
+  let lastDone: number | undefined;
+  for (const e of events) {
+    const t = at(e);
+    const sched = e.activityTaskScheduledEventAttributes;
+    if (sched) {
+      const id = Number(e.eventId);
+      scheduledAt.set(id, t);
+      if (sched.activityType?.name === 'awaitHostReturn') awaitIds.add(id);
+      if (lastDone === undefined) b.startToFirstActivityMs += t - first;
+      else b.betweenActivitiesMs += t - lastDone;
+      b.activities += 1;
+    }
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) startedAt.set(Number(started.scheduledEventId), t);
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const id = Number(done.scheduledEventId);
+      const s = scheduledAt.get(id) ?? t;
+      const st = startedAt.get(id) ?? s;
+      b.scheduleToStartMs += st - s;
+      b.activityMs += t - st;
+      lastDone = t;
+      if (awaitIds.has(id)) awaitDone.push(t);
+    }
+  }
+  const last = events[events.length - 1];
+  if (last) {
+    b.totalMs = at(last) - first;
+    if (lastDone !== undefined) b.lastActivityToCloseMs = at(last) - lastDone;
+  }
+  return { breakdown: b, awaitReturnCompletedAtMs: awaitDone };
+}
+
+export async function hostHistories(client: Client, hosts: readonly HostProgress[], concurrency = 8): Promise<HostHistory[]> {
+  const out: HostHistory[] = [];
+  await forEachLimited(hosts, concurrency, async (h) => {
+    const history = await client.workflow.getHandle(targetWorkflowId({ kind: 'esxi', name: h.name }), h.runId || undefined).fetchHistory();
+    const events = history.events ?? [];
+    out.push({ name: h.name, events: events.length, ...hostBreakdown(events) });
+  });
+  return out;
+}
+
+export interface RolloutRun {
+  runId: string;
+  events: number;
+  /** Each host start after the first wave: time since the last "host finished" news (signal or child completion). */
+  refillDelaysMs: number[];
+  /** StartChildWorkflowExecutionInitiated → ChildWorkflowExecutionStarted. */
+  childStartLatenciesMs: number[];
+}
+
+/** Every run of the rollout, following continue-as-new from the first run. */
+export async function rolloutRuns(client: Client, rolloutId: string, firstRunId: string, maxRuns = 50): Promise<RolloutRun[]> {
+  const runs: RolloutRun[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId && runs.length < maxRuns) {
+    const history = await client.workflow.getHandle(rolloutWorkflowId(rolloutId), runId).fetchHistory();
+    const events = history.events ?? [];
+    const run: RolloutRun = { runId, events: events.length, refillDelaysMs: [], childStartLatenciesMs: [] };
+    const initiatedAt = new Map<number, number>();
+    let lastFinishNews: number | undefined;
+    let next: string | undefined;
+    for (const e of events) {
+      const t = at(e);
+      if (e.workflowExecutionSignaledEventAttributes || e.childWorkflowExecutionCompletedEventAttributes || e.childWorkflowExecutionFailedEventAttributes) {
+        lastFinishNews = t;
+      }
+      if (e.startChildWorkflowExecutionInitiatedEventAttributes) {
+        initiatedAt.set(Number(e.eventId), t);
+        if (lastFinishNews !== undefined) {
+          run.refillDelaysMs.push(t - lastFinishNews);
+          lastFinishNews = undefined;
+        }
+      }
+      const started = e.childWorkflowExecutionStartedEventAttributes;
+      if (started) {
+        const i = initiatedAt.get(Number(started.initiatedEventId));
+        if (i !== undefined) run.childStartLatenciesMs.push(t - i);
+      }
+      const can = e.workflowExecutionContinuedAsNewEventAttributes;
+      if (can?.newExecutionRunId) next = can.newExecutionRunId;
+    }
+    runs.push(run);
+    runId = next;
+  }
+  return runs;
+}

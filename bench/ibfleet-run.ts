@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { hostOptionsSchema } from '../common/procedures';
+import { rolloutOptionsSchema, type RolloutInput, type RolloutReport } from '../common/rollout';
+import type { HostRef } from '../common/targets';
+import { firstLine, spawnLogged, wrap, type Child } from './child-process';
+import { hostHistories, rolloutHistoryLength, type HostHistory } from './history-metrics';
+import { cpuSecondsOf, peakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
+import type { ClientResult } from './rollout-client';
+import { spawn } from 'node:child_process';
+
+// One ibfleet rollout of a scenario: a fresh worker process (prebuilt workflow bundle), a client
+// process that starts the rollout with the client API and waits for its report, and the
+// measurements around them.
+
+const repoRoot = path.resolve(__dirname, '..');
+
+export interface IbfleetRunOptions {
+  rolloutId: string;
+  taskQueue: string;
+  temporalAddress: string;
+  bundlePath: string;
+  hosts: readonly HostRef[];
+  maxParallel: number;
+  perCluster: number;
+  workDir: string;
+  /** Used after the run to read histories. */
+  client: Client;
+}
+
+export interface IbfleetRun {
+  startedAtMs: number;
+  finishedAtMs: number;
+  makespanMs: number;
+  report: RolloutReport;
+  workerCpuSeconds: number;
+  clientCpuSeconds: number;
+  cpuSeconds: number;
+  workerPeakRssMb: number;
+  clientPeakRssMb: number;
+  usage: TreeUsage;
+  histories: HostHistory[];
+  /** Events of the rollout's last run, and of each run that continued as new. */
+  rolloutHistoryLengths: number[];
+  workerLog: string;
+}
+
+export async function startWorkerProcess(o: Pick<IbfleetRunOptions, 'taskQueue' | 'temporalAddress' | 'bundlePath'>, logFile: string): Promise<Child> {
+  const log = fs.openSync(logFile, 'a');
+  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: o.temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      IBFLEET_TASK_QUEUE: o.taskQueue,
+      IBFLEET_WORKFLOW_BUNDLE: o.bundlePath,
+      IBFLEET_METRICS_PORT: 'off',
+      IBFLEET_HEALTH_PORT: 'off',
+      IBFLEET_LOG_FORMAT: 'json',
+      IBFLEET_LOG_LEVEL: 'WARN',
+    },
+    stdio: ['ignore', 'pipe', log],
+  });
+  fs.closeSync(log);
+  const child = wrap(proc);
+  try {
+    await firstLine(proc, (line) => (line.includes('worker polling') ? true : undefined), 120_000);
+  } catch (err) {
+    await child.stop(2_000);
+    throw new Error(`worker: ${err instanceof Error ? err.message : String(err)} (log: ${logFile})`, { cause: err });
+  }
+  proc.stdout?.resume();
+  return child;
+}
+
+export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
+  fs.mkdirSync(o.workDir, { recursive: true });
+  const workerLog = path.join(o.workDir, 'worker.log');
+  const worker = await startWorkerProcess(o, workerLog);
+  try {
+    const input: RolloutInput = {
+      rolloutId: o.rolloutId,
+      procedure: 'recovery-cycle',
+      params: {},
+      targets: [...o.hosts],
+      // Product defaults everywhere (timings included), but the limits of the scenario.
+      options: rolloutOptionsSchema.parse({ maxParallel: o.maxParallel, perCluster: o.perCluster, host: hostOptionsSchema.parse({}) }),
+      startedBy: 'bench',
+    };
+    const inputFile = path.join(o.workDir, 'rollout-input.json');
+    const resultFile = path.join(o.workDir, 'client-result.json');
+    fs.writeFileSync(inputFile, JSON.stringify(input));
+
+    const workerCpuBefore = cpuSecondsOf(worker.pid);
+    let clientPid = 0;
+    const sampler = new TreeSampler(() => [worker.pid, ...(clientPid ? [clientPid] : [])], undefined, 1_000);
+    sampler.start();
+    const client = spawnLogged(
+      process.execPath,
+      ['--require', 'tsx/cjs', path.join(__dirname, 'rollout-client.ts'), inputFile, resultFile],
+      path.join(o.workDir, 'client.log'),
+      {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: o.temporalAddress, TEMPORAL_NAMESPACE: 'default', IBFLEET_TASK_QUEUE: o.taskQueue },
+      },
+    );
+    clientPid = client.pid;
+    const code = await client.exited;
+    const usage = sampler.stop();
+    const workerCpuSeconds = cpuSecondsOf(worker.pid) - workerCpuBefore;
+    const workerPeakRssMb = (peakRssKb(worker.pid) ?? 0) / 1024;
+    if (code !== 0 || !fs.existsSync(resultFile)) throw new Error(`rollout client exited ${code} (log: ${path.join(o.workDir, 'client.log')})`);
+    const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ClientResult;
+
+    const histories = await hostHistories(o.client, result.report.hosts);
+    const canLengths = result.report.events
+      .filter((e) => e.action === 'continued-as-new')
+      .map((e) => Number(/history (\d+) events/.exec(e.reason ?? '')?.[1] ?? 0));
+    const lastLength = await rolloutHistoryLength(o.client, o.rolloutId);
+    return {
+      startedAtMs: result.startedAtMs,
+      finishedAtMs: result.finishedAtMs,
+      makespanMs: result.finishedAtMs - result.startedAtMs,
+      report: result.report,
+      workerCpuSeconds,
+      clientCpuSeconds: result.cpuSeconds,
+      cpuSeconds: workerCpuSeconds + result.cpuSeconds,
+      workerPeakRssMb,
+      clientPeakRssMb: result.maxRssMb,
+      usage,
+      histories,
+      rolloutHistoryLengths: [...canLengths, lastLength],
+      workerLog,
+    };
+  } finally {
+    await worker.stop(40_000);
+  }
+}

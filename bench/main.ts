@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Command, InvalidArgumentError } from 'commander';
+import { timingSchema } from '../common/procedures';
+import { startDevServer } from '../scripts/dev-server';
+import { writeWorkflowBundle } from '../worker/bundle';
+import { ansiblePlaybookPath } from './ansible-run';
+import { killAllChildren } from './child-process';
+import { machineInfo } from './machine-info';
+import { checkTargets, renderMarkdown, type BenchResults } from './report';
+import { runScenario, type ScenarioResult } from './run-scenario';
+import { scenarios } from './scenarios';
+
+// `npm run bench [-- --scenario 1,4 --quick]`: issue 7's performance and scale benchmark. Runs each
+// scenario on a fresh simulated fleet against its own Temporal dev server, compares ibfleet with the
+// lower bound and with an Ansible baseline, and writes bench/results/<date>.md and .json.
+
+interface CliOptions {
+  scenario: number[];
+  quick?: boolean;
+  ansible: number[];
+  installAnsible?: boolean;
+  ansiblePollDelay: number;
+  out: string;
+  seed: number;
+  keepWork?: boolean;
+}
+
+function list(value: string): number[] {
+  if (value === 'none') return [];
+  const ids = value.split(',').map((v) => Number(v.trim()));
+  if (ids.some((n) => !Number.isInteger(n) || n < 1 || n > 4)) throw new InvalidArgumentError('a comma-separated list of scenarios 1-4 (or "none")');
+  return ids;
+}
+
+function int(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a non-negative integer');
+  return n;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function localDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** Decides whether the Ansible baseline can run; installs Debian's package when asked to. */
+function ansibleAvailability(install: boolean): string | undefined {
+  if (ansiblePlaybookPath()) return undefined;
+  if (install) {
+    log('installing Ansible (apt-get install -y ansible)');
+    try {
+      execFileSync('apt-get', ['install', '-y', 'ansible'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } catch (err) {
+      return `apt-get install -y ansible failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (ansiblePlaybookPath()) return undefined;
+  }
+  return 'ansible-playbook not found: install it (Debian: `sudo apt-get install -y ansible`, or `ansible-core`) or pass --install-ansible';
+}
+
+async function main(): Promise<void> {
+  const program = new Command('bench')
+    .description('ibfleet performance and scale benchmark on the simulated fleet, with an Ansible baseline')
+    .option('--scenario <list>', 'scenarios to run: 1 (200 hosts), 2 (per-cluster 1), 3 (1,000 hosts), 4 (one host)', list, [1, 2, 3, 4])
+    .option('--quick', 'fewer hosts and shorter boots, for development')
+    .option('--ansible <list>', 'scenarios that also run the Ansible baseline ("none" to skip)', list, [1, 4])
+    .option('--install-ansible', 'apt-get install -y ansible when ansible-playbook is missing')
+    .option('--ansible-poll-delay <s>', 'seconds between boot-marker polls in the Ansible baseline', int, 1)
+    .option('--out <dir>', 'where results go', path.join(__dirname, 'results'))
+    .option('--seed <n>', "seed of the fleet's boot times and latencies", int, 1)
+    .option('--keep-work', 'keep the work directory (logs, inventories, Temporal SQLite)');
+  program.parse();
+  const o = program.opts<CliOptions>();
+
+  const began = Date.now();
+  const machine = machineInfo();
+  const selected = scenarios(o.quick === true).filter((s) => o.scenario.includes(s.id));
+  const ansibleProblem = selected.some((s) => o.ansible.includes(s.id)) ? ansibleAvailability(o.installAnsible === true) : undefined;
+  if (ansibleProblem) log(`${ansibleProblem}; the Ansible baseline is skipped`);
+
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibfleet-bench-'));
+  log(`work directory ${workDir}`);
+  const cleanups: (() => Promise<void>)[] = [];
+  const onSignal = () => {
+    killAllChildren();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const results: ScenarioResult[] = [];
+  try {
+    log('bundling the workflows');
+    const bundle = await writeWorkflowBundle(path.join(workDir, 'workflow-bundle.js'), {
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => log(m), log() {} },
+    });
+    const server = await startDevServer({
+      port: await freePort(),
+      headless: true,
+      dbFile: path.join(workDir, 'temporal.sqlite'),
+      logFile: path.join(workDir, 'temporal.log'),
+    });
+    cleanups.push(() => server.stop());
+    log(`Temporal dev server on ${server.address}`);
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+
+    for (const s of selected) {
+      results.push(
+        await runScenario(
+          s,
+          { temporalAddress: server.address, serverPid: server.process.pid ?? 0, bundlePath: bundle.path, client, namespace: 'default', workDir, seed: o.seed },
+          {
+            ansible: !o.ansible.includes(s.id) ? 'not selected (--ansible)' : ansibleProblem ? ansibleProblem : 'run',
+            ansiblePollDelaySeconds: o.ansiblePollDelay,
+            log,
+          },
+        ),
+      );
+    }
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    killAllChildren();
+    if (!o.keepWork) fs.rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const args = process.argv.slice(2);
+  const date = localDate(new Date(began));
+  const out: BenchResults = {
+    date,
+    mode: o.quick ? 'quick' : 'full',
+    command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    machine,
+    timing: timingSchema.parse({}),
+    durationS: Math.round((Date.now() - began) / 1000),
+    scenarios: results,
+    targets: checkTargets(results),
+  };
+  fs.mkdirSync(o.out, { recursive: true });
+  const base = path.join(o.out, `${date}${o.quick ? '-quick' : ''}`);
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify(out, null, 2)}\n`);
+  fs.writeFileSync(`${base}.md`, renderMarkdown(out));
+  log(`results: ${base}.md and ${base}.json`);
+  for (const t of out.targets) log(`${t.pass === undefined ? 'n/a ' : t.pass ? 'pass' : 'MISS'}  ${t.target}: ${t.measured}`);
+}
+
+main().catch((err: unknown) => {
+  killAllChildren();
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
