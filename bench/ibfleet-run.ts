@@ -5,7 +5,7 @@ import { hostOptionsSchema } from '../common/procedures';
 import { rolloutOptionsSchema, type RolloutInput, type RolloutReport } from '../common/rollout';
 import type { HostRef } from '../common/targets';
 import { firstLine, spawnLogged, wrap, type Child } from './child-process';
-import { hostHistories, rolloutHistoryLength, type HostHistory } from './history-metrics';
+import { hostHistories, rolloutRuns, type HostHistory, type RolloutRun } from './history-metrics';
 import { cpuSecondsOf, peakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
 import type { ClientResult } from './rollout-client';
 import { spawn } from 'node:child_process';
@@ -27,6 +27,8 @@ export interface IbfleetRunOptions {
   workDir: string;
   /** Used after the run to read histories. */
   client: Client;
+  /** Called right before the rollout starts; what it returns is called right after it ended with the tool's CPU. */
+  measure: () => (toolCpuSeconds: number) => void;
 }
 
 export interface IbfleetRun {
@@ -41,8 +43,8 @@ export interface IbfleetRun {
   clientPeakRssMb: number;
   usage: TreeUsage;
   histories: HostHistory[];
-  /** Events of the rollout's last run, and of each run that continued as new. */
-  rolloutHistoryLengths: number[];
+  /** Each run of the rollout (more than one after continue-as-new). */
+  rolloutRuns: RolloutRun[];
   workerLog: string;
 }
 
@@ -94,6 +96,7 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
     const resultFile = path.join(o.workDir, 'client-result.json');
     fs.writeFileSync(inputFile, JSON.stringify(input));
 
+    const measured = o.measure();
     const workerCpuBefore = cpuSecondsOf(worker.pid);
     let clientPid = 0;
     const sampler = new TreeSampler(() => [worker.pid, ...(clientPid ? [clientPid] : [])], undefined, 1_000);
@@ -114,12 +117,9 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
     const workerPeakRssMb = (peakRssKb(worker.pid) ?? 0) / 1024;
     if (code !== 0 || !fs.existsSync(resultFile)) throw new Error(`rollout client exited ${code} (log: ${path.join(o.workDir, 'client.log')})`);
     const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ClientResult;
+    measured(workerCpuSeconds + result.cpuSeconds);
 
     const histories = await hostHistories(o.client, result.report.hosts);
-    const canLengths = result.report.events
-      .filter((e) => e.action === 'continued-as-new')
-      .map((e) => Number(/history (\d+) events/.exec(e.reason ?? '')?.[1] ?? 0));
-    const lastLength = await rolloutHistoryLength(o.client, o.rolloutId);
     return {
       startedAtMs: result.startedAtMs,
       finishedAtMs: result.finishedAtMs,
@@ -132,7 +132,7 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
       clientPeakRssMb: result.maxRssMb,
       usage,
       histories,
-      rolloutHistoryLengths: [...canLengths, lastLength],
+      rolloutRuns: await rolloutRuns(o.client, o.rolloutId, result.firstRunId),
       workerLog,
     };
   } finally {

@@ -127,6 +127,9 @@ function scenarioSection(r: ScenarioResult): string {
       `per-host overhead (time in the rollout − intrinsic work) median ${ms0(ib.hostOverhead.medianMs)}, p99 ${ms0(ib.hostOverhead.p99Ms)}; ` +
       `host workflow history median ${ib.hostHistoryEvents.median ?? '–'} events (max ${ib.hostHistoryEvents.max}); rollout history ${ib.rollout.historyLengths.join(' → ')} events, ${ib.rollout.continueAsNewCount} continue-as-new.`,
     '',
+    `ibfleet host workflow time (median per host): total ${s1(ib.hostBreakdownMedianMs.totalMs)} = activities running ${s1(ib.hostBreakdownMedianMs.activityMs)} + waiting for a worker ${ms0(ib.hostBreakdownMedianMs.scheduleToStartMs)} + workflow tasks between activities ${ms0(ib.hostBreakdownMedianMs.betweenActivitiesMs)} (${ib.hostBreakdownMedianMs.activities} activities) + start → first activity ${ms0(ib.hostBreakdownMedianMs.startToFirstActivityMs)} + last activity → close ${ms0(ib.hostBreakdownMedianMs.lastActivityToCloseMs)}. ` +
+      `Rollout: a freed slot is refilled after median ${ms0(ib.rollout.refillDelay.medianMs)} (p99 ${ms0(ib.rollout.refillDelay.p99Ms)}); child start latency median ${ms0(ib.rollout.childStartLatency.medianMs)}.`,
+    '',
     ...boundRows(ib.bounds.measured).map((l) => `- ibfleet run: ${l}`),
     ...(a ? boundRows(a.bounds.measured).map((l) => `- Ansible run: ${l}`) : []),
     '',

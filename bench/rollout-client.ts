@@ -8,6 +8,7 @@ import { startRolloutWorkflow } from '../client/rollout/start';
 // environment), waits for its report and writes a ClientResult to the file named by argv[3].
 
 export interface ClientResult {
+  firstRunId: string;
   startedAtMs: number;
   finishedAtMs: number;
   report: RolloutReport;
@@ -21,10 +22,13 @@ async function main(): Promise<void> {
   try {
     const startedAtMs = Date.now();
     const handle = await startRolloutWorkflow(temporal, input);
+    // The run just started (it cannot have continued as new yet): the first of the chain.
+    const firstRunId = (await handle.describe()).runId;
     const report = await handle.result();
     const finishedAtMs = Date.now();
     const usage = process.resourceUsage();
     const result: ClientResult = {
+      firstRunId,
       startedAtMs,
       finishedAtMs,
       report,

@@ -7,6 +7,7 @@ import type { RolloutPhase } from '../common/rollout';
 import { bounds, distribution, hostOverheads, returnToProgress, type Bounds, type Distribution } from './analysis';
 import { runAnsible } from './ansible-run';
 import { sleep } from './child-process';
+import type { HostBreakdown } from './history-metrics';
 import { runIbfleet } from './ibfleet-run';
 import { cpuSecondsOf, machineBusyCpuSeconds } from './proc-stats';
 import type { Scenario } from './scenarios';
@@ -53,8 +54,17 @@ export interface IbfleetResult {
   memoryMb: { workerPeakRss: number; clientPeakRss: number; sumOfPeaks: number; sampledPeakRssSum: number };
   returnToProgress: Distribution & { unmatched: number; valuesMs: number[] };
   hostOverhead: Distribution;
+  /** Where a host workflow's time went (median over hosts of each part, so the parts need not add up). */
+  hostBreakdownMedianMs: HostBreakdown;
   hostHistoryEvents: { median?: number; max: number };
-  rollout: { historyLengths: number[]; continueAsNewCount: number; maxHistoryEvents: number };
+  rollout: {
+    historyLengths: number[];
+    continueAsNewCount: number;
+    maxHistoryEvents: number;
+    /** A slot freeing (host finished) → the next host's child workflow initiated. */
+    refillDelay: Distribution;
+    childStartLatency: Distribution;
+  };
   steps: StepStat[];
   environment: Environment;
 }
@@ -144,7 +154,7 @@ export async function runScenario(
   try {
     // --- ibfleet ---
     opts.log(`scenario ${s.id}: ibfleet rollout (max-parallel ${s.maxParallel}, per-cluster ${s.perCluster})`);
-    const env = measureEnvironment(sim.child.pid, shared.serverPid);
+    let ibEnv: Environment | undefined;
     const run = await runIbfleet({
       rolloutId: `bench-s${s.id}-${Date.now()}`,
       taskQueue: `bench-s${s.id}-${process.pid}`,
@@ -155,8 +165,13 @@ export async function runScenario(
       perCluster: s.perCluster,
       workDir: path.join(dir, 'ibfleet'),
       client: shared.client,
+      measure: () => {
+        const env = measureEnvironment(sim.child.pid, shared.serverPid);
+        return (toolCpu) => {
+          ibEnv = env(toolCpu);
+        };
+      },
     });
-    const ibEnv = env(run.cpuSeconds);
     const timings = await sim.timings();
     const window = { fromMs: run.startedAtMs, toMs: run.finishedAtMs };
     const b = bounds(sim.inventory.hosts, timings, window, limits, s.shutdownDelayMs);
@@ -167,6 +182,8 @@ export async function runScenario(
       run.report.hosts,
     );
     const hostEvents = run.histories.map((h) => h.events);
+    const runLengths = run.rolloutRuns.map((r) => r.events);
+    const median = (pick: (b: HostBreakdown) => number) => percentile(run.histories.map((h) => pick(h.breakdown)), 50) ?? 0;
     const ibfleet: IbfleetResult = {
       makespanMs: run.makespanMs,
       phase: run.report.phase,
@@ -181,14 +198,25 @@ export async function runScenario(
       },
       returnToProgress: { ...distribution(rtp.values), unmatched: rtp.unmatched, valuesMs: rtp.values },
       hostOverhead: distribution(hostOverheads(run.report.hosts, b.works)),
+      hostBreakdownMedianMs: {
+        totalMs: median((x) => x.totalMs),
+        activityMs: median((x) => x.activityMs),
+        scheduleToStartMs: median((x) => x.scheduleToStartMs),
+        betweenActivitiesMs: median((x) => x.betweenActivitiesMs),
+        startToFirstActivityMs: median((x) => x.startToFirstActivityMs),
+        lastActivityToCloseMs: median((x) => x.lastActivityToCloseMs),
+        activities: median((x) => x.activities),
+      },
       hostHistoryEvents: { median: percentile(hostEvents, 50), max: Math.max(0, ...hostEvents) },
       rollout: {
-        historyLengths: run.rolloutHistoryLengths,
+        historyLengths: runLengths,
         continueAsNewCount: run.report.continueAsNewCount,
-        maxHistoryEvents: Math.max(0, ...hostEvents, ...run.rolloutHistoryLengths),
+        maxHistoryEvents: Math.max(0, ...hostEvents, ...runLengths),
+        refillDelay: distribution(run.rolloutRuns.flatMap((r) => r.refillDelaysMs)),
+        childStartLatency: distribution(run.rolloutRuns.flatMap((r) => r.childStartLatenciesMs)),
       },
       steps: stepStats(reports),
-      environment: ibEnv,
+      environment: ibEnv ?? measureEnvironment(sim.child.pid, shared.serverPid)(0),
     };
     opts.log(`scenario ${s.id}: ibfleet ${run.report.phase} in ${(run.makespanMs / 1000).toFixed(1)} s (lower bound ${(b.measured.lowerBoundMs / 1000).toFixed(1)} s)`);
 

@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   console.log(`Simulated fleet up: ${fleet.inventory.hosts.length} ESXi hosts, ${fleet.inventory.switches.length} switch, ${fleet.inventory.guestPairs.length} guest pair; inventory ${path.relative(root, inventoryFile)}.`);
 
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
-  const { worker, runner } = await createIbfleetWorker({ connection, taskQueue: taskQueue() });
+  // Stopping the demo mid-rollout is safe (everything is durable): don't wait long for in-flight steps.
+  const { worker, runner } = await createIbfleetWorker({ connection, taskQueue: taskQueue(), tuning: { shutdownGraceTime: '5s' } });
   const workerDone = worker.run();
   let code = 1;
   try {

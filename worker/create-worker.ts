@@ -1,5 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { SshRunner } from '../activities/ssh';
 
@@ -37,10 +37,12 @@ export async function createIbfleetWorker(opts: IbfleetWorkerOptions): Promise<{
     ...workflows,
     activities: createActivities({ runner }),
     dataConverter: opts.dataConverter,
+    // Sizing for SSH-bound work (README, "Worker concurrency"): every host in flight holds an activity
+    // slot through its reboot wait; workflow tasks are short and CPU-bound; idle host workflows stay cached.
     maxConcurrentActivityTaskExecutions: 200,
-    maxConcurrentWorkflowTaskExecutions: 40,
+    maxConcurrentWorkflowTaskExecutions: 20,
     maxCachedWorkflows: 2_000,
-    shutdownGraceTime: '30s',
+    shutdownGraceTime: (process.env.IBFLEET_SHUTDOWN_GRACE_TIME ?? '5m') as Duration,
     ...opts.tuning,
   });
   return { worker, runner };

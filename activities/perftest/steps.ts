@@ -64,7 +64,7 @@ export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestIn
     stopServer.abort();
     await serverRun.catch(() => undefined);
   };
-  let clientOut = '';
+  let clientOut: string;
   for (let tries = 0; ; tries++) {
     const r = await client.run(perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress), long);
     clientOut = r.stdout + r.stderr;

@@ -42,6 +42,7 @@ export async function startWorker(taskQueue: string): Promise<RunningWorker> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await ibfleetBundle(),
+    tuning: { shutdownGraceTime: '2s' },
   });
   const running = worker.run();
   return {
@@ -86,6 +87,7 @@ export async function spawnWorker(taskQueue: string, extraEnv: Record<string, st
       IBFLEET_WORKFLOW_BUNDLE: await bundlePath(),
       IBFLEET_METRICS_PORT: 'off',
       IBFLEET_HEALTH_PORT: 'off',
+      IBFLEET_SHUTDOWN_GRACE_TIME: '2s',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,7 +32,6 @@ const ORIGINAL = 'pfctx=0x08 pfcrx=0x08 trust_state=2';
 const CX6 = 'mt4123_pciconf0';
 const MLX = '/opt/mellanox/bin/mlxconfig';
 const WAIT_MS = 30_000;
-const T0 = Date.now(); const t = (what: string) => console.log(`[${((Date.now() - T0) / 1000).toFixed(1)}s] ${what}`);
 
 describe('procedures: worker process killed mid-procedure', () => {
   let fleet: Fleet;
@@ -85,12 +84,17 @@ describe('procedures: worker process killed mid-procedure', () => {
     }
   };
 
+  /** Exactly one worker process polls at a time: the one running now, or a new one (started once per kill). */
+  let running: WorkerProcess | undefined;
   const newWorker = async (): Promise<WorkerProcess> => {
+    assert.ok(!running || running.child.exitCode !== null || running.child.signalCode !== null, 'the previous worker is dead');
     const w = await spawnWorker(taskQueue);
     workers.push(w);
     await w.ready;
+    running = w;
     return w;
   };
+  const currentWorker = async (): Promise<WorkerProcess> => (running && running.child.exitCode === null && running.child.signalCode === null ? running : await newWorker());
 
   before(async () => {
     fleet = await startFleet({
@@ -111,10 +115,8 @@ describe('procedures: worker process killed mid-procedure', () => {
       },
     });
   });
-  afterEach(async () => {
-    for (const w of workers.splice(0)) await w.kill();
-  });
   after(async () => {
+    for (const w of workers) await w.kill();
     await fleet?.stop();
   });
 
@@ -123,7 +125,7 @@ describe('procedures: worker process killed mid-procedure', () => {
     const [inMaintenance, awaiting, verifying, rebooting] = ['wk-01', 'wk-02', 'wk-03', 'wk-04'].map(host);
     const marks = new Map<string, HostMark>();
     for (const h of [inMaintenance, awaiting, verifying, rebooting]) marks.set(h.name, await markHost(h));
-    t('start'); const first = await newWorker(); t('first worker ready');
+    const first = await currentWorker(); // the survivor of an earlier kill, if any
 
     // wk-01: `maintenanceMode set -e true` runs; its read-back hangs: killed after the change, before the step completed.
     const heldInMaintenance = onCommand(inMaintenance.name, (c) => c === 'esxcli system maintenanceMode set -e true', () =>
@@ -144,15 +146,15 @@ describe('procedures: worker process killed mid-procedure', () => {
     // wk-04: SIGKILL the moment its reboot command arrives (the command still runs).
     const killed = onCommand(rebooting.name, (c) => c.startsWith('esxcli system shutdown reboot'), () => first.child.kill('SIGKILL'));
     handles.set(rebooting.name, await startProcedure(client, taskQueue, 'recovery-cycle', rebooting));
-    await killed; t('killed');
+    await killed;
     await first.kill();
     await fleet.host(rebooting.name).waitFor('down', { timeoutMs: WAIT_MS });
 
     for (const h of [inMaintenance, awaiting, verifying]) fleet.setFaults(h.name, {});
-    await newWorker(); t('second worker ready');
+    await newWorker();
 
     const reports = new Map<string, ProcedureReport>();
-    for (const [name, handle] of handles) { reports.set(name, await expectSuccess(handle)); t(`done ${name}`); }
+    for (const [name, handle] of handles) reports.set(name, await expectSuccess(handle));
     for (const h of [inMaintenance, awaiting, verifying, rebooting]) {
       const mark = marks.get(h.name) as HostMark;
       const commands = await commandsSince(mark);
@@ -179,7 +181,7 @@ describe('procedures: worker process killed mid-procedure', () => {
     const [setting, rebooting, awaiting, verifying] = ['wk-05', 'wk-06', 'wk-07', 'wk-08'].map(host);
     const marks = new Map<string, HostMark>();
     for (const h of [setting, rebooting, awaiting, verifying]) marks.set(h.name, await markHost(h));
-    t('start'); const first = await newWorker(); t('first worker ready');
+    const first = await currentWorker(); // the survivor of an earlier kill, if any
     const params = { numVfs: 16, maxVfs: 4 };
 
     // wk-05: the SRIOV_EN set runs; its read-back query hangs.
@@ -199,15 +201,15 @@ describe('procedures: worker process killed mid-procedure', () => {
 
     const killed = onCommand(rebooting.name, (c) => c.startsWith('esxcli system shutdown reboot'), () => first.child.kill('SIGKILL'));
     handles.set(rebooting.name, await startProcedure(client, taskQueue, 'sriov-enable', rebooting, { params }));
-    await killed; t('killed');
+    await killed;
     await first.kill();
     await fleet.host(rebooting.name).waitFor('down', { timeoutMs: WAIT_MS });
 
     for (const h of [setting, awaiting, verifying]) fleet.setFaults(h.name, {});
-    await newWorker(); t('second worker ready');
+    await newWorker();
 
     const reports = new Map<string, ProcedureReport>();
-    for (const [name, handle] of handles) { reports.set(name, await expectSuccess(handle)); t(`done ${name}`); }
+    for (const [name, handle] of handles) reports.set(name, await expectSuccess(handle));
     for (const h of [setting, rebooting, awaiting, verifying]) {
       const mark = marks.get(h.name) as HostMark;
       const commands = await commandsSince(mark);

@@ -35,7 +35,7 @@ describe('production: the Temporal UI shows rollouts (headless Chromium)', funct
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibfleet-ui-'));
     server = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'ui.sqlite'), logFile: path.join(dir, 'server.log') });
     const native = await NativeConnection.connect({ address: server.address });
-    const { worker, runner } = await createIbfleetWorker({ connection: native, taskQueue: 'ui', workflowBundle: await ibfleetBundle() });
+    const { worker, runner } = await createIbfleetWorker({ connection: native, taskQueue: 'ui', workflowBundle: await ibfleetBundle(), tuning: { shutdownGraceTime: '2s' } });
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();

@@ -73,8 +73,12 @@ export function hostActivities(timing: Timing) {
   const reboots = proxyActivities<HostActivities>(rebootOptions(timing));
   // Activity proxies are Proxies (spreading them copies nothing): route the two long steps explicitly.
   return new Proxy(steps, {
-    get: (target, name, receiver) =>
-      name === 'awaitHostReturn' ? waits.awaitHostReturn : name === 'rebootIfStill' ? reboots.rebootIfStill : Reflect.get(target, name, receiver),
+    get: (target, name, receiver): unknown =>
+      name === 'awaitHostReturn'
+        ? waits.awaitHostReturn
+        : name === 'rebootIfStill'
+          ? reboots.rebootIfStill
+          : (Reflect.get(target, name, receiver) as unknown),
   });
 }
 
