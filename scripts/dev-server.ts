@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { ibSearchAttributes } from '../common/search-attributes';
 
 // `npm run server`: the Temporal dev server with ibfleet's search attributes, persisted to SQLite so
@@ -72,14 +73,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     stdio: ['ignore', out, out],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
-  while (!(await portAnswers(port))) {
+  // The port opens before the frontend is healthy: wait until it answers a real call.
+  const deadline = Date.now() + 90_000;
+  while (!(await frontendHealthy(`127.0.0.1:${port}`))) {
     if (child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal server did not open port ${port} within 60s`);
+      throw new Error(`temporal server on port ${port} was not healthy within 90s`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
   }
   return {
     address: `127.0.0.1:${port}`,
@@ -95,6 +97,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       }
     },
   };
+}
+
+async function frontendHealthy(address: string): Promise<boolean> {
+  if (!(await portAnswers(Number(address.split(':')[1])))) return false;
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    await connection.workflowService.describeNamespace({ namespace: 'default' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close();
+  }
 }
 
 export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -54,46 +54,51 @@ export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestIn
   });
 
   const long = { timeoutMs: input.timing.commandTimeoutMs * 5 };
-  // The server waits for its client until its timeout: stop it when the client will not come.
+  // The server waits for its client until its timeout: it is stopped whenever the client will not come
+  // (the client failed, or this attempt ends with an error), so a retry finds its port free.
   const stopServer = new AbortController();
   let serverEnded: CommandResult | undefined;
   const serverRun = server
     .run(perftestCommand(input, input.pair.server.ibDevice), { ...long, signal: stopServer.signal })
     .then((r) => (serverEnded = r));
+  serverRun.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   const endServer = async () => {
     stopServer.abort();
     await serverRun.catch(() => undefined);
   };
   let clientOut: string;
-  for (let tries = 0; ; tries++) {
-    const r = await client.run(perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress), long);
-    clientOut = r.stdout + r.stderr;
-    if (r.code === 0) break;
-    let failing = input.pair.client.name;
-    let failure = detectPerftestFailure(clientOut);
-    let excerpt = outputExcerpt(r);
-    if (failure?.kind === 'connect-failed') {
-      if (serverEnded === undefined && tries < 10) {
-        await new Promise((res) => setTimeout(res, Math.min(1_000, input.timing.pollIntervalMs * (tries + 1))));
-        continue;
+  try {
+    for (let tries = 0; ; tries++) {
+      const r = await client.run(perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress), long);
+      clientOut = r.stdout + r.stderr;
+      if (r.code === 0) break;
+      let failing = input.pair.client.name;
+      let failure = detectPerftestFailure(clientOut);
+      let excerpt = outputExcerpt(r);
+      if (failure?.kind === 'connect-failed') {
+        if (serverEnded === undefined && tries < 10) {
+          await new Promise((res) => setTimeout(res, Math.min(1_000, input.timing.pollIntervalMs * (tries + 1))));
+          continue;
+        }
+        // The server gave up (its own link or device): its words say why nobody listens.
+        if (serverEnded !== undefined && serverEnded.code !== 0) {
+          failing = input.pair.server.name;
+          failure = detectPerftestFailure(serverEnded.stdout + serverEnded.stderr) ?? failure;
+          excerpt = outputExcerpt(serverEnded);
+        }
       }
-      // The server gave up (its own link or device): its words say why nobody listens.
-      if (serverEnded !== undefined && serverEnded.code !== 0) {
-        failing = input.pair.server.name;
-        failure = detectPerftestFailure(serverEnded.stdout + serverEnded.stderr) ?? failure;
-        excerpt = outputExcerpt(serverEnded);
+      if (failure && LINK_DOWN.includes(failure.kind)) {
+        return measured({ bytes: 0, avgGbps: 0, peakGbps: 0 }, `${failing}: ${failure.message}`);
       }
+      throw ApplicationFailure.create({
+        type: STEP_COMMAND_FAILED,
+        message: `${failing}: ${input.test} failed (exit ${r.code}): ${failure?.message ?? excerpt}`,
+        nonRetryable: failure?.kind !== 'connect-failed',
+      });
     }
-    await endServer();
-    if (failure && LINK_DOWN.includes(failure.kind)) {
-      return measured({ bytes: 0, avgGbps: 0, peakGbps: 0 }, `${failing}: ${failure.message}`);
-    }
-    throw ApplicationFailure.create({
-      type: STEP_COMMAND_FAILED,
-      message: `${failing}: ${input.test} failed (exit ${r.code}): ${failure?.message ?? excerpt}`,
-      nonRetryable: failure?.kind !== 'connect-failed',
-    });
+    await serverRun.catch(() => undefined);
+  } finally {
+    await endServer(); // a no-op when the server already finished
   }
-  await serverRun.catch(() => undefined);
   return measured(largestRow(parsePerftestReport(clientOut)), linkState);
 }

@@ -7,7 +7,15 @@ import { cancelUpdate, hostProgressQuery } from '../../workflows/messages';
 import { fastHostOptions, spawnWorker, type WorkerProcess } from '../helpers/ibfleet-harness';
 import { startRollout, waitForProgress } from '../helpers/rollout-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
-import { auditRecoveryCycle, commandsSince, maintenanceSets, markHost, rebootCommands, setOptionsCommands, type HostMark } from './host-audit';
+import {
+  auditRecoveryCycle,
+  commandsSince,
+  maintenanceSets,
+  markHost,
+  rebootCommands,
+  setOptionsCommands,
+  type HostMark,
+} from './host-audit';
 
 // Cancelling a rollout in the middle: every host ends up untouched (nothing in its shell.log since the
 // start), finished (audited like any finished host), or listed in the report with the exact step it was
@@ -24,7 +32,9 @@ function changesBefore(step: string, original: string): string[] {
   const at = recoveryCycleSteps.indexOf(step);
   const done = recoveryCycleSteps.slice(0, at < 0 ? 0 : at);
   const byStep: Record<string, string[]> = {
-    'set-mst-recovery-1': [`esxcli system module parameters set -m nmlx5_core -p "${original} mst_recovery=1"`],
+    'set-mst-recovery-1': [
+      `esxcli system module parameters set -m nmlx5_core -p "${original} mst_recovery=1"`,
+    ],
     'maintenance-on': ['esxcli system maintenanceMode set -e true'],
     'reboot-1': ['reboot'],
     'restore-options': [`esxcli system module parameters set -m nmlx5_core -p "${original}"`],
@@ -68,8 +78,13 @@ describe('durability: cancelling a rollout in the middle', function () {
       perCluster: 0,
       host: { ...fastHostOptions, timing: { ...fastHostOptions.timing, commandTimeoutMs: 1_500 } },
     });
-    await waitForProgress(handle, (p) => p.counts.succeeded >= 2 && p.hosts.some((h) => h.name === stuck && h.phase === 'running'));
-    const step = await client.workflow.getHandle(targetWorkflowId({ kind: 'esxi', name: stuck })).query(hostProgressQuery);
+    await waitForProgress(
+      handle,
+      (p) => p.counts.succeeded >= 2 && p.hosts.some((h) => h.name === stuck && h.phase === 'running'),
+    );
+    const step = await client.workflow
+      .getHandle(targetWorkflowId({ kind: 'esxi', name: stuck }))
+      .query(hostProgressQuery);
     assert.equal(step.step, 'read-state', `${stuck} is held in read-state by the hanging command`);
 
     assert.equal(await handle.executeUpdate(cancelUpdate, { args: ['change freeze'] }), 'cancelling');
@@ -94,15 +109,26 @@ describe('durability: cancelling a rollout in the middle', function () {
       const commands = (await commandsSince(m)) ?? [`${name}: shell.log lost the mark`];
       if (entry?.phase === 'skipped') {
         if (commands.length > 0) problems.push(`${name} skipped but ran ${JSON.stringify(commands)}`);
-        if (!report.problems.some((p) => p.name === name && p.outcome === 'skipped')) problems.push(`${name} not listed as skipped`);
+        if (!report.problems.some((p) => p.name === name && p.outcome === 'skipped'))
+          problems.push(`${name} not listed as skipped`);
       } else if (entry?.phase === 'cancelled' && entry.stoppedInStep) {
-        const changes = [...setOptionsCommands(commands), ...maintenanceSets(commands, true), ...rebootCommands(commands), ...maintenanceSets(commands, false)];
+        const changes = [
+          ...setOptionsCommands(commands),
+          ...maintenanceSets(commands, true),
+          ...rebootCommands(commands),
+          ...maintenanceSets(commands, false),
+        ];
         const expected = changesBefore(entry.stoppedInStep, ORIGINAL);
-        const normalized = changes.map((c) => (c.startsWith('esxcli system shutdown reboot') ? 'reboot' : c)).sort();
+        const normalized = changes
+          .map((c) => (c.startsWith('esxcli system shutdown reboot') ? 'reboot' : c))
+          .sort();
         if (JSON.stringify(normalized) !== JSON.stringify([...expected].sort())) {
-          problems.push(`${name} stopped in ${entry.stoppedInStep} but its changes were ${JSON.stringify(changes)}`);
+          problems.push(
+            `${name} stopped in ${entry.stoppedInStep} but its changes were ${JSON.stringify(changes)}`,
+          );
         }
-        if (!report.problems.some((p) => p.name === name && p.stoppedInStep === entry.stoppedInStep)) problems.push(`${name} not listed with its step`);
+        if (!report.problems.some((p) => p.name === name && p.stoppedInStep === entry.stoppedInStep))
+          problems.push(`${name} not listed with its step`);
       } else {
         problems.push(`${name}: ${entry?.phase ?? 'missing'} (${entry?.reason ?? ''})`);
       }

@@ -61,11 +61,24 @@ async function waitOrSettled(ms: number, until: Promise<unknown>): Promise<boole
   }
 }
 
-async function resultWithin(handle: WorkflowHandle, result: Promise<RolloutReport>, ms: number): Promise<RolloutReport> {
-  if (await waitOrSettled(ms, result.catch(() => undefined))) return await result;
+async function resultWithin(
+  handle: WorkflowHandle,
+  result: Promise<RolloutReport>,
+  ms: number,
+): Promise<RolloutReport> {
+  if (
+    await waitOrSettled(
+      ms,
+      result.catch(() => undefined),
+    )
+  )
+    return await result;
   const p = await handle.query(rolloutProgressQuery).catch(() => undefined);
   const stuck = p?.hosts.filter((h) => h.phase === 'running').map((h) => h.name) ?? [];
-  const bad = p?.hosts.filter((h) => h.phase === 'failed' || h.phase === 'needs-attention').map((h) => `${h.name}: ${h.reason ?? ''}`) ?? [];
+  const bad =
+    p?.hosts
+      .filter((h) => h.phase === 'failed' || h.phase === 'needs-attention')
+      .map((h) => `${h.name}: ${h.reason ?? ''}`) ?? [];
   throw new Error(
     `the rollout did not finish within ${ms} ms: ${JSON.stringify(p?.counts)}; running: ${stuck.join(', ')}\n${bad.join('\n')}`,
   );
@@ -76,7 +89,8 @@ export async function runChaos(client: Client, taskQueue: string, s: ChaosSettin
   const rng = mulberry32(s.seed);
   const names = Array.from({ length: s.hosts }, (_v, i) => i);
   const slowIndexes = new Set<number>();
-  while (slowIndexes.size < Math.min(s.slowHosts, s.hosts)) slowIndexes.add(names[Math.floor(rng() * names.length)]);
+  while (slowIndexes.size < Math.min(s.slowHosts, s.hosts))
+    slowIndexes.add(names[Math.floor(rng() * names.length)]);
 
   let fleet: Fleet | undefined;
   let worker: WorkerProcess | undefined;
@@ -96,7 +110,10 @@ export async function runChaos(client: Client, taskQueue: string, s: ChaosSettin
     const marks: HostMark[] = [];
     for (const h of hosts) marks.push(await markHost(h));
     for (const h of hosts) {
-      fleet.setFaults(h.name, { drop: s.drop, ...(slowHosts.includes(h.name) ? { slowBootMs: s.slowBootMs } : {}) });
+      fleet.setFaults(h.name, {
+        drop: s.drop,
+        ...(slowHosts.includes(h.name) ? { slowBootMs: s.slowBootMs } : {}),
+      });
     }
 
     worker = await spawnWorker(taskQueue);
@@ -112,7 +129,13 @@ export async function runChaos(client: Client, taskQueue: string, s: ChaosSettin
     let kills = 0;
     const startedAt = Date.now();
     while (kills < s.kills && Date.now() - startedAt < s.deadlineMs) {
-      if (await waitOrSettled(between(rng, s.killAfterMs), result.catch(() => undefined))) break;
+      if (
+        await waitOrSettled(
+          between(rng, s.killAfterMs),
+          result.catch(() => undefined),
+        )
+      )
+        break;
       const p = await handle.query(rolloutProgressQuery);
       await worker.kill('SIGKILL');
       kills += 1;
@@ -121,15 +144,26 @@ export async function runChaos(client: Client, taskQueue: string, s: ChaosSettin
       worker = await spawnWorker(taskQueue);
       await worker.ready;
     }
-    const report = await resultWithin(handle, result, Math.max(1_000, s.deadlineMs - (Date.now() - startedAt)));
+    const report = await resultWithin(
+      handle,
+      result,
+      Math.max(1_000, s.deadlineMs - (Date.now() - startedAt)),
+    );
     log(`rollout ${report.phase} after ${Date.now() - startedAt} ms, ${kills} kills`);
 
     // The audit reads the hosts without faults in the way.
     for (const h of hosts) fleet.setFaults(h.name, {});
     const problems: string[] = [];
-    if (report.phase !== 'succeeded') problems.push(`rollout ${report.phase}: ${JSON.stringify(report.problems)}`);
+    if (report.phase !== 'succeeded')
+      problems.push(`rollout ${report.phase}: ${JSON.stringify(report.problems)}`);
     for (const m of marks) {
-      problems.push(...(await auditRecoveryCycle(m, ORIGINAL_OPTIONS, report.hosts.find((x) => x.name === m.host.name))));
+      problems.push(
+        ...(await auditRecoveryCycle(
+          m,
+          ORIGINAL_OPTIONS,
+          report.hosts.find((x) => x.name === m.host.name),
+        )),
+      );
     }
     return { report, kills, slowHosts, problems };
   } finally {

@@ -31,7 +31,10 @@ describe('durability: chaos rollout (worker kills, dropped connections, slow boo
       log: (line) => lines.push(line),
     });
     assert.deepEqual(outcome.problems, [], lines.join('\n'));
-    assert.ok(outcome.kills >= 3, `the worker was killed at least 3 times (${outcome.kills}):\n${lines.join('\n')}`);
+    assert.ok(
+      outcome.kills >= 3,
+      `the worker was killed at least 3 times (${outcome.kills}):\n${lines.join('\n')}`,
+    );
     assert.equal(outcome.report.counts.succeeded, 40);
     assert.ok(outcome.report.hosts.every((h) => h.reboots === 2));
   });

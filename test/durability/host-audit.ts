@@ -53,14 +53,19 @@ export const maintenanceSets = (commands: string[], on: boolean) =>
  * two option writes (recovery mode, then the original string) each sent once, maintenance mode entered
  * and left once, the original options stored, and a report saying the same.
  */
-export async function auditRecoveryCycle(m: HostMark, original: string, reported: HostProgress | undefined): Promise<string[]> {
+export async function auditRecoveryCycle(
+  m: HostMark,
+  original: string,
+  reported: HostProgress | undefined,
+): Promise<string[]> {
   const name = m.host.name;
   const problems: string[] = [];
   const commands = await commandsSince(m);
   if (!commands) return [`${name}: shell.log no longer holds the mark`];
   const sets = setOptionsCommands(commands);
   const wanted = [`${SET_OPTIONS}"${original} mst_recovery=1"`, `${SET_OPTIONS}"${original}"`];
-  if (JSON.stringify(sets) !== JSON.stringify(wanted)) problems.push(`${name}: option writes ${JSON.stringify(sets)}`);
+  if (JSON.stringify(sets) !== JSON.stringify(wanted))
+    problems.push(`${name}: option writes ${JSON.stringify(sets)}`);
   const reboots = rebootCommands(commands).length;
   if (reboots !== 2) problems.push(`${name}: ${reboots} reboot commands`);
   const mmOn = maintenanceSets(commands, true).length;
@@ -74,7 +79,9 @@ export async function auditRecoveryCycle(m: HostMark, original: string, reported
     problems.push(`${name}: left in maintenance mode`);
   }
   if (reported?.phase !== 'succeeded' || reported.reboots !== 2) {
-    problems.push(`${name}: reported ${reported?.phase ?? 'missing'} with ${reported?.reboots ?? '?'} reboots (${reported?.reason ?? ''})`);
+    problems.push(
+      `${name}: reported ${reported?.phase ?? 'missing'} with ${reported?.reboots ?? '?'} reboots (${reported?.reason ?? ''})`,
+    );
   }
   return problems;
 }

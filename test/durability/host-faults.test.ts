@@ -36,7 +36,10 @@ describe('durability: a host that never returns and one that returns without its
       bootTimeMs: [200, 400],
       controlPort: false,
       defaults: { nmlx5CoreOptions: ORIGINAL },
-      hostOverrides: { [lost]: { faults: { neverReturn: true } }, [cardless]: { faults: { cardsMissingAfterBoot: true } } },
+      hostOverrides: {
+        [lost]: { faults: { neverReturn: true } },
+        [cardless]: { faults: { cardsMissingAfterBoot: true } },
+      },
     });
     const hosts = fleet.inventory.hosts;
     const marks: HostMark[] = [];
@@ -72,7 +75,11 @@ describe('durability: a host that never returns and one that returns without its
     assert.match(noCards?.reason ?? '', /left mid-change: nmlx5_core mst_recovery=1 stored/);
     assert.equal(noCards?.stoppedInStep, 'verify-cards-recovery');
     assert.equal(noCards?.leftMidCycle, true);
-    assert.equal(await storedOptions(hosts.find((h) => h.name === cardless)!), `${ORIGINAL} mst_recovery=1`, 'the report tells the truth');
+    assert.equal(
+      await storedOptions(hosts.find((h) => h.name === cardless)!),
+      `${ORIGINAL} mst_recovery=1`,
+      'the report tells the truth',
+    );
 
     for (const name of [lost, cardless]) {
       const problem = report.problems.find((p) => p.name === name);
@@ -82,7 +89,13 @@ describe('durability: a host that never returns and one that returns without its
 
     const problems: string[] = [];
     for (const m of marks.filter((x) => x.host.name !== lost && x.host.name !== cardless)) {
-      problems.push(...(await auditRecoveryCycle(m, ORIGINAL, report.hosts.find((x) => x.name === m.host.name))));
+      problems.push(
+        ...(await auditRecoveryCycle(
+          m,
+          ORIGINAL,
+          report.hosts.find((x) => x.name === m.host.name),
+        )),
+      );
     }
     assert.deepEqual(problems, []);
   });

@@ -65,11 +65,19 @@ describe('durability: Temporal server restart in the middle of a rollout', funct
     worker = await spawnWorker(taskQueue, { TEMPORAL_ADDRESS: server.address });
     await worker.ready;
     const client = await connect(server.address);
-    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, { maxParallel: 6, perCluster: 0 });
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, {
+      maxParallel: 6,
+      perCluster: 0,
+    });
 
     // Stop the server as soon as a host goes down for its first reboot; keep it away until that host is back.
     const firstDown = await Promise.race(
-      hosts.map((h) => fleet!.host(h.name).waitFor('down', { timeoutMs: 60_000 }).then(() => h.name)),
+      hosts.map((h) =>
+        fleet!
+          .host(h.name)
+          .waitFor('down', { timeoutMs: 60_000 })
+          .then(() => h.name),
+      ),
     );
     const bootsAtStop = fleet.host(firstDown).bootCount;
     await server.stop();
@@ -85,10 +93,21 @@ describe('durability: Temporal server restart in the middle of a rollout', funct
     const after = await connect(server.address);
     const report = (await after.workflow.getHandle(handle.workflowId).result()) as RolloutReport;
 
-    assert.equal(workerExitedWhileDown, false, `the worker survived the server being away:\n${worker.output().slice(-2_000)}`);
+    assert.equal(
+      workerExitedWhileDown,
+      false,
+      `the worker survived the server being away:\n${worker.output().slice(-2_000)}`,
+    );
     assert.equal(report.phase, 'succeeded', JSON.stringify(report.problems));
     const problems: string[] = [];
-    for (const m of marks) problems.push(...(await auditRecoveryCycle(m, ORIGINAL, report.hosts.find((x) => x.name === m.host.name))));
+    for (const m of marks)
+      problems.push(
+        ...(await auditRecoveryCycle(
+          m,
+          ORIGINAL,
+          report.hosts.find((x) => x.name === m.host.name),
+        )),
+      );
     assert.deepEqual(problems, []);
   });
 });

@@ -48,7 +48,10 @@ describe('durability: two workers on one task queue, one killed mid-rollout', fu
     const [victim, survivor] = [await spawnWorker(taskQueue), await spawnWorker(taskQueue)];
     workers.push(victim, survivor);
     await Promise.all([victim.ready, survivor.ready]);
-    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, { maxParallel: 6, perCluster: 0 });
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, {
+      maxParallel: 6,
+      perCluster: 0,
+    });
 
     // Kill one worker once three hosts are down at the same time: both workers are busy waiting for boots.
     let down = 0;
@@ -71,7 +74,14 @@ describe('durability: two workers on one task queue, one killed mid-rollout', fu
     const report = (await handle.result()) as RolloutReport;
     assert.equal(report.phase, 'succeeded', JSON.stringify(report.problems));
     const problems: string[] = [];
-    for (const m of marks) problems.push(...(await auditRecoveryCycle(m, ORIGINAL, report.hosts.find((x) => x.name === m.host.name))));
+    for (const m of marks)
+      problems.push(
+        ...(await auditRecoveryCycle(
+          m,
+          ORIGINAL,
+          report.hosts.find((x) => x.name === m.host.name),
+        )),
+      );
     assert.deepEqual(problems, []);
 
     // The kill really interrupted work: some activity was retried after its heartbeat timed out.
@@ -80,7 +90,12 @@ describe('durability: two workers on one task queue, one killed mid-rollout', fu
       const history = await client.workflow.getHandle(targetWorkflowId(h)).fetchHistory();
       for (const e of history.events ?? []) {
         const started = (e as StartedEvent).activityTaskStartedEventAttributes;
-        if (started && (started.attempt ?? 1) > 1 && started.lastFailure?.timeoutFailureInfo?.timeoutType !== undefined) takenOver += 1;
+        if (
+          started &&
+          (started.attempt ?? 1) > 1 &&
+          started.lastFailure?.timeoutFailureInfo?.timeoutType !== undefined
+        )
+          takenOver += 1;
       }
     }
     assert.ok(takenOver >= 1, 'at least one activity of the killed worker was taken over after a timeout');
