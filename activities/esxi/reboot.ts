@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { HOST_NOT_RETURNED, REBOOT_DID_NOT_START, REBOOT_REFUSED } from '../../common/procedure-failures';
 import type { Timing } from '../../common/procedures';
 import type { BootMarker, HostReturn, MaintenanceChange, RebootResult } from '../contract';
-import { SshError, type SshRunner } from '../ssh';
+import { HostUnreachableError, SshError, type SshRunner } from '../ssh';
 import { heartbeat, outputExcerpt, type StepCommands } from '../step-context';
 import { esxCommands } from './commands';
 import { parseMaintenanceMode } from './parsers';
@@ -110,6 +110,7 @@ export async function awaitHostReturn(
       });
     }
     progress.polls += 1;
+    let refused = false;
     try {
       const marker = await readBootMarker(cmd, { connectTimeoutMs: pollConnectTimeoutMs, record: false });
       if (markerChanged(opts.before, marker)) {
@@ -135,13 +136,17 @@ export async function awaitHostReturn(
       progress.sawDown = true;
       progress.candidate = undefined;
       progress.lastError = err instanceof Error ? err.message : String(err);
+      // Refused: the host's network is up again and only sshd is not yet, so it answers soon; a refused
+      // connect costs next to nothing, so poll at the base interval rather than backing off.
+      refused = err instanceof HostUnreachableError && err.reason === 'ECONNREFUSED';
     }
     heartbeat(progress);
+    if (refused) interval = timing.pollIntervalMs;
     const wait = progress.candidate
       ? Math.min(interval, Math.max(0, timing.stabilityMs - (Date.now() - progress.candidate.seenAtMs)))
       : interval;
     await sleep(wait);
-    if (!progress.candidate) interval = Math.min(timing.maxPollIntervalMs, Math.round(interval * 1.5));
+    if (!progress.candidate && !refused) interval = Math.min(timing.maxPollIntervalMs, Math.round(interval * 1.5));
   }
 }
 

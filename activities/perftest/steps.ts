@@ -88,6 +88,7 @@ export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestIn
         }
       }
       if (failure && LINK_DOWN.includes(failure.kind)) {
+        await endServer(); // first, so the audit trail lists the server's command too
         return measured({ bytes: 0, avgGbps: 0, peakGbps: 0 }, `${failing}: ${failure.message}`);
       }
       throw ApplicationFailure.create({

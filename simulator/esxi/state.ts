@@ -103,8 +103,8 @@ export interface CreateEsxiOptions {
 }
 
 export const PCI_BUSES = [0x17, 0x31, 0x4b, 0x65, 0x7f, 0x99, 0xb3, 0xcd, 0xe7];
-export const MAX_SHELL_LOG_LINES = 200;
-export const MAX_VMKSUMMARY_LINES = 100;
+export const MAX_SHELL_LOG_LINES = 1_000;
+export const MAX_VMKSUMMARY_LINES = 1_000;
 
 function hex(n: number, width: number): string {
   return (n >>> 0).toString(16).padStart(width, '0').slice(-width);
