@@ -63,6 +63,8 @@ export async function startWorkerProcess(o: Pick<IbfleetRunOptions, 'taskQueue' 
       IBFLEET_HEALTH_PORT: 'off',
       IBFLEET_LOG_FORMAT: 'json',
       IBFLEET_LOG_LEVEL: 'WARN',
+      // Nothing is in flight when the benchmark stops the worker.
+      IBFLEET_SHUTDOWN_GRACE_TIME: '10s',
     },
     stdio: ['ignore', 'pipe', log],
   });

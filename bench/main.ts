@@ -28,6 +28,7 @@ interface CliOptions {
   out: string;
   seed: number;
   keepWork?: boolean;
+  render?: string;
 }
 
 function list(value: string): number[] {
@@ -86,9 +87,17 @@ async function main(): Promise<void> {
     .option('--ansible-poll-delay <s>', 'seconds between boot-marker polls in the Ansible baseline', int, 1)
     .option('--out <dir>', 'where results go', path.join(__dirname, 'results'))
     .option('--seed <n>', "seed of the fleet's boot times and latencies", int, 1)
-    .option('--keep-work', 'keep the work directory (logs, inventories, Temporal SQLite)');
+    .option('--keep-work', 'keep the work directory (logs, inventories, Temporal SQLite)')
+    .option('--render <json>', 'only rewrite the markdown of an earlier results JSON file');
   program.parse();
   const o = program.opts<CliOptions>();
+  if (o.render) {
+    const earlier = JSON.parse(fs.readFileSync(o.render, 'utf8')) as BenchResults;
+    const md = o.render.replace(/\.json$/, '.md');
+    fs.writeFileSync(md, renderMarkdown({ ...earlier, targets: checkTargets(earlier.scenarios) }));
+    log(`rewrote ${md}`);
+    return;
+  }
 
   const began = Date.now();
   const machine = machineInfo();

@@ -97,8 +97,10 @@ function boundRows(b: Bound): string[] {
   ];
 }
 
-function scenarioSection(r: ScenarioResult): string {
+function scenarioSection(r: ScenarioResult, cores: number): string {
   const s = r.scenario;
+  const perHost = (seconds: number) => ms0((seconds * 1000) / s.hosts);
+  const cpuFloorMs = (seconds: number) => (seconds * 1000) / cores;
   const ib = r.ibfleet;
   const a = isAnsible(r.ansible) ? r.ansible : undefined;
   const lb = ib.bounds.measured.lowerBoundMs;
@@ -119,6 +121,9 @@ function scenarioSection(r: ScenarioResult): string {
     `| lower bound from configured boot times | ${s1(ib.bounds.nominal.lowerBoundMs)} | ${a ? s1(a.bounds.nominal.lowerBoundMs) : '–'} |`,
     `| controller CPU | ${round(ib.cpuSeconds.total, 1)} s (worker ${round(ib.cpuSeconds.worker, 1)}, client ${round(ib.cpuSeconds.client, 1)}) | ${a ? `${round(a.cpuSeconds.total, 1)} s (ansible-playbook + forks + ssh ${round(a.cpuSeconds.reaped, 1)}, ControlMasters ${round(a.cpuSeconds.controlMasters, 2)})` : '–'} |`,
     `| controller peak memory | ${round(ib.memoryMb.sumOfPeaks, 0)} MB (worker VmHWM ${round(ib.memoryMb.workerPeakRss, 0)}, client ${round(ib.memoryMb.clientPeakRss, 0)}) | ${a ? `${round(a.memoryMb.sampledPeakRssSum, 0)} MB RSS sum / ${round(a.memoryMb.sampledPeakPssSum, 0)} MB PSS sum, ${a.memoryMb.peakProcesses} processes (sampled) ` : '–'} |`,
+    `| controller CPU + Temporal server CPU | ${round(ib.cpuSeconds.total + ib.environment.temporalServerCpuSeconds, 1)} s | ${a ? `${round(a.cpuSeconds.total, 1)} s (no server)` : '–'} |`,
+    `| CPU per host | worker ${perHost(ib.cpuSeconds.worker)}, client ${perHost(ib.cpuSeconds.client)}, Temporal server ${perHost(ib.environment.temporalServerCpuSeconds)}, simulator ${perHost(ib.environment.simulatorCpuSeconds)} | ${a ? `Ansible ${perHost(a.cpuSeconds.total)}, simulator ${perHost(a.environment.simulatorCpuSeconds)}` : '–'} |`,
+    `| CPU floor: (tool + server + simulator CPU) / ${cores} cores | ${s1(cpuFloorMs(ib.cpuSeconds.total + ib.environment.temporalServerCpuSeconds + ib.environment.simulatorCpuSeconds))} | ${a ? s1(cpuFloorMs(a.cpuSeconds.total + a.environment.simulatorCpuSeconds)) : '–'} |`,
     `| simulator CPU | ${round(ib.environment.simulatorCpuSeconds, 1)} s | ${a ? `${round(a.environment.simulatorCpuSeconds, 1)} s` : '–'} |`,
     `| Temporal dev server CPU | ${round(ib.environment.temporalServerCpuSeconds, 1)} s | ${a ? `(idle) ${round(a.environment.temporalServerCpuSeconds, 1)} s` : '–'} |`,
     `| other work on the machine (CPU) | ${round(ib.environment.otherCpuSeconds, 1)} s, load ${ib.environment.loadAverageAfter.join(' ')} | ${a ? `${round(a.environment.otherCpuSeconds, 1)} s, load ${a.environment.loadAverageAfter.join(' ')}` : '–'} |`,
@@ -167,7 +172,7 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     '## Scenarios',
     '',
-    ...r.scenarios.map(scenarioSection),
+    ...r.scenarios.map((s) => scenarioSection(s, m.cores)),
     '## How the lower bound is computed',
     '',
     "Each host's intrinsic work is 11 dependent command round trips at its recorded latency (read options, set mst_recovery=1, maintenance on, reboot, one boot-marker read proving the return, verify, restore, reboot, marker read, verify, maintenance off) plus, for each of its two reboots, the shutdown delay and the time it was actually down (downAt → upAt as the simulator recorded it). " +

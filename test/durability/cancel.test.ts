@@ -76,7 +76,7 @@ describe('durability: cancelling a rollout in the middle', function () {
     const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, {
       maxParallel: 3,
       perCluster: 0,
-      host: { ...fastHostOptions, timing: { ...fastHostOptions.timing, commandTimeoutMs: 1_500 } },
+      host: { ...fastHostOptions, timing: { ...fastHostOptions.timing, commandTimeoutMs: 4_000 } },
     });
     await waitForProgress(
       handle,

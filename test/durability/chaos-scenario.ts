@@ -136,10 +136,13 @@ export async function runChaos(client: Client, taskQueue: string, s: ChaosSettin
         )
       )
         break;
-      const p = await handle.query(rolloutProgressQuery);
+      // For the log only: a query fails while no worker polls (e.g. right after a restart).
+      const p = await handle.query(rolloutProgressQuery).catch(() => undefined);
       await worker.kill('SIGKILL');
       kills += 1;
-      log(`kill #${kills} at ${Date.now() - startedAt} ms: ${JSON.stringify(p.counts)}`);
+      log(
+        `kill #${kills} at ${Date.now() - startedAt} ms: ${JSON.stringify(p?.counts ?? 'progress unavailable')}`,
+      );
       await new Promise((r) => setTimeout(r, between(rng, s.restartAfterMs)));
       worker = await spawnWorker(taskQueue);
       await worker.ready;

@@ -11,7 +11,8 @@ function num(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return value;
 }
 
@@ -44,11 +45,15 @@ async function main(): Promise<number> {
       `${counts.succeeded}/${outcome.report.total} hosts succeeded, slow hosts: ${outcome.slowHosts.join(', ')}`,
   );
   for (const p of outcome.problems) console.log(`PROBLEM ${p}`);
-  console.log(outcome.problems.length === 0 ? 'soak: every host audited clean' : `soak: ${outcome.problems.length} problem(s)`);
+  console.log(
+    outcome.problems.length === 0
+      ? 'soak: every host audited clean'
+      : `soak: ${outcome.problems.length} problem(s)`,
+  );
   return outcome.problems.length === 0 ? 0 : 1;
 }
 
-main()
+void main()
   .catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     return 1;

@@ -2,15 +2,20 @@ import assert from 'node:assert/strict';
 import type { RolloutReport } from '../../common/rollout';
 import { targetWorkflowId } from '../../common/targets';
 import { startFleet, type Fleet } from '../../simulator/fleet';
-import { spawnWorker, type WorkerProcess } from '../helpers/ibfleet-harness';
+import { fastHostOptions, spawnWorker, type WorkerProcess } from '../helpers/ibfleet-harness';
 import { startRollout } from '../helpers/rollout-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 import { auditRecoveryCycle, markHost, type HostMark } from './host-audit';
 
-// Two worker processes poll the same task queue; one is SIGKILLed while hosts are rebooting. The other
+// Two worker processes poll the same task queue; one is SIGKILLed in the middle of the rollout. The other
 // takes over its workflows and (after their heartbeat timeout) its activities, and nothing is done twice.
+//
+// So that the killed worker surely holds work: it starts alone, and one host's `esxcli software vib list`
+// hangs, holding that host's read-state activity on it; the second worker joins, then the first is killed
+// and the hang cleared. That activity must be taken over by the survivor after its heartbeat timeout.
 
 const ORIGINAL = 'max_vfs=4,4';
+const HANGING = 'esxcli software vib list';
 
 interface StartedEvent {
   activityTaskStartedEventAttributes?: {
@@ -33,43 +38,45 @@ describe('durability: two workers on one task queue, one killed mid-rollout', fu
   it('finishes on the surviving worker with exact reboot and write counts per host', async () => {
     const { client } = await testEnv();
     const taskQueue = uniqueTaskQueue('failover');
+    const prefix = `fo${process.pid}-`;
+    const held = `${prefix}02`;
     fleet = await startFleet({
       hosts: 10,
       clusters: 2,
-      namePrefix: `fo${process.pid}-`,
-      bootTimeMs: [800, 1_200],
+      namePrefix: prefix,
+      bootTimeMs: [400, 800],
       controlPort: false,
       defaults: { nmlx5CoreOptions: ORIGINAL },
+      hostOverrides: { [held]: { faults: { hang: [HANGING] } } },
     });
     const hosts = fleet.inventory.hosts;
     const marks: HostMark[] = [];
     for (const h of hosts) marks.push(await markHost(h));
 
-    const [victim, survivor] = [await spawnWorker(taskQueue), await spawnWorker(taskQueue)];
-    workers.push(victim, survivor);
-    await Promise.all([victim.ready, survivor.ready]);
+    const victim = await spawnWorker(taskQueue);
+    workers.push(victim);
+    await victim.ready;
+    const hung = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${held} never ran "${HANGING}"`)), 60_000);
+      fleet!.host(held).on('command', (line: string) => {
+        if (!line.includes(HANGING)) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, {
-      maxParallel: 6,
+      maxParallel: 4,
       perCluster: 0,
+      // The hanging command must outlast the second worker's start; heartbeats keep its activity alive.
+      host: { ...fastHostOptions, timing: { ...fastHostOptions.timing, commandTimeoutMs: 60_000 } },
     });
+    await hung;
 
-    // Kill one worker once three hosts are down at the same time: both workers are busy waiting for boots.
-    let down = 0;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('three hosts were never down at once')), 60_000);
-      for (const h of hosts) {
-        const sim = fleet!.host(h.name);
-        sim.on('down', () => {
-          down += 1;
-          if (down >= 3) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        sim.on('up', () => (down -= 1));
-      }
-    });
+    const survivor = await spawnWorker(taskQueue);
+    workers.push(survivor);
+    await survivor.ready;
     await victim.kill('SIGKILL');
+    fleet.setFaults(held, {});
 
     const report = (await handle.result()) as RolloutReport;
     assert.equal(report.phase, 'succeeded', JSON.stringify(report.problems));
@@ -84,20 +91,14 @@ describe('durability: two workers on one task queue, one killed mid-rollout', fu
       );
     assert.deepEqual(problems, []);
 
-    // The kill really interrupted work: some activity was retried after its heartbeat timed out.
-    let takenOver = 0;
-    for (const h of hosts) {
-      const history = await client.workflow.getHandle(targetWorkflowId(h)).fetchHistory();
-      for (const e of history.events ?? []) {
-        const started = (e as StartedEvent).activityTaskStartedEventAttributes;
-        if (
-          started &&
-          (started.attempt ?? 1) > 1 &&
-          started.lastFailure?.timeoutFailureInfo?.timeoutType !== undefined
-        )
-          takenOver += 1;
-      }
-    }
-    assert.ok(takenOver >= 1, 'at least one activity of the killed worker was taken over after a timeout');
+    // The held host's read-state was taken over: its last attempt followed a (heartbeat) timeout.
+    const history = await client.workflow
+      .getHandle(targetWorkflowId({ kind: 'esxi', name: held }))
+      .fetchHistory();
+    const takenOver = (history.events ?? []).filter((e) => {
+      const started = (e as StartedEvent).activityTaskStartedEventAttributes;
+      return started && (started.attempt ?? 1) > 1 && started.lastFailure?.timeoutFailureInfo;
+    });
+    assert.ok(takenOver.length >= 1, 'the activity the killed worker held was retried after its timeout');
   });
 });

@@ -34,12 +34,17 @@ export async function rebootUntilFirmwareApplied(
 ): Promise<FirmwareCheck> {
   const devices = cards.map((c) => c.device);
   await rebootAndAwaitReturn(run, acts, base, 1, opts.reason, opts.viaEsxcli);
-  let after = await run.call('verify-firmware', 'verify mlxconfig Current values', acts.readCards, { ...base, devices }, (s) =>
-    describe(checkFirmware(s.cards, intended)),
+  let after = await run.call(
+    'verify-firmware',
+    'verify mlxconfig Current values',
+    acts.readCards,
+    { ...base, devices },
+    (s) => describe(checkFirmware(s.cards, intended)),
   );
   requireCards(devices, after.cards);
   let check = checkFirmware(after.cards, intended);
-  if (check.wrong.length > 0) throw verificationFailed(`mlxconfig values not applied: ${check.wrong.join('; ')}`);
+  if (check.wrong.length > 0)
+    throw verificationFailed(`mlxconfig values not applied: ${check.wrong.join('; ')}`);
   if (check.pendingNextBoot.length === 0) {
     for (const s of firmwareRebootSteps.slice(4)) run.skip(s, 'firmware values applied by the first reboot');
     return check;
@@ -49,30 +54,50 @@ export async function rebootUntilFirmwareApplied(
       `mlxconfig values are still only "Next Boot" after a warm (Quick Boot) reboot: ${check.pendingNextBoot.join('; ')}; cold-reboot the host (or allow it with allowColdReboot)`,
     );
   }
-  const qb = await run.call('quick-boot-off', 'disable Quick Boot for one cold reboot', acts.setQuickBoot, { ...base, enabled: false }, (r) =>
-    r.changed ? 'Quick Boot disabled' : 'Quick Boot already off',
+  const qb = await run.call(
+    'quick-boot-off',
+    'disable Quick Boot for one cold reboot',
+    acts.setQuickBoot,
+    { ...base, enabled: false },
+    (r) => (r.changed ? 'Quick Boot disabled' : 'Quick Boot already off'),
   );
   if (qb.changed) run.report.changes.push('Quick Boot disabled for a cold reboot');
   await rebootAndAwaitReturn(run, acts, base, 2, `${opts.reason} (cold, firmware)`, opts.viaEsxcli);
-  after = await run.call('verify-firmware-cold', 'verify mlxconfig Current values after a cold reboot', acts.readCards, { ...base, devices }, (s) =>
-    describe(checkFirmware(s.cards, intended)),
+  after = await run.call(
+    'verify-firmware-cold',
+    'verify mlxconfig Current values after a cold reboot',
+    acts.readCards,
+    { ...base, devices },
+    (s) => describe(checkFirmware(s.cards, intended)),
   );
   requireCards(devices, after.cards);
   check = checkFirmware(after.cards, intended);
   if (qb.before) {
-    await run.call('quick-boot-restore', 'restore Quick Boot', acts.setQuickBoot, { ...base, enabled: true }, () => 'Quick Boot enabled again');
+    await run.call(
+      'quick-boot-restore',
+      'restore Quick Boot',
+      acts.setQuickBoot,
+      { ...base, enabled: true },
+      () => 'Quick Boot enabled again',
+    );
     run.report.changes.push('Quick Boot restored');
   } else {
     run.skip('quick-boot-restore', 'Quick Boot was off before');
   }
-  if (!check.applied) throw verificationFailed(`mlxconfig values not applied after a cold reboot: ${[...check.pendingNextBoot, ...check.wrong].join('; ')}`);
+  if (!check.applied)
+    throw verificationFailed(
+      `mlxconfig values not applied after a cold reboot: ${[...check.pendingNextBoot, ...check.wrong].join('; ')}`,
+    );
   return check;
 }
 
 /** A card that is gone after the reboot has nothing to compare: that is a failed verification, not a pass. */
 function requireCards(devices: string[], cards: CardInfo[]): void {
   const missing = devices.filter((d) => !cards.some((c) => c.device === d));
-  if (missing.length > 0) throw verificationFailed(`the host came back without card(s) ${missing.join(', ')} (not listed by mst status)`);
+  if (missing.length > 0)
+    throw verificationFailed(
+      `the host came back without card(s) ${missing.join(', ')} (not listed by mst status)`,
+    );
 }
 
 function describe(check: FirmwareCheck): string {

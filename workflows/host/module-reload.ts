@@ -12,29 +12,54 @@ import { validateProcedureInput } from './validate';
  * the next reboot returns the driver to normal mode. No reboot; nothing is done when the module is loaded.
  */
 export async function moduleReloadWorkflow(input: ProcedureInput): Promise<ProcedureReport> {
-  const { target: host, params, options } = validateProcedureInput<'module-reload', HostRef>(input, 'module-reload');
+  const {
+    target: host,
+    params,
+    options,
+  } = validateProcedureInput<'module-reload', HostRef>(input, 'module-reload');
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
 
   return await runProcedure(input, ['read-state', 'reload-module', 'verify-cards'], async (run) => {
-    const facts = await run.call('read-state', 'read loaded modules and cards', acts.readHostFacts, base, (f) =>
-      `nmlx5_core ${f.moduleLoaded ? 'loaded' : 'NOT loaded'}, ${f.mstDevices.length} card(s) listed`,
+    const facts = await run.call(
+      'read-state',
+      'read loaded modules and cards',
+      acts.readHostFacts,
+      base,
+      (f) => `nmlx5_core ${f.moduleLoaded ? 'loaded' : 'NOT loaded'}, ${f.mstDevices.length} card(s) listed`,
     );
-    run.report.found = { moduleLoaded: facts.moduleLoaded, loadedModules: facts.loadedModules, mstDevices: facts.mstDevices };
+    run.report.found = {
+      moduleLoaded: facts.moduleLoaded,
+      loadedModules: facts.loadedModules,
+      mstDevices: facts.mstDevices,
+    };
     if (facts.moduleLoaded && facts.mstDevices.length > 0 && !params.force) {
       run.skip('reload-module', 'nmlx5_core is loaded and cards are listed: nothing to recover');
       run.skip('verify-cards', 'nothing changed');
       return { moduleLoaded: true, mstDevices: facts.mstDevices };
     }
     run.safePoint('reload-module');
-    const reload = await run.call('reload-module', 'unload nmlx5_rdma + nmlx5_core, load nmlx5_core mst_recovery=1, HUP vmkdevmgr', acts.reloadNmlx5Module, { ...base, force: params.force }, (r) =>
-      r.actions.join('; '),
+    const reload = await run.call(
+      'reload-module',
+      'unload nmlx5_rdma + nmlx5_core, load nmlx5_core mst_recovery=1, HUP vmkdevmgr',
+      acts.reloadNmlx5Module,
+      { ...base, force: params.force },
+      (r) => r.actions.join('; '),
     );
     run.report.changes.push(...reload.actions);
-    const cards = await run.call('verify-cards', 'verify cards listed in mst status', acts.listMstDevices, { ...base, require: false }, (r) =>
-      `${r.devices.length} card(s): ${r.devices.join(', ')}`,
+    const cards = await run.call(
+      'verify-cards',
+      'verify cards listed in mst status',
+      acts.listMstDevices,
+      { ...base, require: false },
+      (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
     );
-    if (cards.devices.length === 0) throw verificationFailed('nmlx5_core reloaded but mst status still lists no card');
-    return { moduleLoaded: true, mstDevices: cards.devices, note: 'recovery mode is not persistent: the next reboot returns to normal mode' };
+    if (cards.devices.length === 0)
+      throw verificationFailed('nmlx5_core reloaded but mst status still lists no card');
+    return {
+      moduleLoaded: true,
+      mstDevices: cards.devices,
+      note: 'recovery mode is not persistent: the next reboot returns to normal mode',
+    };
   });
 }

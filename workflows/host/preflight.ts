@@ -16,20 +16,35 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
   const base = { host, timing: options.timing };
 
   return await runProcedure(input, ['read-state', 'read-cards', 'check'], async (run) => {
-    const facts = await run.call('read-state', 'read ESXi version, VIBs, modules, options, cards', acts.readHostFacts, base, (f) =>
-      `ESXi ${f.esxiVersion} (${f.esxiBuild}), ${f.vibs.length} nmlx/MFT VIB(s), ${f.mstDevices.length} card(s)`,
+    const facts = await run.call(
+      'read-state',
+      'read ESXi version, VIBs, modules, options, cards',
+      acts.readHostFacts,
+      base,
+      (f) =>
+        `ESXi ${f.esxiVersion} (${f.esxiBuild}), ${f.vibs.length} nmlx/MFT VIB(s), ${f.mstDevices.length} card(s)`,
     );
     const cards =
       facts.mstDevices.length > 0
-        ? await run.call('read-cards', 'read mlxconfig values and VFs', acts.readCards, base, (s) => `${s.cards.length} card(s), ${s.ports.length} port(s)`)
+        ? await run.call(
+            'read-cards',
+            'read mlxconfig values and VFs',
+            acts.readCards,
+            base,
+            (s) => `${s.cards.length} card(s), ${s.ports.length} port(s)`,
+          )
         : undefined;
     if (!cards) run.skip('read-cards', 'no card listed by mst status');
 
     const vib = (name: string) => facts.vibs.find((v) => v.name === name);
     const problems: string[] = [];
-    if (!facts.esxiVersion.startsWith(params.esxiVersionPrefix)) problems.push(`ESXi ${facts.esxiVersion} does not match ${params.esxiVersionPrefix}*`);
-    for (const name of ['nmlx5-core', 'nmlx5-rdma']) if (!vib(name)) problems.push(`VIB ${name} is not installed`);
-    if (params.requireMft) for (const name of ['mft', 'nmst']) if (!vib(name)) problems.push(`VIB ${name} (NVIDIA MFT/NMST) is not installed`);
+    if (!facts.esxiVersion.startsWith(params.esxiVersionPrefix))
+      problems.push(`ESXi ${facts.esxiVersion} does not match ${params.esxiVersionPrefix}*`);
+    for (const name of ['nmlx5-core', 'nmlx5-rdma'])
+      if (!vib(name)) problems.push(`VIB ${name} is not installed`);
+    if (params.requireMft)
+      for (const name of ['mft', 'nmst'])
+        if (!vib(name)) problems.push(`VIB ${name} (NVIDIA MFT/NMST) is not installed`);
     if (!facts.moduleLoaded) problems.push('nmlx5_core is not loaded (see module-reload)');
     if (facts.mstDevices.length === 0) problems.push('no card is listed by mst status (see recovery-cycle)');
 
@@ -44,7 +59,11 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
       cards: cards?.cards,
       vfs: cards?.vfs,
     };
-    await run.step('check', () => Promise.resolve({}), () => (problems.length === 0 ? 'ready' : problems.join('; ')));
+    await run.step(
+      'check',
+      () => Promise.resolve({}),
+      () => (problems.length === 0 ? 'ready' : problems.join('; ')),
+    );
     if (problems.length > 0) throw preconditionFailed(`${host.name} is not ready: ${problems.join('; ')}`);
     return run.report.found;
   });

@@ -81,7 +81,11 @@ export class ProcedureRun {
   }
 
   /** Run one step: shown in the UI while it runs, recorded with its duration and commands afterwards. */
-  async step<R extends Partial<Audited>>(name: string, run: () => Promise<R>, describe: (r: R) => string): Promise<R> {
+  async step<R extends Partial<Audited>>(
+    name: string,
+    run: () => Promise<R>,
+    describe: (r: R) => string,
+  ): Promise<R> {
     this.enter(name);
     const started = Date.now();
     try {
@@ -149,7 +153,12 @@ export class ProcedureRun {
       this.report.stoppedInStep = err.step;
       await this.finish('cancelled');
       return await Promise.reject(
-        ApplicationFailure.create({ type: 'StoppedAtSafePoint', message: this.report.reason, nonRetryable: true, details: [this.report] }),
+        ApplicationFailure.create({
+          type: 'StoppedAtSafePoint',
+          message: this.report.reason,
+          nonRetryable: true,
+          details: [this.report],
+        }),
       );
     }
     const { type, message } = classify(err);
@@ -165,7 +174,12 @@ export class ProcedureRun {
     if (this.midChange !== undefined) this.report.leftMidCycle = true;
     await this.finish(outcome);
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({ type, message: this.report.reason, nonRetryable: true, details: [this.report] });
+    throw ApplicationFailure.create({
+      type,
+      message: this.report.reason,
+      nonRetryable: true,
+      details: [this.report],
+    });
   }
 
   private async finish(outcome: ProcedureOutcome): Promise<ProcedureReport> {
@@ -238,7 +252,8 @@ export class ProcedureRun {
 export function classify(err: unknown): { type: string; message: string } {
   let cause: unknown = err;
   while (cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) cause = cause.cause;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
+  if (cause instanceof ApplicationFailure)
+    return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
   if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: 'cancelled' };
   if (cause instanceof Error) return { type: cause.name, message: cause.message };
   return { type: 'Error', message: String(cause) };

@@ -20,9 +20,10 @@ export async function rebootAndAwaitReturn(
   const markerStep = `boot-marker-${n}`;
   const before = await run.step(
     markerStep,
-    () => acts.readBootMarker.executeWithOptions({ summary: `read boot marker of ${host} before reboot #${n}` }, [
-      { ...base, step: markerStep },
-    ]),
+    () =>
+      acts.readBootMarker.executeWithOptions({ summary: `read boot marker of ${host} before reboot #${n}` }, [
+        { ...base, step: markerStep },
+      ]),
     (m) => `boot #${m.boots}, up ${Math.round(m.uptimeMs / 1000)}s`,
   );
 

@@ -2,6 +2,7 @@ import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { hostActivities } from './activity-proxies';
+import { MaintenanceWindow } from './maintenance';
 import { rebootAndAwaitReturn } from './reboot';
 import { runProcedure } from './run-procedure';
 import { validateProcedureInput } from './validate';
@@ -30,13 +31,20 @@ export const recoveryCycleSteps = [
  * stored string (never replacing it), and normal mode restores the original string exactly.
  */
 export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<ProcedureReport> {
-  const { target: host, options } = validateProcedureInput<'recovery-cycle', HostRef>(input, 'recovery-cycle');
+  const { target: host, options } = validateProcedureInput<'recovery-cycle', HostRef>(
+    input,
+    'recovery-cycle',
+  );
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
 
   return await runProcedure(input, recoveryCycleSteps, async (run) => {
-    const facts = await run.call('read-state', 'read module options, cards and maintenance mode', acts.readHostFacts, base, (f) =>
-      `ESXi ${f.esxiVersion}, options '${f.moduleOptions}', ${f.mstDevices.length} card(s) listed`,
+    const facts = await run.call(
+      'read-state',
+      'read module options, cards and maintenance mode',
+      acts.readHostFacts,
+      base,
+      (f) => `ESXi ${f.esxiVersion}, options '${f.moduleOptions}', ${f.mstDevices.length} card(s) listed`,
     );
     run.report.found = {
       esxiVersion: facts.esxiVersion,
@@ -50,56 +58,80 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
     // Resumed after an earlier, interrupted run: recovery mode already stored and the cards already
     // visible means the first half is done; go straight to normal mode.
     const firstHalfDone = facts.moduleOptionValues[KEY] === '1' && facts.mstDevices.length > 0;
-    let enteredMaintenance = false;
     run.beginChange(`nmlx5_core ${KEY}=1 stored (recovery mode); run recovery-cycle again to finish`);
 
     if (firstHalfDone) {
-      for (const s of ['set-mst-recovery-1', 'boot-marker-1', 'reboot-1', 'await-return-1', 'verify-cards-recovery']) {
+      for (const s of [
+        'set-mst-recovery-1',
+        'boot-marker-1',
+        'reboot-1',
+        'await-return-1',
+        'verify-cards-recovery',
+      ]) {
         run.skip(s, 'recovery mode already stored and cards listed (resumed cycle)');
       }
     } else {
-      const set = await run.call('set-mst-recovery-1', `set ${KEY}=1 (merged into stored options)`, acts.setModuleOption, { ...base, key: KEY, value: '1' }, (r) =>
-        r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`,
+      const set = await run.call(
+        'set-mst-recovery-1',
+        `set ${KEY}=1 (merged into stored options)`,
+        acts.setModuleOption,
+        { ...base, key: KEY, value: '1' },
+        (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
       );
       if (set.changed) run.report.changes.push(`nmlx5_core options '${set.before}' → '${set.after}'`);
     }
 
-    if (options.maintenanceMode) {
-      const mm = await run.call('maintenance-on', 'enter maintenance mode', acts.setMaintenanceMode, { ...base, enabled: true }, (r) =>
-        r.changed ? 'entered maintenance mode' : 'already in maintenance mode',
-      );
-      // Not `mm.changed`: a retried attempt finds maintenance mode entered by the attempt of a worker that
-      // died; whether to leave it at the end follows the state before the procedure.
-      enteredMaintenance = !facts.maintenanceMode;
-      if (mm.changed) run.report.changes.push('entered maintenance mode');
-    } else {
-      run.skip('maintenance-on', 'maintenance mode disabled for this run');
-    }
+    const maintenance = await MaintenanceWindow.enter(run, acts, base, {
+      wanted: options.maintenanceMode,
+      wasOn: facts.maintenanceMode,
+    });
 
     if (!firstHalfDone) {
-      await rebootAndAwaitReturn(run, acts, base, 1, `ibfleet recovery-cycle: ${KEY}=1`, options.maintenanceMode);
-      await run.call('verify-cards-recovery', 'verify cards listed in mst status (recovery mode)', acts.listMstDevices, { ...base, require: true }, (r) =>
-        `${r.devices.length} card(s): ${r.devices.join(', ')}`,
+      await rebootAndAwaitReturn(
+        run,
+        acts,
+        base,
+        1,
+        `ibfleet recovery-cycle: ${KEY}=1`,
+        options.maintenanceMode,
+      );
+      await run.call(
+        'verify-cards-recovery',
+        'verify cards listed in mst status (recovery mode)',
+        acts.listMstDevices,
+        { ...base, require: true },
+        (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
       );
     }
 
-    const restored = await run.call('restore-options', `restore options without ${KEY}=1 (normal mode)`, acts.restoreModuleOptions, { ...base, original: facts.moduleOptions, key: KEY }, (r) =>
-      r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`,
+    const restored = await run.call(
+      'restore-options',
+      `restore options without ${KEY}=1 (normal mode)`,
+      acts.restoreModuleOptions,
+      { ...base, original: facts.moduleOptions, key: KEY },
+      (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
     );
-    if (restored.changed) run.report.changes.push(`nmlx5_core options '${restored.before}' → '${restored.after}'`);
+    if (restored.changed)
+      run.report.changes.push(`nmlx5_core options '${restored.before}' → '${restored.after}'`);
 
-    await rebootAndAwaitReturn(run, acts, base, 2, `ibfleet recovery-cycle: ${KEY} back to normal`, options.maintenanceMode);
-    const cards = await run.call('verify-cards-normal', 'verify cards listed in mst status (normal mode)', acts.listMstDevices, { ...base, require: true }, (r) =>
-      `${r.devices.length} card(s): ${r.devices.join(', ')}`,
+    await rebootAndAwaitReturn(
+      run,
+      acts,
+      base,
+      2,
+      `ibfleet recovery-cycle: ${KEY} back to normal`,
+      options.maintenanceMode,
+    );
+    const cards = await run.call(
+      'verify-cards-normal',
+      'verify cards listed in mst status (normal mode)',
+      acts.listMstDevices,
+      { ...base, require: true },
+      (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
     );
     run.endChange();
 
-    if (enteredMaintenance) {
-      await run.call('maintenance-off', 'exit maintenance mode', acts.setMaintenanceMode, { ...base, enabled: false }, () => 'exited maintenance mode');
-      run.report.changes.push('exited maintenance mode');
-    } else {
-      run.skip('maintenance-off', facts.maintenanceMode ? 'host was in maintenance mode before: left in it' : 'not entered');
-    }
-    return { moduleOptions: restored.after, mstDevices: cards.devices, maintenanceMode: !enteredMaintenance && (facts.maintenanceMode || options.maintenanceMode) };
+    await maintenance.exit();
+    return { moduleOptions: restored.after, mstDevices: cards.devices, maintenanceMode: maintenance.onAtEnd };
   });
 }

@@ -6,7 +6,11 @@ import { PRECONDITION_FAILED, VERIFICATION_FAILED } from '../../common/procedure
 export function selectCards(state: CardsState, devices: string[] | undefined): CardInfo[] {
   if (!devices) {
     if (state.cards.length === 0) {
-      throw ApplicationFailure.create({ type: PRECONDITION_FAILED, message: 'no ConnectX card is listed by mst status', nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: PRECONDITION_FAILED,
+        message: 'no ConnectX card is listed by mst status',
+        nonRetryable: true,
+      });
     }
     return state.cards;
   }
@@ -41,8 +45,12 @@ export function checkFirmware(cards: CardInfo[], intended: Record<string, string
         continue;
       }
       if (p.current !== undefined && mlxValue(p.current) === want) continue;
-      if (mlxValue(p.nextBoot) === want) pendingNextBoot.push(`${card.device} ${param}: Current ${p.current ?? '?'}, Next Boot ${p.nextBoot}`);
-      else wrong.push(`${card.device} ${param}: Current ${p.current ?? '?'}, Next Boot ${p.nextBoot}, wanted ${want}`);
+      if (mlxValue(p.nextBoot) === want)
+        pendingNextBoot.push(`${card.device} ${param}: Current ${p.current ?? '?'}, Next Boot ${p.nextBoot}`);
+      else
+        wrong.push(
+          `${card.device} ${param}: Current ${p.current ?? '?'}, Next Boot ${p.nextBoot}, wanted ${want}`,
+        );
     }
   }
   return { applied: pendingNextBoot.length === 0 && wrong.length === 0, pendingNextBoot, wrong };
@@ -63,7 +71,12 @@ export function preconditionFailed(message: string): ApplicationFailure {
 }
 
 /** The max_vfs list (one value per nmlx5 port in PCI order): `perPort` on the chosen cards' ports, the rest kept. */
-export function maxVfsList(state: CardsState, cards: CardInfo[], perPort: number | null, current: string | undefined): string {
+export function maxVfsList(
+  state: CardsState,
+  cards: CardInfo[],
+  perPort: number | null,
+  current: string | undefined,
+): string {
   const existing = (current ?? '').split(',').filter((v) => v !== '');
   const chosen = new Set(cards.flatMap((c) => c.nics));
   return state.ports

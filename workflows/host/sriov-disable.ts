@@ -2,6 +2,7 @@ import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { hostActivities } from './activity-proxies';
+import { MaintenanceWindow } from './maintenance';
 import { firmwareRebootSteps, rebootUntilFirmwareApplied } from './firmware-reboot';
 import { runProcedure } from './run-procedure';
 import { checkFirmware, maxVfsList, selectCards, verificationFailed } from './sriov-common';
@@ -14,62 +15,109 @@ const DISABLED = { SRIOV_EN: '0', NUM_OF_VFS: '0' };
  * the cards' ports (every other stored option kept), reboot, verify Current values and that no VF is left.
  */
 export async function sriovDisableWorkflow(input: ProcedureInput): Promise<ProcedureReport> {
-  const { target: host, params, options } = validateProcedureInput<'sriov-disable', HostRef>(input, 'sriov-disable');
+  const {
+    target: host,
+    params,
+    options,
+  } = validateProcedureInput<'sriov-disable', HostRef>(input, 'sriov-disable');
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
-  const steps = ['read-state', 'read-cards', 'mlxconfig', 'clear-max-vfs', 'maintenance-on', ...firmwareRebootSteps, 'verify-vfs', 'maintenance-off'];
+  const steps = [
+    'read-state',
+    'read-cards',
+    'mlxconfig',
+    'clear-max-vfs',
+    'maintenance-on',
+    ...firmwareRebootSteps,
+    'verify-vfs',
+    'maintenance-off',
+  ];
 
   return await runProcedure(input, steps, async (run) => {
-    const facts = await run.call('read-state', 'read ESXi state', acts.readHostFacts, base, (f) => `options '${f.moduleOptions}'`);
-    const state = await run.call('read-cards', 'read cards, mlxconfig values and VFs', acts.readCards, { ...base, devices: params.devices }, (s) =>
-      s.cards.map((c) => `${c.device} SRIOV_EN=${c.params.SRIOV_EN?.current ?? '?'}`).join(', ') || 'no cards',
+    const facts = await run.call(
+      'read-state',
+      'read ESXi state',
+      acts.readHostFacts,
+      base,
+      (f) => `options '${f.moduleOptions}'`,
+    );
+    const state = await run.call(
+      'read-cards',
+      'read cards, mlxconfig values and VFs',
+      acts.readCards,
+      { ...base, devices: params.devices },
+      (s) =>
+        s.cards.map((c) => `${c.device} SRIOV_EN=${c.params.SRIOV_EN?.current ?? '?'}`).join(', ') ||
+        'no cards',
     );
     const cards = selectCards(state, params.devices);
     run.report.found = { moduleOptions: facts.moduleOptions, cards: state.cards, vfs: state.vfs };
-    run.plan(['read-state', 'read-cards', ...cards.map((c) => `mlxconfig-${c.device}-sriov-off`), ...steps.slice(3)]);
+    run.plan([
+      'read-state',
+      'read-cards',
+      ...cards.map((c) => `mlxconfig-${c.device}-sriov-off`),
+      ...steps.slice(3),
+    ]);
 
     const list = maxVfsList(state, cards, null, facts.moduleOptionValues.max_vfs);
     const wantedMaxVfs = /^[0,]*$/.test(list) ? null : list;
     const noVfs = cards.every((c) => c.nics.every((n) => (state.vfs[n] ?? 0) === 0));
-    if (checkFirmware(cards, DISABLED).applied && noVfs && (facts.moduleOptionValues.max_vfs ?? null) === wantedMaxVfs) {
+    if (
+      checkFirmware(cards, DISABLED).applied &&
+      noVfs &&
+      (facts.moduleOptionValues.max_vfs ?? null) === wantedMaxVfs
+    ) {
       return { alreadyDisabled: true, vfs: state.vfs };
     }
     run.safePoint('mlxconfig');
     run.beginChange('SR-IOV disable written but not yet verified after a reboot; run sriov-disable again');
 
     for (const card of cards) {
-      const r = await run.call(`mlxconfig-${card.device}-sriov-off`, `mlxconfig -d ${card.device} set SRIOV_EN=0 NUM_OF_VFS=0`, acts.setMlxconfig, { ...base, device: card.device, values: DISABLED }, (r) =>
-        r.changed.length > 0 ? `set ${r.changed.join(', ')}` : 'already disabled',
+      const r = await run.call(
+        `mlxconfig-${card.device}-sriov-off`,
+        `mlxconfig -d ${card.device} set SRIOV_EN=0 NUM_OF_VFS=0`,
+        acts.setMlxconfig,
+        { ...base, device: card.device, values: DISABLED },
+        (r) => (r.changed.length > 0 ? `set ${r.changed.join(', ')}` : 'already disabled'),
       );
-      if (r.changed.length > 0) run.report.changes.push(`${card.device}: ${r.changed.join(', ')} (Next Boot)`);
+      if (r.changed.length > 0)
+        run.report.changes.push(`${card.device}: ${r.changed.join(', ')} (Next Boot)`);
     }
-    const mv = await run.call('clear-max-vfs', wantedMaxVfs === null ? 'remove max_vfs from stored options' : `set max_vfs=${wantedMaxVfs}`, acts.setModuleOption, { ...base, key: 'max_vfs', value: wantedMaxVfs }, (r) =>
-      r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`,
+    const mv = await run.call(
+      'clear-max-vfs',
+      wantedMaxVfs === null ? 'remove max_vfs from stored options' : `set max_vfs=${wantedMaxVfs}`,
+      acts.setModuleOption,
+      { ...base, key: 'max_vfs', value: wantedMaxVfs },
+      (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
     );
     if (mv.changed) run.report.changes.push(`nmlx5_core options '${mv.before}' → '${mv.after}'`);
 
-    let enteredMaintenance = false;
-    if (options.maintenanceMode) {
-      await run.call('maintenance-on', 'enter maintenance mode', acts.setMaintenanceMode, { ...base, enabled: true }, (r) => (r.changed ? 'entered' : 'already in maintenance mode'));
-      // Not `mm.changed`: a retried attempt finds maintenance mode entered by the attempt of a worker that
-      // died; whether to leave it at the end follows the state before the procedure.
-      enteredMaintenance = !facts.maintenanceMode;
-    } else run.skip('maintenance-on', 'maintenance mode disabled for this run');
+    const maintenance = await MaintenanceWindow.enter(run, acts, base, {
+      wanted: options.maintenanceMode,
+      wasOn: facts.maintenanceMode,
+    });
 
     await rebootUntilFirmwareApplied(run, acts, base, cards, DISABLED, {
       reason: 'ibfleet sriov-disable',
       viaEsxcli: options.maintenanceMode,
       allowColdReboot: params.allowColdReboot,
     });
-    const after = await run.call('verify-vfs', 'verify no VF is left', acts.readCards, { ...base, devices: cards.map((c) => c.device) }, (s) =>
-      Object.entries(s.vfs).map(([n, v]) => `${n}: ${v} VFs`).join(', '),
+    const after = await run.call(
+      'verify-vfs',
+      'verify no VF is left',
+      acts.readCards,
+      { ...base, devices: cards.map((c) => c.device) },
+      (s) =>
+        Object.entries(s.vfs)
+          .map(([n, v]) => `${n}: ${v} VFs`)
+          .join(', '),
     );
-    const left = cards.flatMap((c) => c.nics.filter((n) => (after.vfs[n] ?? 0) !== 0).map((n) => `${n}: ${after.vfs[n]} VFs`));
+    const left = cards.flatMap((c) =>
+      c.nics.filter((n) => (after.vfs[n] ?? 0) !== 0).map((n) => `${n}: ${after.vfs[n]} VFs`),
+    );
     if (left.length > 0) throw verificationFailed(`VFs still present after reboot: ${left.join('; ')}`);
     run.endChange();
-    if (enteredMaintenance) {
-      await run.call('maintenance-off', 'exit maintenance mode', acts.setMaintenanceMode, { ...base, enabled: false }, () => 'exited');
-    } else run.skip('maintenance-off', 'not entered');
+    await maintenance.exit();
     return { vfs: after.vfs, moduleOptions: after.moduleOptions };
   });
 }

@@ -2,9 +2,16 @@ import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { hostActivities } from './activity-proxies';
+import { MaintenanceWindow } from './maintenance';
 import { firmwareRebootSteps, rebootUntilFirmwareApplied } from './firmware-reboot';
 import { runProcedure } from './run-procedure';
-import { checkFirmware, maxVfsList, preconditionFailed, selectCards, verificationFailed } from './sriov-common';
+import {
+  checkFirmware,
+  maxVfsList,
+  preconditionFailed,
+  selectCards,
+  verificationFailed,
+} from './sriov-common';
 import { validateProcedureInput } from './validate';
 
 /** The guide's three mlxconfig commands (section 3.1), in its order. */
@@ -22,84 +29,140 @@ function firmwareSettings(numVfs: number): { name: string; values: Record<string
  * Current holds the values and that the VFs exist. A host already configured is left untouched.
  */
 export async function sriovEnableWorkflow(input: ProcedureInput): Promise<ProcedureReport> {
-  const { target: host, params, options } = validateProcedureInput<'sriov-enable', HostRef>(input, 'sriov-enable');
+  const {
+    target: host,
+    params,
+    options,
+  } = validateProcedureInput<'sriov-enable', HostRef>(input, 'sriov-enable');
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
   const head = ['read-state', 'read-cards'];
 
-  return await runProcedure(input, [...head, 'mlxconfig', 'set-max-vfs', 'maintenance-on', ...firmwareRebootSteps, 'verify-vfs', 'maintenance-off'], async (run) => {
-    const facts = await run.call('read-state', 'read ESXi state', acts.readHostFacts, base, (f) => `ESXi ${f.esxiVersion}, options '${f.moduleOptions}'`);
-    const state = await run.call('read-cards', 'read cards, mlxconfig values and VFs', acts.readCards, { ...base, devices: params.devices }, (s) =>
-      s.cards.map((c) => `${c.device} (${c.deviceType}, ${c.nics.length} port(s))`).join(', ') || 'no cards',
-    );
-    const cards = selectCards(state, params.devices);
-    run.report.found = { esxiVersion: facts.esxiVersion, moduleOptions: facts.moduleOptions, cards: state.cards, vfs: state.vfs };
-
-    // The guide's rule, per card: NUM_OF_VFS >= (VFs that max_vfs creates on its ports) + 1.
-    const tooSmall = cards.filter((c) => params.numVfs < params.maxVfs * c.nics.length + 1);
-    if (tooSmall.length > 0) {
-      throw preconditionFailed(
-        tooSmall
-          .map((c) => `${c.device}: numVfs ${params.numVfs} < maxVfs ${params.maxVfs} × ${c.nics.length} port(s) + 1 = ${params.maxVfs * c.nics.length + 1}`)
-          .join('; ') + ' (one VF is reserved for the physical function)',
-      );
-    }
-    const settings = firmwareSettings(params.numVfs);
-    const intended = Object.assign({}, ...settings.map((s) => s.values)) as Record<string, string>;
-    const wantedMaxVfs = maxVfsList(state, cards, params.maxVfs, facts.moduleOptionValues.max_vfs);
-    const vfsOk = cards.every((c) => c.nics.every((n) => state.vfs[n] === params.maxVfs));
-    const firmwareNow = checkFirmware(cards, intended);
-    run.plan([
+  return await runProcedure(
+    input,
+    [
       ...head,
-      ...cards.flatMap((c) => settings.map((s) => `mlxconfig-${c.device}-${s.name}`)),
+      'mlxconfig',
       'set-max-vfs',
       'maintenance-on',
       ...firmwareRebootSteps,
       'verify-vfs',
       'maintenance-off',
-    ]);
-    if (firmwareNow.applied && vfsOk && facts.moduleOptionValues.max_vfs === wantedMaxVfs) {
-      return { alreadyConfigured: true, cards: cards.map((c) => c.device), vfs: state.vfs };
-    }
-    run.safePoint('mlxconfig');
-    run.beginChange('SR-IOV firmware/module settings written but not yet verified after a reboot; run sriov-enable again');
+    ],
+    async (run) => {
+      const facts = await run.call(
+        'read-state',
+        'read ESXi state',
+        acts.readHostFacts,
+        base,
+        (f) => `ESXi ${f.esxiVersion}, options '${f.moduleOptions}'`,
+      );
+      const state = await run.call(
+        'read-cards',
+        'read cards, mlxconfig values and VFs',
+        acts.readCards,
+        { ...base, devices: params.devices },
+        (s) =>
+          s.cards.map((c) => `${c.device} (${c.deviceType}, ${c.nics.length} port(s))`).join(', ') ||
+          'no cards',
+      );
+      const cards = selectCards(state, params.devices);
+      run.report.found = {
+        esxiVersion: facts.esxiVersion,
+        moduleOptions: facts.moduleOptions,
+        cards: state.cards,
+        vfs: state.vfs,
+      };
 
-    for (const card of cards) {
-      for (const s of settings) {
-        const r = await run.call(`mlxconfig-${card.device}-${s.name}`, `mlxconfig -d ${card.device} set ${Object.entries(s.values).map(([k, v]) => `${k}=${v}`).join(' ')}`, acts.setMlxconfig, { ...base, device: card.device, values: s.values }, (r) =>
-          r.changed.length > 0 ? `set ${r.changed.join(', ')}` : `already ${r.alreadySet.join(', ')}`,
+      // The guide's rule, per card: NUM_OF_VFS >= (VFs that max_vfs creates on its ports) + 1.
+      const tooSmall = cards.filter((c) => params.numVfs < params.maxVfs * c.nics.length + 1);
+      if (tooSmall.length > 0) {
+        throw preconditionFailed(
+          tooSmall
+            .map(
+              (c) =>
+                `${c.device}: numVfs ${params.numVfs} < maxVfs ${params.maxVfs} × ${c.nics.length} port(s) + 1 = ${params.maxVfs * c.nics.length + 1}`,
+            )
+            .join('; ') + ' (one VF is reserved for the physical function)',
         );
-        if (r.changed.length > 0) run.report.changes.push(`${card.device}: ${r.changed.join(', ')} (Next Boot)`);
       }
-    }
-    const mv = await run.call('set-max-vfs', `set max_vfs=${wantedMaxVfs} (merged into stored options)`, acts.setModuleOption, { ...base, key: 'max_vfs', value: wantedMaxVfs }, (r) =>
-      r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`,
-    );
-    if (mv.changed) run.report.changes.push(`nmlx5_core options '${mv.before}' → '${mv.after}'`);
+      const settings = firmwareSettings(params.numVfs);
+      const intended = Object.assign({}, ...settings.map((s) => s.values)) as Record<string, string>;
+      const wantedMaxVfs = maxVfsList(state, cards, params.maxVfs, facts.moduleOptionValues.max_vfs);
+      const vfsOk = cards.every((c) => c.nics.every((n) => state.vfs[n] === params.maxVfs));
+      const firmwareNow = checkFirmware(cards, intended);
+      run.plan([
+        ...head,
+        ...cards.flatMap((c) => settings.map((s) => `mlxconfig-${c.device}-${s.name}`)),
+        'set-max-vfs',
+        'maintenance-on',
+        ...firmwareRebootSteps,
+        'verify-vfs',
+        'maintenance-off',
+      ]);
+      if (firmwareNow.applied && vfsOk && facts.moduleOptionValues.max_vfs === wantedMaxVfs) {
+        return { alreadyConfigured: true, cards: cards.map((c) => c.device), vfs: state.vfs };
+      }
+      run.safePoint('mlxconfig');
+      run.beginChange(
+        'SR-IOV firmware/module settings written but not yet verified after a reboot; run sriov-enable again',
+      );
 
-    let enteredMaintenance = false;
-    if (options.maintenanceMode) {
-      await run.call('maintenance-on', 'enter maintenance mode', acts.setMaintenanceMode, { ...base, enabled: true }, (r) => (r.changed ? 'entered' : 'already in maintenance mode'));
-      // Not `mm.changed`: a retried attempt finds maintenance mode entered by the attempt of a worker that
-      // died; whether to leave it at the end follows the state before the procedure.
-      enteredMaintenance = !facts.maintenanceMode;
-    } else run.skip('maintenance-on', 'maintenance mode disabled for this run');
+      for (const card of cards) {
+        for (const s of settings) {
+          const r = await run.call(
+            `mlxconfig-${card.device}-${s.name}`,
+            `mlxconfig -d ${card.device} set ${Object.entries(s.values)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`,
+            acts.setMlxconfig,
+            { ...base, device: card.device, values: s.values },
+            (r) =>
+              r.changed.length > 0 ? `set ${r.changed.join(', ')}` : `already ${r.alreadySet.join(', ')}`,
+          );
+          if (r.changed.length > 0)
+            run.report.changes.push(`${card.device}: ${r.changed.join(', ')} (Next Boot)`);
+        }
+      }
+      const mv = await run.call(
+        'set-max-vfs',
+        `set max_vfs=${wantedMaxVfs} (merged into stored options)`,
+        acts.setModuleOption,
+        { ...base, key: 'max_vfs', value: wantedMaxVfs },
+        (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
+      );
+      if (mv.changed) run.report.changes.push(`nmlx5_core options '${mv.before}' → '${mv.after}'`);
 
-    await rebootUntilFirmwareApplied(run, acts, base, cards, intended, {
-      reason: 'ibfleet sriov-enable',
-      viaEsxcli: options.maintenanceMode,
-      allowColdReboot: params.allowColdReboot,
-    });
-    const after = await run.call('verify-vfs', 'verify VFs per port', acts.readCards, { ...base, devices: cards.map((c) => c.device) }, (s) =>
-      Object.entries(s.vfs).map(([n, v]) => `${n}: ${v} VFs`).join(', '),
-    );
-    const missing = cards.flatMap((c) => c.nics.filter((n) => after.vfs[n] !== params.maxVfs).map((n) => `${n}: ${after.vfs[n] ?? 0} VFs, wanted ${params.maxVfs}`));
-    if (missing.length > 0) throw verificationFailed(`VFs missing after reboot: ${missing.join('; ')}`);
-    run.endChange();
+      const maintenance = await MaintenanceWindow.enter(run, acts, base, {
+        wanted: options.maintenanceMode,
+        wasOn: facts.maintenanceMode,
+      });
 
-    if (enteredMaintenance) {
-      await run.call('maintenance-off', 'exit maintenance mode', acts.setMaintenanceMode, { ...base, enabled: false }, () => 'exited');
-    } else run.skip('maintenance-off', 'not entered');
-    return { cards: cards.map((c) => c.device), vfs: after.vfs, moduleOptions: after.moduleOptions };
-  });
+      await rebootUntilFirmwareApplied(run, acts, base, cards, intended, {
+        reason: 'ibfleet sriov-enable',
+        viaEsxcli: options.maintenanceMode,
+        allowColdReboot: params.allowColdReboot,
+      });
+      const after = await run.call(
+        'verify-vfs',
+        'verify VFs per port',
+        acts.readCards,
+        { ...base, devices: cards.map((c) => c.device) },
+        (s) =>
+          Object.entries(s.vfs)
+            .map(([n, v]) => `${n}: ${v} VFs`)
+            .join(', '),
+      );
+      const missing = cards.flatMap((c) =>
+        c.nics
+          .filter((n) => after.vfs[n] !== params.maxVfs)
+          .map((n) => `${n}: ${after.vfs[n] ?? 0} VFs, wanted ${params.maxVfs}`),
+      );
+      if (missing.length > 0) throw verificationFailed(`VFs missing after reboot: ${missing.join('; ')}`);
+      run.endChange();
+
+      await maintenance.exit();
+      return { cards: cards.map((c) => c.device), vfs: after.vfs, moduleOptions: after.moduleOptions };
+    },
+  );
 }

@@ -26,7 +26,8 @@ export function validateProcedureInput<P extends ProcedureName, T extends Target
   procedure: P,
 ): ValidProcedureInput<P, T> {
   const problems: string[] = [];
-  if (input?.procedure !== procedure) problems.push(`procedure: expected "${procedure}", got "${String(input?.procedure)}"`);
+  if (input?.procedure !== procedure)
+    problems.push(`procedure: expected "${procedure}", got "${String(input?.procedure)}"`);
   const kind = procedureTargetKind[procedure];
   if (input?.target?.kind !== kind) problems.push(`target.kind: ${procedure} runs on ${kind} targets`);
   const params = procedureParamsSchemas[procedure].safeParse(input?.params ?? {});
