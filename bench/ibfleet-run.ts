@@ -27,6 +27,8 @@ export interface IbfleetRunOptions {
   workDir: string;
   /** Used after the run to read histories. */
   client: Client;
+  /** Write a V8 CPU profile of the worker (.cpuprofile, for Chrome DevTools) into this directory. */
+  profileDir?: string;
   /** Called right before the rollout starts; what it returns is called right after it ended with the tool's CPU. */
   measure: () => (toolCpuSeconds: number) => void;
 }
@@ -48,9 +50,13 @@ export interface IbfleetRun {
   workerLog: string;
 }
 
-export async function startWorkerProcess(o: Pick<IbfleetRunOptions, 'taskQueue' | 'temporalAddress' | 'bundlePath'>, logFile: string): Promise<Child> {
+export async function startWorkerProcess(
+  o: Pick<IbfleetRunOptions, 'taskQueue' | 'temporalAddress' | 'bundlePath' | 'profileDir'>,
+  logFile: string,
+): Promise<Child> {
   const log = fs.openSync(logFile, 'a');
-  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')], {
+  const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+  const proc = spawn(process.execPath, [...profile, '--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH,

@@ -29,6 +29,7 @@ interface CliOptions {
   seed: number;
   keepWork?: boolean;
   render?: string;
+  profileWorker?: string;
 }
 
 function list(value: string): number[] {
@@ -88,7 +89,8 @@ async function main(): Promise<void> {
     .option('--out <dir>', 'where results go', path.join(__dirname, 'results'))
     .option('--seed <n>', "seed of the fleet's boot times and latencies", int, 1)
     .option('--keep-work', 'keep the work directory (logs, inventories, Temporal SQLite)')
-    .option('--render <json>', 'only rewrite the markdown of an earlier results JSON file');
+    .option('--render <json>', 'only rewrite the markdown of an earlier results JSON file')
+    .option('--profile-worker <dir>', 'write a V8 CPU profile of each worker into this directory');
   program.parse();
   const o = program.opts<CliOptions>();
   if (o.render) {
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
           {
             ansible: !o.ansible.includes(s.id) ? 'not selected (--ansible)' : ansibleProblem ? ansibleProblem : 'run',
             ansiblePollDelaySeconds: o.ansiblePollDelay,
+            profileDir: o.profileWorker ? path.resolve(o.profileWorker) : undefined,
             log,
           },
         ),

@@ -131,7 +131,7 @@ export async function runScenario(
   s: Scenario,
   shared: Shared,
   /** ansible: 'run', or why the baseline is skipped. */
-  opts: { ansible: string; ansiblePollDelaySeconds: number; log: (line: string) => void },
+  opts: { ansible: string; ansiblePollDelaySeconds: number; profileDir?: string; log: (line: string) => void },
 ): Promise<ScenarioResult> {
   const dir = path.join(shared.workDir, `scenario-${s.id}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -165,6 +165,7 @@ export async function runScenario(
       perCluster: s.perCluster,
       workDir: path.join(dir, 'ibfleet'),
       client: shared.client,
+      profileDir: opts.profileDir,
       measure: () => {
         const env = measureEnvironment(sim.child.pid, shared.serverPid);
         return (toolCpu) => {

@@ -23,18 +23,16 @@ describe('durability: chaos rollout (worker kills, dropped connections, slow boo
       slowHosts: 3,
       slowBootMs: 2_500,
       drop: 0.1,
-      kills: 4,
-      killAfterMs: [1_000, 3_000],
+      kills: 3,
+      killAfterMs: [1_500, 4_000],
       restartAfterMs: [0, 300],
       deadlineMs: 180_000,
       namePrefix: `chaos${process.pid}-`,
       log: (line) => lines.push(line),
     });
     assert.deepEqual(outcome.problems, [], lines.join('\n'));
-    assert.ok(
-      outcome.kills >= 3,
-      `the worker was killed at least 3 times (${outcome.kills}):\n${lines.join('\n')}`,
-    );
+    // A worker lives at most 4 s, far too little for 40 hosts: every planned kill happens.
+    assert.equal(outcome.kills, 3, lines.join('\n'));
     assert.equal(outcome.report.counts.succeeded, 40);
     assert.ok(outcome.report.hosts.every((h) => h.reboots === 2));
   });
