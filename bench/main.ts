@@ -96,7 +96,10 @@ async function main(): Promise<void> {
   if (o.render) {
     const earlier = JSON.parse(fs.readFileSync(o.render, 'utf8')) as BenchResults;
     const md = o.render.replace(/\.json$/, '.md');
-    fs.writeFileSync(md, renderMarkdown({ ...earlier, targets: checkTargets(earlier.scenarios) }));
+    // Findings are written by hand after a run: keep them.
+    const old = fs.existsSync(md) ? fs.readFileSync(md, 'utf8') : '';
+    const findings = old.indexOf('\n## Findings');
+    fs.writeFileSync(md, renderMarkdown({ ...earlier, targets: checkTargets(earlier.scenarios) }) + (findings >= 0 ? old.slice(findings) : ''));
     log(`rewrote ${md}`);
     return;
   }
