@@ -37,7 +37,7 @@ import {
 import { IbCluster, IbHost, IbPhase, IbProcedure, IbRolloutId } from '../common/search-attributes';
 import { targetCluster, targetWorkflowId, type TargetRef } from '../common/targets';
 import { formatIssues } from '../common/zod-issues';
-import { classify, invalidInput } from './host/procedure-run';
+import { classify, hostFinishedFrom, invalidInput } from './host/procedure-run';
 import {
   approveUpdate,
   cancelUpdate,
@@ -122,7 +122,8 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
     },
     {
       validator: (_reason: string) => {
-        if (closed() || state.cancelReason !== undefined) throw new Error(`the rollout is ${phase}: nothing to approve`);
+        if (closed() || state.cancelReason !== undefined)
+          throw new Error(`the rollout is ${phase}: nothing to approve`);
         if (state.approved) throw new Error('the rollout is already approved');
       },
     },
@@ -137,7 +138,8 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
     },
     {
       validator: (_reason: string) => {
-        if (closed() || state.cancelReason !== undefined) throw new Error(`the rollout is ${phase}: it cannot be paused`);
+        if (closed() || state.cancelReason !== undefined)
+          throw new Error(`the rollout is ${phase}: it cannot be paused`);
         if (state.paused) throw new Error('the rollout is already paused');
       },
     },
@@ -177,7 +179,12 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
         publish();
         if (finished() || (running().length === 0 && stopStarting())) break;
         // Continue-as-new only when every started child has been acknowledged (its run ID is known).
-        if (state.cancelReason === undefined && !budgetExceeded() && shouldContinueAsNew() && running().every((h) => h.runId)) {
+        if (
+          state.cancelReason === undefined &&
+          !budgetExceeded() &&
+          shouldContinueAsNew() &&
+          running().every((h) => h.runId)
+        ) {
           await condition(allHandlersFinished);
           note('continued-as-new', `history ${workflowInfo().historyLength} events`);
           state.continueAsNewCount += 1;
@@ -210,7 +217,12 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
           : `not started: failure budget exceeded (${failuresUsed()} > ${allowedFailures})`;
     }
   }
-  phase = state.cancelReason !== undefined ? 'cancelled' : state.hosts.every((h) => h.phase === 'succeeded') ? 'succeeded' : 'failed';
+  phase =
+    state.cancelReason !== undefined
+      ? 'cancelled'
+      : state.hosts.every((h) => h.phase === 'succeeded')
+        ? 'succeeded'
+        : 'failed';
   publish();
   await condition(allHandlersFinished);
   return {
@@ -219,7 +231,10 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
       .filter((h) => h.phase !== 'succeeded')
       .map((h) => ({
         name: h.name,
-        outcome: h.phase === 'skipped' ? ('skipped' as const) : (h.phase as 'failed' | 'needs-attention' | 'cancelled'),
+        outcome:
+          h.phase === 'skipped'
+            ? ('skipped' as const)
+            : (h.phase as 'failed' | 'needs-attention' | 'cancelled'),
         reason: h.reason ?? h.phase,
         ...(h.stoppedInStep ? { stoppedInStep: h.stoppedInStep } : {}),
       })),
@@ -290,7 +305,7 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
       h.runId = child.firstExecutionRunId;
       wake = true;
       const report = (await child.result()) as ProcedureReport;
-      recordFinish(fromReport(h.name, h.runId, report));
+      recordFinish(hostFinishedFrom(report, h.runId));
     };
     // Children outlive the rollout's own cancellation: in-flight hosts finish at a safe point.
     CancellationScope.nonCancellable(run).catch((err: unknown) => recordFinish(fromFailure(h, err)));
@@ -310,7 +325,10 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
     if (f.leftMidCycle) h.leftMidCycle = true;
     if (h.startedAt) state.finishedDurationsMs.push(Date.parse(f.finishedAt) - Date.parse(h.startedAt));
     if (budgetExceeded() && !state.events.some((e) => e.action === 'budget-exceeded')) {
-      note('budget-exceeded', `${failuresUsed()} host(s) failed or need attention; ${allowedFailures} allowed`);
+      note(
+        'budget-exceeded',
+        `${failuresUsed()} host(s) failed or need attention; ${allowedFailures} allowed`,
+      );
     }
     wake = true;
   }
@@ -325,7 +343,9 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
       if (target) {
         getExternalWorkflowHandle(targetWorkflowId(target))
           .signal(stopAtSafePointSignal, reason)
-          .catch((err: unknown) => log.warn('could not ask a host to stop', { host: h.name, error: classify(err).message }));
+          .catch((err: unknown) =>
+            log.warn('could not ask a host to stop', { host: h.name, error: classify(err).message }),
+          );
       }
     }
     wake = true;
@@ -340,13 +360,24 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
     if (closed()) return phase;
     if (state.cancelReason !== undefined) return 'cancelling';
     if (state.paused) return 'paused';
-    if (!state.approved && canaryDone() && !options.autoApprove && !budgetExceeded()) return 'awaiting-approval';
+    if (!state.approved && canaryDone() && !options.autoApprove && !budgetExceeded())
+      return 'awaiting-approval';
     return 'running';
   }
 
   function progress(): RolloutProgress {
     const counts = Object.fromEntries(
-      (['pending', 'running', 'succeeded', 'failed', 'needs-attention', 'skipped', 'cancelled'] as HostPhase[]).map((p) => [p, count(p)]),
+      (
+        [
+          'pending',
+          'running',
+          'succeeded',
+          'failed',
+          'needs-attention',
+          'skipped',
+          'cancelled',
+        ] as HostPhase[]
+      ).map((p) => [p, count(p)]),
     ) as Record<HostPhase, number>;
     const elapsedMs = Date.now() - state.startedAtMs;
     const done = state.finishedDurationsMs;
@@ -394,26 +425,13 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
     }
     if (problems.length > 0) {
       lines.push('', '| problem | phase | reason |', '|---|---|---|');
-      for (const h of problems) lines.push(`| ${h.name} | ${h.phase} | ${(h.reason ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
+      for (const h of problems)
+        lines.push(`| ${h.name} | ${h.phase} | ${(h.reason ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
     }
-    if (p === 'awaiting-approval') lines.push('', `Canary done: approve with \`ibfleet rollout approve ${input.rolloutId}\``);
+    if (p === 'awaiting-approval')
+      lines.push('', `Canary done: approve with \`ibfleet rollout approve ${input.rolloutId}\``);
     setCurrentDetails(lines.join('\n'));
   }
-}
-
-function fromReport(name: string, runId: string, r: ProcedureReport): HostFinished {
-  return {
-    name,
-    runId,
-    outcome: r.outcome,
-    reason: r.reason,
-    failureType: r.failureType,
-    stoppedInStep: r.stoppedInStep,
-    leftMidCycle: r.leftMidCycle,
-    reboots: r.reboots,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-  };
 }
 
 /** A child that failed carries its report in the failure's details; one that could not start does not. */
@@ -433,7 +451,8 @@ function fromFailure(h: HostProgress, err: unknown): HostFinished {
   }
   if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
     const report = err.cause.details?.[0] as ProcedureReport | undefined;
-    if (report && typeof report === 'object' && 'outcome' in report) return fromReport(h.name, h.runId ?? '', report);
+    if (report && typeof report === 'object' && 'outcome' in report)
+      return hostFinishedFrom(report, h.runId ?? '');
   }
   const { type, message } = classify(err);
   return {
@@ -456,7 +475,8 @@ function validateRolloutInput(input: RolloutInput): void {
     if (!params.success) problems.push(...formatIssues(params.error, 'params'));
     const kind = procedureTargetKind[input.procedure];
     input.targets.forEach((t, i) => {
-      if (t.kind !== kind) problems.push(`targets[${i}].kind: ${input.procedure} runs on ${kind} targets, not ${t.kind}`);
+      if (t.kind !== kind)
+        problems.push(`targets[${i}].kind: ${input.procedure} runs on ${kind} targets, not ${t.kind}`);
     });
     const seen = new Set<string>();
     input.targets.forEach((t, i) => {

@@ -13,7 +13,11 @@ import { validateProcedureInput } from './host/validate';
  * (twice the line rate for a bidirectional test).
  */
 export async function validateBandwidthWorkflow(input: ProcedureInput): Promise<ProcedureReport> {
-  const { target: pair, params, options } = validateProcedureInput<'validate-bandwidth', GuestPairRef>(input, 'validate-bandwidth');
+  const {
+    target: pair,
+    params,
+    options,
+  } = validateProcedureInput<'validate-bandwidth', GuestPairRef>(input, 'validate-bandwidth');
   const acts = perftestActivities(options.timing);
 
   return await runProcedure(input, ['perftest', 'check'], async (run) => {
@@ -21,13 +25,34 @@ export async function validateBandwidthWorkflow(input: ProcedureInput): Promise<
       'perftest',
       `${params.test} -a -q ${params.queuePairs}${params.bidirectional ? ' -b' : ''} ${pair.server.name} ← ${pair.client.name}`,
       acts.runBandwidthTest,
-      { pair, timing: options.timing, test: params.test, queuePairs: params.queuePairs, bidirectional: params.bidirectional, lineRateGbps: params.lineRateGbps, port: params.port },
-      (b) => `${b.avgGbps.toFixed(2)} Gb/s average at ${b.largestBytes} B (${(b.fraction * 100).toFixed(1)}% of ${b.lineRateGbps} Gb/s)`,
+      {
+        pair,
+        timing: options.timing,
+        test: params.test,
+        queuePairs: params.queuePairs,
+        bidirectional: params.bidirectional,
+        lineRateGbps: params.lineRateGbps,
+        port: params.port,
+      },
+      (b) =>
+        `${b.avgGbps.toFixed(2)} Gb/s average at ${b.largestBytes} B (${(b.fraction * 100).toFixed(1)}% of ${b.lineRateGbps} Gb/s)`,
     );
     run.report.found = { linkState: r.linkState };
     const needed = params.threshold * r.lineRateGbps;
-    await run.step('check', () => Promise.resolve({}), () => `${r.avgGbps.toFixed(2)} >= ${needed.toFixed(2)} Gb/s: ${r.avgGbps >= needed ? 'pass' : 'FAIL'}`);
-    const result = { test: r.test, bidirectional: r.bidirectional, queuePairs: r.queuePairs, avgGbps: r.avgGbps, peakGbps: r.peakGbps, lineRateGbps: r.lineRateGbps, fraction: r.fraction };
+    await run.step(
+      'check',
+      () => Promise.resolve({}),
+      () => `${r.avgGbps.toFixed(2)} >= ${needed.toFixed(2)} Gb/s: ${r.avgGbps >= needed ? 'pass' : 'FAIL'}`,
+    );
+    const result = {
+      test: r.test,
+      bidirectional: r.bidirectional,
+      queuePairs: r.queuePairs,
+      avgGbps: r.avgGbps,
+      peakGbps: r.peakGbps,
+      lineRateGbps: r.lineRateGbps,
+      fraction: r.fraction,
+    };
     if (r.avgGbps < needed) {
       run.report.finalState = result;
       throw ApplicationFailure.create({

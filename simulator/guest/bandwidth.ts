@@ -28,17 +28,8 @@ export interface MeasuredRow {
   msgRateMpps: number;
 }
 
-/** mulberry32: small, fast, good enough for jitter. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's one seedable generator (mulberry32), under the name the guest code uses. */
+export { mulberry32 as seededRandom } from '../prng';
 
 export function messageSizes(args: Pick<PerftestArgs, 'all' | 'size'>): number[] {
   if (!args.all) return [args.size];

@@ -1,7 +1,8 @@
-import type { CardInfo, HostStepInput } from '../../activities/contract';
+import type { CardInfo, CardsState, HostStepInput } from '../../activities/contract';
 import type { hostActivities } from './activity-proxies';
 import type { ProcedureRun } from './procedure-run';
 import { rebootAndAwaitReturn } from './reboot';
+import { MaintenanceWindow } from './maintenance';
 import { checkFirmware, verificationFailed, type FirmwareCheck } from './sriov-common';
 
 type HostActs = ReturnType<typeof hostActivities>;
@@ -103,4 +104,64 @@ function requireCards(devices: string[], cards: CardInfo[]): void {
 function describe(check: FirmwareCheck): string {
   if (check.applied) return 'Current = intended on every card';
   return [...check.pendingNextBoot.map((p) => `pending: ${p}`), ...check.wrong].join('; ');
+}
+
+/**
+ * The part sriov-enable and sriov-disable share once the firmware values are written: max_vfs in the
+ * stored options, maintenance mode, the reboot(s) until mlxconfig Current holds the values, the VFs per
+ * port, maintenance mode off.
+ */
+export async function setMaxVfsRebootAndVerify(
+  run: ProcedureRun,
+  acts: HostActs,
+  base: Omit<HostStepInput, 'step'>,
+  o: {
+    cards: CardInfo[];
+    intended: Record<string, string>;
+    maxVfsStep: string;
+    /** The max_vfs list to store, or null to remove it. */
+    maxVfs: string | null;
+    vfsPerPort: number;
+    reason: string;
+    maintenance: { wanted: boolean; wasOn: boolean };
+    allowColdReboot: boolean;
+  },
+): Promise<CardsState> {
+  const mv = await run.call(
+    o.maxVfsStep,
+    o.maxVfs === null
+      ? 'remove max_vfs from stored options'
+      : `set max_vfs=${o.maxVfs} (merged into stored options)`,
+    acts.setModuleOption,
+    { ...base, key: 'max_vfs', value: o.maxVfs },
+    (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
+  );
+  if (mv.changed) run.report.changes.push(`nmlx5_core options '${mv.before}' → '${mv.after}'`);
+
+  const maintenance = await MaintenanceWindow.enter(run, acts, base, o.maintenance);
+  await rebootUntilFirmwareApplied(run, acts, base, o.cards, o.intended, {
+    reason: o.reason,
+    viaEsxcli: o.maintenance.wanted,
+    allowColdReboot: o.allowColdReboot,
+  });
+  const after = await run.call(
+    'verify-vfs',
+    `verify ${o.vfsPerPort} VF(s) per port`,
+    acts.readCards,
+    { ...base, devices: o.cards.map((c) => c.device) },
+    (s) =>
+      Object.entries(s.vfs)
+        .map(([n, v]) => `${n}: ${v} VFs`)
+        .join(', '),
+  );
+  const wrong = o.cards.flatMap((c) =>
+    c.nics
+      .filter((n) => (after.vfs[n] ?? 0) !== o.vfsPerPort)
+      .map((n) => `${n}: ${after.vfs[n] ?? 0} VFs, wanted ${o.vfsPerPort}`),
+  );
+  if (wrong.length > 0)
+    throw verificationFailed(`VFs per port not as intended after the reboot: ${wrong.join('; ')}`);
+  run.endChange();
+  await maintenance.exit();
+  return after;
 }

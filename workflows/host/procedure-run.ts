@@ -18,7 +18,7 @@ import { INVALID_INPUT, needsAttentionTypes } from '../../common/procedure-failu
 import type { ProcedureInput, ProcedureName } from '../../common/procedures';
 import type { ProcedureOutcome, ProcedureReport, StepRecord } from '../../common/reports';
 import { IbPhase } from '../../common/search-attributes';
-import { hostFinishedSignal, hostProgressQuery, stopAtSafePointSignal } from '../messages';
+import { hostFinishedSignal, hostProgressQuery, stopAtSafePointSignal, type HostFinished } from '../messages';
 
 /** Raised inside a procedure when it stops at a safe point on request. */
 export class StopRequested extends Error {
@@ -198,18 +198,10 @@ export class ProcedureRun {
     if (!parent) return;
     const r = this.report;
     try {
-      await getExternalWorkflowHandle(parent.workflowId).signal(hostFinishedSignal, {
-        name: r.target,
-        runId: workflowInfo().runId,
-        outcome: r.outcome,
-        reason: r.reason,
-        failureType: r.failureType,
-        stoppedInStep: r.stoppedInStep,
-        leftMidCycle: r.leftMidCycle,
-        reboots: r.reboots,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-      });
+      await getExternalWorkflowHandle(parent.workflowId).signal(
+        hostFinishedSignal,
+        hostFinishedFrom(r, workflowInfo().runId),
+      );
     } catch (err) {
       // The rollout may have ended (or been terminated); the host's own result still records everything.
       log.warn('could not tell the rollout that this host finished', { error: failureMessage(err) });
@@ -246,6 +238,22 @@ export class ProcedureRun {
     const stop = this.stopRequest !== undefined ? `\n\nStop requested: ${this.stopRequest}` : '';
     setCurrentDetails(`${header}${stop}\n\n| | step | result |\n|---|---|---|\n${rows.join('\n')}`);
   }
+}
+
+/** What a host tells its rollout when it ends (also what the rollout takes from a child's result). */
+export function hostFinishedFrom(r: ProcedureReport, runId: string): HostFinished {
+  return {
+    name: r.target,
+    runId,
+    outcome: r.outcome,
+    reason: r.reason,
+    failureType: r.failureType,
+    stoppedInStep: r.stoppedInStep,
+    leftMidCycle: r.leftMidCycle,
+    reboots: r.reboots,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
 }
 
 /** The failure type and message an operator should see, from whatever a step threw. */

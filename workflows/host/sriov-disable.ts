@@ -2,10 +2,9 @@ import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { hostActivities } from './activity-proxies';
-import { MaintenanceWindow } from './maintenance';
-import { firmwareRebootSteps, rebootUntilFirmwareApplied } from './firmware-reboot';
+import { firmwareRebootSteps, setMaxVfsRebootAndVerify } from './firmware-reboot';
 import { runProcedure } from './run-procedure';
-import { checkFirmware, maxVfsList, selectCards, verificationFailed } from './sriov-common';
+import { checkFirmware, maxVfsList, selectCards } from './sriov-common';
 import { validateProcedureInput } from './validate';
 
 const DISABLED = { SRIOV_EN: '0', NUM_OF_VFS: '0' };
@@ -83,41 +82,16 @@ export async function sriovDisableWorkflow(input: ProcedureInput): Promise<Proce
       if (r.changed.length > 0)
         run.report.changes.push(`${card.device}: ${r.changed.join(', ')} (Next Boot)`);
     }
-    const mv = await run.call(
-      'clear-max-vfs',
-      wantedMaxVfs === null ? 'remove max_vfs from stored options' : `set max_vfs=${wantedMaxVfs}`,
-      acts.setModuleOption,
-      { ...base, key: 'max_vfs', value: wantedMaxVfs },
-      (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
-    );
-    if (mv.changed) run.report.changes.push(`nmlx5_core options '${mv.before}' → '${mv.after}'`);
-
-    const maintenance = await MaintenanceWindow.enter(run, acts, base, {
-      wanted: options.maintenanceMode,
-      wasOn: facts.maintenanceMode,
-    });
-
-    await rebootUntilFirmwareApplied(run, acts, base, cards, DISABLED, {
+    const after = await setMaxVfsRebootAndVerify(run, acts, base, {
+      cards,
+      intended: DISABLED,
+      maxVfsStep: 'clear-max-vfs',
+      maxVfs: wantedMaxVfs,
+      vfsPerPort: 0,
       reason: 'ibfleet sriov-disable',
-      viaEsxcli: options.maintenanceMode,
+      maintenance: { wanted: options.maintenanceMode, wasOn: facts.maintenanceMode },
       allowColdReboot: params.allowColdReboot,
     });
-    const after = await run.call(
-      'verify-vfs',
-      'verify no VF is left',
-      acts.readCards,
-      { ...base, devices: cards.map((c) => c.device) },
-      (s) =>
-        Object.entries(s.vfs)
-          .map(([n, v]) => `${n}: ${v} VFs`)
-          .join(', '),
-    );
-    const left = cards.flatMap((c) =>
-      c.nics.filter((n) => (after.vfs[n] ?? 0) !== 0).map((n) => `${n}: ${after.vfs[n]} VFs`),
-    );
-    if (left.length > 0) throw verificationFailed(`VFs still present after reboot: ${left.join('; ')}`);
-    run.endChange();
-    await maintenance.exit();
     return { vfs: after.vfs, moduleOptions: after.moduleOptions };
   });
 }

@@ -2,16 +2,9 @@ import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { hostActivities } from './activity-proxies';
-import { MaintenanceWindow } from './maintenance';
-import { firmwareRebootSteps, rebootUntilFirmwareApplied } from './firmware-reboot';
+import { firmwareRebootSteps, setMaxVfsRebootAndVerify } from './firmware-reboot';
 import { runProcedure } from './run-procedure';
-import {
-  checkFirmware,
-  maxVfsList,
-  preconditionFailed,
-  selectCards,
-  verificationFailed,
-} from './sriov-common';
+import { checkFirmware, maxVfsList, preconditionFailed, selectCards } from './sriov-common';
 import { validateProcedureInput } from './validate';
 
 /** The guide's three mlxconfig commands (section 3.1), in its order. */
@@ -124,44 +117,16 @@ export async function sriovEnableWorkflow(input: ProcedureInput): Promise<Proced
             run.report.changes.push(`${card.device}: ${r.changed.join(', ')} (Next Boot)`);
         }
       }
-      const mv = await run.call(
-        'set-max-vfs',
-        `set max_vfs=${wantedMaxVfs} (merged into stored options)`,
-        acts.setModuleOption,
-        { ...base, key: 'max_vfs', value: wantedMaxVfs },
-        (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
-      );
-      if (mv.changed) run.report.changes.push(`nmlx5_core options '${mv.before}' → '${mv.after}'`);
-
-      const maintenance = await MaintenanceWindow.enter(run, acts, base, {
-        wanted: options.maintenanceMode,
-        wasOn: facts.maintenanceMode,
-      });
-
-      await rebootUntilFirmwareApplied(run, acts, base, cards, intended, {
+      const after = await setMaxVfsRebootAndVerify(run, acts, base, {
+        cards,
+        intended: intended,
+        maxVfsStep: 'set-max-vfs',
+        maxVfs: wantedMaxVfs,
+        vfsPerPort: params.maxVfs,
         reason: 'ibfleet sriov-enable',
-        viaEsxcli: options.maintenanceMode,
+        maintenance: { wanted: options.maintenanceMode, wasOn: facts.maintenanceMode },
         allowColdReboot: params.allowColdReboot,
       });
-      const after = await run.call(
-        'verify-vfs',
-        'verify VFs per port',
-        acts.readCards,
-        { ...base, devices: cards.map((c) => c.device) },
-        (s) =>
-          Object.entries(s.vfs)
-            .map(([n, v]) => `${n}: ${v} VFs`)
-            .join(', '),
-      );
-      const missing = cards.flatMap((c) =>
-        c.nics
-          .filter((n) => after.vfs[n] !== params.maxVfs)
-          .map((n) => `${n}: ${after.vfs[n] ?? 0} VFs, wanted ${params.maxVfs}`),
-      );
-      if (missing.length > 0) throw verificationFailed(`VFs missing after reboot: ${missing.join('; ')}`);
-      run.endChange();
-
-      await maintenance.exit();
       return { cards: cards.map((c) => c.device), vfs: after.vfs, moduleOptions: after.moduleOptions };
     },
   );
