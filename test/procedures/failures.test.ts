@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { utils } from 'ssh2';
+import { generateKeyPair } from '../../simulator/host-keys';
 import type { HostRef } from '../../common/targets';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import { fastHostOptions, fastTiming, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
@@ -97,7 +97,8 @@ describe('procedures: failure reasons', () => {
     assert.ok(!pw.message.includes('not-the-password'), 'the secret stays out of the message');
 
     const keyPath = path.join(keyDir, 'id_ed25519');
-    fs.writeFileSync(keyPath, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    // A valid key the host does not know (generateKeyPair redraws ssh2's ~1-in-256 unparseable keys).
+    fs.writeFileSync(keyPath, generateKeyPair().privateKey, { mode: 0o600 });
     const byKey = await startProcedure(client, taskQueue, 'preflight', { ...h, credential: { type: 'private-key', path: keyPath } });
     await expectFailure(byKey, 'SshAuthFailed');
     assert.deepEqual(await commandsSince(mark), []);
