@@ -216,6 +216,8 @@ export class SshMachineServer {
 
   private onConnection(conn: Connection, remotePort: number): void {
     this.connections.add(conn);
+    // Each running command listens for the connection's close; clients run many at once on one connection.
+    conn.setMaxListeners(64);
     conn.on('error', () => undefined);
     conn.on('close', () => this.connections.delete(conn));
     conn.on('authentication', (ctx) => {
