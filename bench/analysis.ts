@@ -33,7 +33,13 @@ export interface Bounds {
   works: HostWork[];
 }
 
-export function bounds(hosts: readonly HostRef[], timings: Record<string, HostTimings>, w: Window, limits: Limits, shutdownDelayMs: number): Bounds {
+export function bounds(
+  hosts: readonly HostRef[],
+  timings: Record<string, HostTimings>,
+  w: Window,
+  limits: Limits,
+  shutdownDelayMs: number,
+): Bounds {
   let incompleteHosts = 0;
   const measured: HostWork[] = [];
   const nominal: HostWork[] = [];
@@ -44,10 +50,23 @@ export function bounds(hosts: readonly HostRef[], timings: Record<string, HostTi
     const boots = bootsIn(t, w).filter((b) => b.downMs !== undefined);
     if (boots.length !== 2) incompleteHosts += 1;
     const down = boots.length === 2 ? boots.map((b) => b.downMs as number) : planned;
-    measured.push({ name: h.name, cluster: h.cluster, workMs: hostWorkMs({ commandLatencyMs: t.commandLatencyMs, downMs: down, shutdownDelayMs }) });
-    nominal.push({ name: h.name, cluster: h.cluster, workMs: hostWorkMs({ commandLatencyMs: t.commandLatencyMs, downMs: planned, shutdownDelayMs }) });
+    measured.push({
+      name: h.name,
+      cluster: h.cluster,
+      workMs: hostWorkMs({ commandLatencyMs: t.commandLatencyMs, downMs: down, shutdownDelayMs }),
+    });
+    nominal.push({
+      name: h.name,
+      cluster: h.cluster,
+      workMs: hostWorkMs({ commandLatencyMs: t.commandLatencyMs, downMs: planned, shutdownDelayMs }),
+    });
   }
-  return { measured: lowerBound(measured, limits), nominal: lowerBound(nominal, limits), incompleteHosts, works: measured };
+  return {
+    measured: lowerBound(measured, limits),
+    nominal: lowerBound(nominal, limits),
+    incompleteHosts,
+    works: measured,
+  };
 }
 
 export interface Distribution {
@@ -67,7 +86,11 @@ export function distribution(values: readonly number[]): Distribution {
 }
 
 /** Per reboot: from the host's SSH answering again (upAt) to the await-return step's completion. */
-export function returnToProgress(histories: readonly HostHistory[], timings: Record<string, HostTimings>, w: Window): { values: number[]; unmatched: number } {
+export function returnToProgress(
+  histories: readonly HostHistory[],
+  timings: Record<string, HostTimings>,
+  w: Window,
+): { values: number[]; unmatched: number } {
   const values: number[] = [];
   let unmatched = 0;
   for (const h of histories) {

@@ -10,7 +10,10 @@ export interface AnsibleInventoryHost {
 }
 
 /** INI inventory: the fleet's key, OpenSSH with a known_hosts file and strict host key checking. */
-export function renderInventory(hosts: readonly AnsibleInventoryHost[], o: { keyFile: string; knownHostsFile: string }): string {
+export function renderInventory(
+  hosts: readonly AnsibleInventoryHost[],
+  o: { keyFile: string; knownHostsFile: string },
+): string {
   const lines = ['[esxi]'];
   for (const h of hosts) lines.push(`${h.name} ansible_host=${h.address} ansible_port=${h.port}`);
   lines.push(
@@ -75,7 +78,11 @@ function verifyTask(n: number): string {
 `;
 }
 
-export function renderPlaybook(o: { serial: number; pollDelaySeconds: number; bootDeadlineSeconds: number }): string {
+export function renderPlaybook(o: {
+  serial: number;
+  pollDelaySeconds: number;
+  bootDeadlineSeconds: number;
+}): string {
   const retries = Math.ceil(o.bootDeadlineSeconds / Math.max(1, o.pollDelaySeconds));
   return `---
 - name: recovery cycle (ibfleet benchmark baseline)

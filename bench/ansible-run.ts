@@ -40,7 +40,9 @@ export interface AnsibleRun {
 
 export function ansiblePlaybookPath(): string | undefined {
   try {
-    return execFileSync('bash', ['-c', 'command -v ansible-playbook'], { encoding: 'utf8' }).trim() || undefined;
+    return (
+      execFileSync('bash', ['-c', 'command -v ansible-playbook'], { encoding: 'utf8' }).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -90,7 +92,11 @@ export async function runAnsible(o: AnsibleRunOptions): Promise<AnsibleRun> {
   );
   fs.writeFileSync(
     playbookFile,
-    renderPlaybook({ serial: o.parallel, pollDelaySeconds: o.pollDelaySeconds, bootDeadlineSeconds: o.bootDeadlineSeconds }),
+    renderPlaybook({
+      serial: o.parallel,
+      pollDelaySeconds: o.pollDelaySeconds,
+      bootDeadlineSeconds: o.bootDeadlineSeconds,
+    }),
   );
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -114,7 +120,14 @@ export async function runAnsible(o: AnsibleRunOptions): Promise<AnsibleRun> {
   // bash reports, via `times`, the CPU of every process ansible-playbook ran and reaped.
   const proc = spawn(
     'bash',
-    ['-c', 'ansible-playbook -i "$1" "$2"; rc=$?; times > "$3"; exit $rc', 'bench-ansible', inventoryFile, playbookFile, timesFile],
+    [
+      '-c',
+      'ansible-playbook -i "$1" "$2"; rc=$?; times > "$3"; exit $rc',
+      'bench-ansible',
+      inventoryFile,
+      playbookFile,
+      timesFile,
+    ],
     { cwd: o.workDir, env, stdio: ['ignore', log, log] },
   );
   fs.closeSync(log);
@@ -133,7 +146,9 @@ export async function runAnsible(o: AnsibleRunOptions): Promise<AnsibleRun> {
       // already gone
     }
   }
-  const reapedCpuSeconds = fs.existsSync(timesFile) ? parseTimes(fs.readFileSync(timesFile, 'utf8')) : usage.sampledCpuSeconds;
+  const reapedCpuSeconds = fs.existsSync(timesFile)
+    ? parseTimes(fs.readFileSync(timesFile, 'utf8'))
+    : usage.sampledCpuSeconds;
   const recap = parseRecap(fs.readFileSync(logFile, 'utf8'));
   return {
     startedAtMs,

@@ -12,7 +12,12 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function spawnLogged(command: string, args: string[], logFile: string, options: SpawnOptions = {}): Child {
+export function spawnLogged(
+  command: string,
+  args: string[],
+  logFile: string,
+  options: SpawnOptions = {},
+): Child {
   const out = fs.openSync(logFile, 'a');
   const child = spawn(command, args, { stdio: ['ignore', out, out], ...options });
   fs.closeSync(out);
@@ -52,7 +57,11 @@ export function wrap(child: ChildProcess): Child {
 }
 
 /** Resolves with the first stdout line that `accept` returns a value for; rejects on exit or after `timeoutMs`. */
-export function firstLine<T>(child: ChildProcess, accept: (line: string) => T | undefined, timeoutMs: number): Promise<T> {
+export function firstLine<T>(
+  child: ChildProcess,
+  accept: (line: string) => T | undefined,
+  timeoutMs: number,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => done(new Error(`no ready line within ${timeoutMs} ms`)), timeoutMs);

@@ -34,7 +34,11 @@ export interface HostHistory {
   breakdown: HostBreakdown;
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]);
@@ -44,8 +48,19 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 
 const at = (e: HistoryEvent) => tsToMs(e.eventTime);
 
-export function hostBreakdown(events: readonly HistoryEvent[]): { breakdown: HostBreakdown; awaitReturnCompletedAtMs: number[] } {
-  const b: HostBreakdown = { totalMs: 0, activityMs: 0, scheduleToStartMs: 0, betweenActivitiesMs: 0, startToFirstActivityMs: 0, lastActivityToCloseMs: 0, activities: 0 };
+export function hostBreakdown(events: readonly HistoryEvent[]): {
+  breakdown: HostBreakdown;
+  awaitReturnCompletedAtMs: number[];
+} {
+  const b: HostBreakdown = {
+    totalMs: 0,
+    activityMs: 0,
+    scheduleToStartMs: 0,
+    betweenActivitiesMs: 0,
+    startToFirstActivityMs: 0,
+    lastActivityToCloseMs: 0,
+    activities: 0,
+  };
   const scheduledAt = new Map<number, number>();
   const startedAt = new Map<number, number>();
   const awaitIds = new Set<number>();
@@ -84,10 +99,16 @@ export function hostBreakdown(events: readonly HistoryEvent[]): { breakdown: Hos
   return { breakdown: b, awaitReturnCompletedAtMs: awaitDone };
 }
 
-export async function hostHistories(client: Client, hosts: readonly HostProgress[], concurrency = 8): Promise<HostHistory[]> {
+export async function hostHistories(
+  client: Client,
+  hosts: readonly HostProgress[],
+  concurrency = 8,
+): Promise<HostHistory[]> {
   const out: HostHistory[] = [];
   await forEachLimited(hosts, concurrency, async (h) => {
-    const history = await client.workflow.getHandle(targetWorkflowId({ kind: 'esxi', name: h.name }), h.runId || undefined).fetchHistory();
+    const history = await client.workflow
+      .getHandle(targetWorkflowId({ kind: 'esxi', name: h.name }), h.runId || undefined)
+      .fetchHistory();
     const events = history.events ?? [];
     out.push({ name: h.name, events: events.length, ...hostBreakdown(events) });
   });
@@ -104,7 +125,12 @@ export interface RolloutRun {
 }
 
 /** Every run of the rollout, following continue-as-new from the first run. */
-export async function rolloutRuns(client: Client, rolloutId: string, firstRunId: string, maxRuns = 50): Promise<RolloutRun[]> {
+export async function rolloutRuns(
+  client: Client,
+  rolloutId: string,
+  firstRunId: string,
+  maxRuns = 50,
+): Promise<RolloutRun[]> {
   const runs: RolloutRun[] = [];
   let runId: string | undefined = firstRunId;
   while (runId && runs.length < maxRuns) {
@@ -116,7 +142,11 @@ export async function rolloutRuns(client: Client, rolloutId: string, firstRunId:
     let next: string | undefined;
     for (const e of events) {
       const t = at(e);
-      if (e.workflowExecutionSignaledEventAttributes || e.childWorkflowExecutionCompletedEventAttributes || e.childWorkflowExecutionFailedEventAttributes) {
+      if (
+        e.workflowExecutionSignaledEventAttributes ||
+        e.childWorkflowExecutionCompletedEventAttributes ||
+        e.childWorkflowExecutionFailedEventAttributes
+      ) {
         lastFinishNews = t;
       }
       if (e.startChildWorkflowExecutionInitiatedEventAttributes) {

@@ -29,6 +29,8 @@ export interface IbfleetRunOptions {
   client: Client;
   /** Write a V8 CPU profile of the worker (.cpuprofile, for Chrome DevTools) into this directory. */
   profileDir?: string;
+  /** NODE_OPTIONS of the worker (e.g. "--max-old-space-size=256"). */
+  workerNodeOptions?: string;
   /** Called right before the rollout starts; what it returns is called right after it ended with the tool's CPU. */
   measure: () => (toolCpuSeconds: number) => void;
 }
@@ -51,36 +53,46 @@ export interface IbfleetRun {
 }
 
 export async function startWorkerProcess(
-  o: Pick<IbfleetRunOptions, 'taskQueue' | 'temporalAddress' | 'bundlePath' | 'profileDir'>,
+  o: Pick<
+    IbfleetRunOptions,
+    'taskQueue' | 'temporalAddress' | 'bundlePath' | 'profileDir' | 'workerNodeOptions'
+  >,
   logFile: string,
 ): Promise<Child> {
   const log = fs.openSync(logFile, 'a');
   const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
-  const proc = spawn(process.execPath, [...profile, '--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: o.temporalAddress,
-      TEMPORAL_NAMESPACE: 'default',
-      IBFLEET_TASK_QUEUE: o.taskQueue,
-      IBFLEET_WORKFLOW_BUNDLE: o.bundlePath,
-      IBFLEET_METRICS_PORT: 'off',
-      IBFLEET_HEALTH_PORT: 'off',
-      IBFLEET_LOG_FORMAT: 'json',
-      IBFLEET_LOG_LEVEL: 'WARN',
-      // Nothing is in flight when the benchmark stops the worker.
-      IBFLEET_SHUTDOWN_GRACE_TIME: '10s',
+  const proc = spawn(
+    process.execPath,
+    [...profile, '--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')],
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: o.temporalAddress,
+        TEMPORAL_NAMESPACE: 'default',
+        IBFLEET_TASK_QUEUE: o.taskQueue,
+        IBFLEET_WORKFLOW_BUNDLE: o.bundlePath,
+        IBFLEET_METRICS_PORT: 'off',
+        IBFLEET_HEALTH_PORT: 'off',
+        IBFLEET_LOG_FORMAT: 'json',
+        IBFLEET_LOG_LEVEL: 'WARN',
+        // Nothing is in flight when the benchmark stops the worker.
+        IBFLEET_SHUTDOWN_GRACE_TIME: '10s',
+        ...(o.workerNodeOptions ? { NODE_OPTIONS: o.workerNodeOptions } : {}),
+      },
+      stdio: ['ignore', 'pipe', log],
     },
-    stdio: ['ignore', 'pipe', log],
-  });
+  );
   fs.closeSync(log);
   const child = wrap(proc);
   try {
     await firstLine(proc, (line) => (line.includes('worker polling') ? true : undefined), 120_000);
   } catch (err) {
     await child.stop(2_000);
-    throw new Error(`worker: ${err instanceof Error ? err.message : String(err)} (log: ${logFile})`, { cause: err });
+    throw new Error(`worker: ${err instanceof Error ? err.message : String(err)} (log: ${logFile})`, {
+      cause: err,
+    });
   }
   proc.stdout?.resume();
   return child;
@@ -97,7 +109,11 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
       params: {},
       targets: [...o.hosts],
       // Product defaults everywhere (timings included), but the limits of the scenario.
-      options: rolloutOptionsSchema.parse({ maxParallel: o.maxParallel, perCluster: o.perCluster, host: hostOptionsSchema.parse({}) }),
+      options: rolloutOptionsSchema.parse({
+        maxParallel: o.maxParallel,
+        perCluster: o.perCluster,
+        host: hostOptionsSchema.parse({}),
+      }),
       startedBy: 'bench',
     };
     const inputFile = path.join(o.workDir, 'rollout-input.json');
@@ -115,7 +131,13 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
       path.join(o.workDir, 'client.log'),
       {
         cwd: repoRoot,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: o.temporalAddress, TEMPORAL_NAMESPACE: 'default', IBFLEET_TASK_QUEUE: o.taskQueue },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TEMPORAL_ADDRESS: o.temporalAddress,
+          TEMPORAL_NAMESPACE: 'default',
+          IBFLEET_TASK_QUEUE: o.taskQueue,
+        },
       },
     );
     clientPid = client.pid;
@@ -123,7 +145,8 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
     const usage = sampler.stop();
     const workerCpuSeconds = cpuSecondsOf(worker.pid) - workerCpuBefore;
     const workerPeakRssMb = (peakRssKb(worker.pid) ?? 0) / 1024;
-    if (code !== 0 || !fs.existsSync(resultFile)) throw new Error(`rollout client exited ${code} (log: ${path.join(o.workDir, 'client.log')})`);
+    if (code !== 0 || !fs.existsSync(resultFile))
+      throw new Error(`rollout client exited ${code} (log: ${path.join(o.workDir, 'client.log')})`);
     const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ClientResult;
     measured(workerCpuSeconds + result.cpuSeconds);
 

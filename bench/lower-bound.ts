@@ -24,7 +24,12 @@ export interface Limits {
 export const RECOVERY_CYCLE_COMMAND_ROUNDS = 11;
 
 /** Commands at the host's latency, plus for each reboot the shutdown delay and the time it was down. */
-export function hostWorkMs(o: { commandLatencyMs: number; downMs: number[]; shutdownDelayMs: number; commandRounds?: number }): number {
+export function hostWorkMs(o: {
+  commandLatencyMs: number;
+  downMs: number[];
+  shutdownDelayMs: number;
+  commandRounds?: number;
+}): number {
   const rounds = o.commandRounds ?? RECOVERY_CYCLE_COMMAND_ROUNDS;
   return rounds * o.commandLatencyMs + o.downMs.reduce((sum, d) => sum + o.shutdownDelayMs + d, 0);
 }
@@ -92,7 +97,10 @@ export function lowerBound(hosts: readonly HostWork[], limits: Limits): Bound {
     clusterMs,
     effectiveParallelism: slots,
     inOrderScheduleMs: listSchedule(hosts, limits),
-    lptScheduleMs: listSchedule([...hosts].sort((a, b) => b.workMs - a.workMs), limits),
+    lptScheduleMs: listSchedule(
+      [...hosts].sort((a, b) => b.workMs - a.workMs),
+      limits,
+    ),
   };
 }
 
@@ -108,7 +116,7 @@ export function listSchedule(hosts: readonly HostWork[], limits: Limits): number
   while (pending.length > 0 || running.length > 0) {
     const perCluster = new Map<string, number>();
     for (const r of running) perCluster.set(r.cluster, (perCluster.get(r.cluster) ?? 0) + 1);
-    for (let i = 0; i < pending.length && running.length < limits.maxParallel; ) {
+    for (let i = 0; i < pending.length && running.length < limits.maxParallel;) {
       const h = pending[i];
       const inCluster = perCluster.get(h.cluster) ?? 0;
       if (limits.perCluster > 0 && inCluster >= limits.perCluster) {

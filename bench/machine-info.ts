@@ -33,7 +33,9 @@ export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
   let openssh: string | undefined;
   try {
-    openssh = execFileSync('ssh', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || undefined;
+    openssh =
+      execFileSync('ssh', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() ||
+      undefined;
   } catch {
     openssh = undefined;
   }

@@ -30,12 +30,14 @@ interface CliOptions {
   keepWork?: boolean;
   render?: string;
   profileWorker?: string;
+  workerNodeOptions?: string;
 }
 
 function list(value: string): number[] {
   if (value === 'none') return [];
   const ids = value.split(',').map((v) => Number(v.trim()));
-  if (ids.some((n) => !Number.isInteger(n) || n < 1 || n > 4)) throw new InvalidArgumentError('a comma-separated list of scenarios 1-4 (or "none")');
+  if (ids.some((n) => !Number.isInteger(n) || n < 1 || n > 4))
+    throw new InvalidArgumentError('a comma-separated list of scenarios 1-4 (or "none")');
   return ids;
 }
 
@@ -69,7 +71,10 @@ function ansibleAvailability(install: boolean): string | undefined {
   if (install) {
     log('installing Ansible (apt-get install -y ansible)');
     try {
-      execFileSync('apt-get', ['install', '-y', 'ansible'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', 'ansible'], {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch (err) {
       return `apt-get install -y ansible failed: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -81,7 +86,12 @@ function ansibleAvailability(install: boolean): string | undefined {
 async function main(): Promise<void> {
   const program = new Command('bench')
     .description('ibfleet performance and scale benchmark on the simulated fleet, with an Ansible baseline')
-    .option('--scenario <list>', 'scenarios to run: 1 (200 hosts), 2 (per-cluster 1), 3 (1,000 hosts), 4 (one host)', list, [1, 2, 3, 4])
+    .option(
+      '--scenario <list>',
+      'scenarios to run: 1 (200 hosts), 2 (per-cluster 1), 3 (1,000 hosts), 4 (one host)',
+      list,
+      [1, 2, 3, 4],
+    )
     .option('--quick', 'fewer hosts and shorter boots, for development')
     .option('--ansible <list>', 'scenarios that also run the Ansible baseline ("none" to skip)', list, [1, 4])
     .option('--install-ansible', 'apt-get install -y ansible when ansible-playbook is missing')
@@ -90,7 +100,11 @@ async function main(): Promise<void> {
     .option('--seed <n>', "seed of the fleet's boot times and latencies", int, 1)
     .option('--keep-work', 'keep the work directory (logs, inventories, Temporal SQLite)')
     .option('--render <json>', 'only rewrite the markdown of an earlier results JSON file')
-    .option('--profile-worker <dir>', 'write a V8 CPU profile of each worker into this directory');
+    .option('--profile-worker <dir>', 'write a V8 CPU profile of each worker into this directory')
+    .option(
+      '--worker-node-options <options>',
+      'NODE_OPTIONS for the worker processes, e.g. "--max-old-space-size=256"',
+    );
   program.parse();
   const o = program.opts<CliOptions>();
   if (o.render) {
@@ -99,7 +113,11 @@ async function main(): Promise<void> {
     // Findings are written by hand after a run: keep them.
     const old = fs.existsSync(md) ? fs.readFileSync(md, 'utf8') : '';
     const findings = old.indexOf('\n## Findings');
-    fs.writeFileSync(md, renderMarkdown({ ...earlier, targets: checkTargets(earlier.scenarios) }) + (findings >= 0 ? old.slice(findings) : ''));
+    fs.writeFileSync(
+      md,
+      renderMarkdown({ ...earlier, targets: checkTargets(earlier.scenarios) }) +
+        (findings >= 0 ? old.slice(findings) : ''),
+    );
     log(`rewrote ${md}`);
     return;
   }
@@ -107,7 +125,9 @@ async function main(): Promise<void> {
   const began = Date.now();
   const machine = machineInfo();
   const selected = scenarios(o.quick === true).filter((s) => o.scenario.includes(s.id));
-  const ansibleProblem = selected.some((s) => o.ansible.includes(s.id)) ? ansibleAvailability(o.installAnsible === true) : undefined;
+  const ansibleProblem = selected.some((s) => o.ansible.includes(s.id))
+    ? ansibleAvailability(o.installAnsible === true)
+    : undefined;
   if (ansibleProblem) log(`${ansibleProblem}; the Ansible baseline is skipped`);
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibfleet-bench-'));
@@ -141,11 +161,24 @@ async function main(): Promise<void> {
       results.push(
         await runScenario(
           s,
-          { temporalAddress: server.address, serverPid: server.process.pid ?? 0, bundlePath: bundle.path, client, namespace: 'default', workDir, seed: o.seed },
           {
-            ansible: !o.ansible.includes(s.id) ? 'not selected (--ansible)' : ansibleProblem ? ansibleProblem : 'run',
+            temporalAddress: server.address,
+            serverPid: server.process.pid ?? 0,
+            bundlePath: bundle.path,
+            client,
+            namespace: 'default',
+            workDir,
+            seed: o.seed,
+          },
+          {
+            ansible: !o.ansible.includes(s.id)
+              ? 'not selected (--ansible)'
+              : ansibleProblem
+                ? ansibleProblem
+                : 'run',
             ansiblePollDelaySeconds: o.ansiblePollDelay,
             profileDir: o.profileWorker ? path.resolve(o.profileWorker) : undefined,
+            workerNodeOptions: o.workerNodeOptions,
             log,
           },
         ),
@@ -174,7 +207,8 @@ async function main(): Promise<void> {
   fs.writeFileSync(`${base}.json`, `${JSON.stringify(out, null, 2)}\n`);
   fs.writeFileSync(`${base}.md`, renderMarkdown(out));
   log(`results: ${base}.md and ${base}.json`);
-  for (const t of out.targets) log(`${t.pass === undefined ? 'n/a ' : t.pass ? 'pass' : 'MISS'}  ${t.target}: ${t.measured}`);
+  for (const t of out.targets)
+    log(`${t.pass === undefined ? 'n/a ' : t.pass ? 'pass' : 'MISS'}  ${t.target}: ${t.measured}`);
 }
 
 main().catch((err: unknown) => {

@@ -60,7 +60,11 @@ export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] 
         pass: one.ibfleet.cpuSeconds.total < a.cpuSeconds.total,
       });
     } else {
-      checks.push({ target: 'scenario 1: at least 1.3x faster than Ansible, with less controller CPU', measured: `not run: ${a?.skipped ?? 'no Ansible'}`, pass: undefined });
+      checks.push({
+        target: 'scenario 1: at least 1.3x faster than Ansible, with less controller CPU',
+        measured: `not run: ${a?.skipped ?? 'no Ansible'}`,
+        pass: undefined,
+      });
     }
   }
   const rtp = distribution(results.flatMap((r) => r.ibfleet.returnToProgress.valuesMs));
@@ -104,8 +108,12 @@ function scenarioSection(r: ScenarioResult, cores: number): string {
   const ib = r.ibfleet;
   const a = isAnsible(r.ansible) ? r.ansible : undefined;
   const lb = ib.bounds.measured.lowerBoundMs;
-  const boot = Array.isArray(s.bootTimeMs) ? `${s.bootTimeMs[0] / 1000}-${s.bootTimeMs[1] / 1000} s per host` : `${s.bootTimeMs / 1000} s`;
-  const lat = Array.isArray(s.commandLatencyMs) ? `${s.commandLatencyMs[0]}-${s.commandLatencyMs[1]} ms per host` : `${s.commandLatencyMs} ms`;
+  const boot = Array.isArray(s.bootTimeMs)
+    ? `${s.bootTimeMs[0] / 1000}-${s.bootTimeMs[1] / 1000} s per host`
+    : `${s.bootTimeMs / 1000} s`;
+  const lat = Array.isArray(s.commandLatencyMs)
+    ? `${s.commandLatencyMs[0]}-${s.commandLatencyMs[1]} ms per host`
+    : `${s.commandLatencyMs} ms`;
   const lines = [
     `### Scenario ${s.id}: ${s.title}`,
     '',
@@ -162,13 +170,18 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     `ibfleet ran with the product default timings (${Object.entries(r.timing)
       .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}), a prebuilt workflow bundle, worker and client in their own processes; the simulator and the Temporal dev server (SQLite in a temp dir, headless) in theirs.`,
+      .join(
+        ', ',
+      )}), a prebuilt workflow bundle, worker and client in their own processes; the simulator and the Temporal dev server (SQLite in a temp dir, headless) in theirs.`,
     '',
     '## Targets',
     '',
     '| target | measured | result |',
     '|---|---|---|',
-    ...r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.pass === undefined ? 'n/a' : t.pass ? 'pass' : '**miss**'} |`),
+    ...r.targets.map(
+      (t) =>
+        `| ${t.target} | ${t.measured} | ${t.pass === undefined ? 'n/a' : t.pass ? 'pass' : '**miss**'} |`,
+    ),
     '',
     '## Scenarios',
     '',
@@ -177,7 +190,7 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     "Each host's intrinsic work is 11 dependent command round trips at its recorded latency (read options, set mst_recovery=1, maintenance on, reboot, one boot-marker read proving the return, verify, restore, reboot, marker read, verify, maintenance off) plus, for each of its two reboots, the shutdown delay and the time it was actually down (downAt → upAt as the simulator recorded it). " +
       'The lower bound is the largest of: the longest host; total work over the slots that can run at once (min of max-parallel and the per-cluster capacity); the sum of the two hosts ranked at the slot count and the one after (two of the slots+1 longest hosts must share a slot); and per cluster, its work over its limit. ' +
-      'No schedule can beat it. The zero-overhead list schedules (inventory order, which is the rollout\'s policy, and longest-first) are achievable, so the optimum lies between the bound and the smaller of the two; makespan / in-order schedule isolates the controller\'s own overhead from the order in which hosts happen to be listed.',
+      "No schedule can beat it. The zero-overhead list schedules (inventory order, which is the rollout's policy, and longest-first) are achievable, so the optimum lies between the bound and the smaller of the two; makespan / in-order schedule isolates the controller's own overhead from the order in which hosts happen to be listed.",
     '',
   ];
   return lines.join('\n');

@@ -4,7 +4,14 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { fetchProcedureReports } from '../client/rollout/host-reports';
 import type { RolloutPhase } from '../common/rollout';
-import { bounds, distribution, hostOverheads, returnToProgress, type Bounds, type Distribution } from './analysis';
+import {
+  bounds,
+  distribution,
+  hostOverheads,
+  returnToProgress,
+  type Bounds,
+  type Distribution,
+} from './analysis';
 import { runAnsible } from './ansible-run';
 import { sleep } from './child-process';
 import type { HostBreakdown } from './history-metrics';
@@ -90,7 +97,12 @@ export interface ScenarioResult {
 }
 
 function measureEnvironment(simPid: number, serverPid: number) {
-  const start = { sim: cpuSecondsOf(simPid), server: cpuSecondsOf(serverPid), busy: machineBusyCpuSeconds(), bench: process.cpuUsage() };
+  const start = {
+    sim: cpuSecondsOf(simPid),
+    server: cpuSecondsOf(serverPid),
+    busy: machineBusyCpuSeconds(),
+    bench: process.cpuUsage(),
+  };
   return (toolCpuSeconds: number): Environment => {
     const sim = cpuSecondsOf(simPid) - start.sim;
     const server = cpuSecondsOf(serverPid) - start.server;
@@ -108,7 +120,12 @@ function measureEnvironment(simPid: number, serverPid: number) {
   };
 }
 
-function stepStats(reports: Map<string, { steps: { name: string; durationMs: number; status: string }[]; commands: { step: string }[] }>): StepStat[] {
+function stepStats(
+  reports: Map<
+    string,
+    { steps: { name: string; durationMs: number; status: string }[]; commands: { step: string }[] }
+  >,
+): StepStat[] {
   const byStep = new Map<string, { durations: number[]; commands: number[] }>();
   for (const r of reports.values()) {
     for (const s of r.steps) {
@@ -131,7 +148,13 @@ export async function runScenario(
   s: Scenario,
   shared: Shared,
   /** ansible: 'run', or why the baseline is skipped. */
-  opts: { ansible: string; ansiblePollDelaySeconds: number; profileDir?: string; log: (line: string) => void },
+  opts: {
+    ansible: string;
+    ansiblePollDelaySeconds: number;
+    profileDir?: string;
+    workerNodeOptions?: string;
+    log: (line: string) => void;
+  },
 ): Promise<ScenarioResult> {
   const dir = path.join(shared.workDir, `scenario-${s.id}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -153,7 +176,9 @@ export async function runScenario(
   const limits = { maxParallel: s.maxParallel, perCluster: s.perCluster };
   try {
     // --- ibfleet ---
-    opts.log(`scenario ${s.id}: ibfleet rollout (max-parallel ${s.maxParallel}, per-cluster ${s.perCluster})`);
+    opts.log(
+      `scenario ${s.id}: ibfleet rollout (max-parallel ${s.maxParallel}, per-cluster ${s.perCluster})`,
+    );
     let ibEnv: Environment | undefined;
     const run = await runIbfleet({
       rolloutId: `bench-s${s.id}-${Date.now()}`,
@@ -166,6 +191,7 @@ export async function runScenario(
       workDir: path.join(dir, 'ibfleet'),
       client: shared.client,
       profileDir: opts.profileDir,
+      workerNodeOptions: opts.workerNodeOptions,
       measure: () => {
         const env = measureEnvironment(sim.child.pid, shared.serverPid);
         return (toolCpu) => {
@@ -184,7 +210,11 @@ export async function runScenario(
     );
     const hostEvents = run.histories.map((h) => h.events);
     const runLengths = run.rolloutRuns.map((r) => r.events);
-    const median = (pick: (b: HostBreakdown) => number) => percentile(run.histories.map((h) => pick(h.breakdown)), 50) ?? 0;
+    const median = (pick: (b: HostBreakdown) => number) =>
+      percentile(
+        run.histories.map((h) => pick(h.breakdown)),
+        50,
+      ) ?? 0;
     const ibfleet: IbfleetResult = {
       makespanMs: run.makespanMs,
       phase: run.report.phase,
@@ -219,7 +249,9 @@ export async function runScenario(
       steps: stepStats(reports),
       environment: ibEnv ?? measureEnvironment(sim.child.pid, shared.serverPid)(0),
     };
-    opts.log(`scenario ${s.id}: ibfleet ${run.report.phase} in ${(run.makespanMs / 1000).toFixed(1)} s (lower bound ${(b.measured.lowerBoundMs / 1000).toFixed(1)} s)`);
+    opts.log(
+      `scenario ${s.id}: ibfleet ${run.report.phase} in ${(run.makespanMs / 1000).toFixed(1)} s (lower bound ${(b.measured.lowerBoundMs / 1000).toFixed(1)} s)`,
+    );
 
     // --- Ansible ---
     let ansible: ScenarioResult['ansible'];
@@ -245,9 +277,23 @@ export async function runScenario(
         exitCode: a.exitCode,
         okHosts: a.okHosts,
         failedHosts: a.failedHosts,
-        bounds: bounds(sim.inventory.hosts, aTimings, { fromMs: a.startedAtMs, toMs: a.finishedAtMs }, limits, s.shutdownDelayMs),
-        cpuSeconds: { reaped: a.reapedCpuSeconds, controlMasters: a.controlMasterCpuSeconds, total: a.cpuSeconds },
-        memoryMb: { sampledPeakRssSum: a.usage.peakRssSumMb, sampledPeakPssSum: a.usage.peakPssSumMb, peakProcesses: a.usage.peakProcesses },
+        bounds: bounds(
+          sim.inventory.hosts,
+          aTimings,
+          { fromMs: a.startedAtMs, toMs: a.finishedAtMs },
+          limits,
+          s.shutdownDelayMs,
+        ),
+        cpuSeconds: {
+          reaped: a.reapedCpuSeconds,
+          controlMasters: a.controlMasterCpuSeconds,
+          total: a.cpuSeconds,
+        },
+        memoryMb: {
+          sampledPeakRssSum: a.usage.peakRssSumMb,
+          sampledPeakPssSum: a.usage.peakPssSumMb,
+          peakProcesses: a.usage.peakProcesses,
+        },
         pollDelaySeconds: opts.ansiblePollDelaySeconds,
         environment: aEnvironment,
         logFile: a.logFile,

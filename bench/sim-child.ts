@@ -18,14 +18,22 @@ const repoRoot = path.resolve(__dirname, '..');
 
 export async function startSim(spec: SimSpec, logFile: string): Promise<SimChild> {
   const log = fs.openSync(logFile, 'a');
-  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'sim-process.ts'), JSON.stringify(spec)], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', log],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(__dirname, 'sim-process.ts'), JSON.stringify(spec)],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', log],
+    },
+  );
   fs.closeSync(log);
   const child = wrap(proc);
   try {
-    const ready = await firstLine(proc, (line) => (line.startsWith('{') ? (JSON.parse(line) as SimReady) : undefined), 120_000);
+    const ready = await firstLine(
+      proc,
+      (line) => (line.startsWith('{') ? (JSON.parse(line) as SimReady) : undefined),
+      120_000,
+    );
     proc.stdout?.resume();
     const inventory = JSON.parse(fs.readFileSync(ready.inventoryFile, 'utf8')) as FleetInventory;
     return {
@@ -40,6 +48,8 @@ export async function startSim(spec: SimSpec, logFile: string): Promise<SimChild
     };
   } catch (err) {
     await child.stop(2_000);
-    throw new Error(`simulator: ${err instanceof Error ? err.message : String(err)} (log: ${logFile})`, { cause: err });
+    throw new Error(`simulator: ${err instanceof Error ? err.message : String(err)} (log: ${logFile})`, {
+      cause: err,
+    });
   }
 }

@@ -44,7 +44,12 @@ async function main(): Promise<void> {
   const knownHostsFile = path.join(spec.outDir, 'known_hosts');
   fs.writeFileSync(inventoryFile, JSON.stringify(fleet.inventory));
   fs.writeFileSync(knownHostsFile, fleet.knownHosts());
-  const ready: SimReady = { controlUrl: fleet.controlUrl, clientKeyPath: fleet.clientKeyPath, inventoryFile, knownHostsFile };
+  const ready: SimReady = {
+    controlUrl: fleet.controlUrl,
+    clientKeyPath: fleet.clientKeyPath,
+    inventoryFile,
+    knownHostsFile,
+  };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   const stop = () => {
     fleet.stop().then(
