@@ -25,7 +25,7 @@ interface CliOptions {
   ansible: number[];
   installAnsible?: boolean;
   ansiblePollDelay: number;
-  out: string;
+  out?: string;
   seed: number;
   keepWork?: boolean;
   render?: string;
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     .option('--ansible <list>', 'scenarios that also run the Ansible baseline ("none" to skip)', list, [1, 4])
     .option('--install-ansible', 'apt-get install -y ansible when ansible-playbook is missing')
     .option('--ansible-poll-delay <s>', 'seconds between boot-marker polls in the Ansible baseline', int, 1)
-    .option('--out <dir>', 'where results go', path.join(__dirname, 'results'))
+    .option('--out <dir>', 'where results go (default bench/results; bench/work/results with --quick)')
     .option('--seed <n>', "seed of the fleet's boot times and latencies", int, 1)
     .option('--keep-work', 'keep the work directory (logs, inventories, Temporal SQLite)')
     .option('--render <json>', 'only rewrite the markdown of an earlier results JSON file')
@@ -202,8 +202,10 @@ async function main(): Promise<void> {
     scenarios: results,
     targets: checkTargets(results),
   };
-  fs.mkdirSync(o.out, { recursive: true });
-  const base = path.join(o.out, `${date}${o.quick ? '-quick' : ''}`);
+  // Development runs stay out of the repository (bench/work is ignored by git).
+  const outDir = o.out ?? path.join(__dirname, o.quick ? path.join('work', 'results') : 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const base = path.join(outDir, `${date}${o.quick ? '-quick' : ''}`);
   fs.writeFileSync(`${base}.json`, `${JSON.stringify(out, null, 2)}\n`);
   fs.writeFileSync(`${base}.md`, renderMarkdown(out));
   log(`results: ${base}.md and ${base}.json`);
