@@ -5,7 +5,15 @@ import type { CommandRecord } from '../common/reports';
 import type { SshEndpoint } from '../common/targets';
 import { STEP_COMMAND_FAILED, UNEXPECTED_OUTPUT } from '../common/procedure-failures';
 import { ParseError } from './esxi/parsers/parse-error';
-import { boundOutput, redactSecrets, SSH_CONNECTION_LOST, SshError, toActivityFailure, type CommandResult, type SshRunner } from './ssh';
+import {
+  boundOutput,
+  redactSecrets,
+  SSH_CONNECTION_LOST,
+  SshError,
+  toActivityFailure,
+  type CommandResult,
+  type SshRunner,
+} from './ssh';
 
 /** Most of a command's output kept in a failure message (histories must stay small). */
 const OUTPUT_IN_MESSAGE_BYTES = 1024;
@@ -30,7 +38,8 @@ function currentContext(): Context | undefined {
 
 export function heartbeat(details?: unknown): void {
   const ctx = currentContext();
-  if (!ctx) return;
+  // Local activities have no heartbeat: their workflow task is kept alive by the worker instead.
+  if (!ctx || ctx.info.isLocal) return;
   if (details !== undefined) lastDetails.set(ctx, details);
   ctx.heartbeat(lastDetails.get(ctx));
 }
@@ -83,11 +92,19 @@ export class StepCommands {
         break;
       } catch (err) {
         const lost = err instanceof SshError && err.type === SSH_CONNECTION_LOST;
-        if (!lost || tries >= READ_TRIES || !this.isReadOnly(command) || runOptions.signal?.aborted) throw err;
+        if (!lost || tries >= READ_TRIES || !this.isReadOnly(command) || runOptions.signal?.aborted)
+          throw err;
         heartbeat();
       }
     }
-    if (opts.record !== false) this.commands.push({ step: this.step, command: redactSecrets(command), exitCode: result.code, durationMs: result.durationMs, at });
+    if (opts.record !== false)
+      this.commands.push({
+        step: this.step,
+        command: redactSecrets(command),
+        exitCode: result.code,
+        durationMs: result.durationMs,
+        at,
+      });
     return result;
   }
 
@@ -118,12 +135,18 @@ export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
   // A single long command (entering maintenance mode, mlxconfig on real cards) must not look like a dead worker.
   const ctx = currentContext();
   const timeoutMs = ctx?.info.heartbeatTimeoutMs;
-  const timer = timeoutMs ? setInterval(() => heartbeat(), Math.max(200, Math.floor(timeoutMs / 3))) : undefined;
+  const timer = timeoutMs
+    ? setInterval(() => heartbeat(), Math.max(200, Math.floor(timeoutMs / 3)))
+    : undefined;
   try {
     return await body();
   } catch (err) {
     if (err instanceof ParseError) {
-      throw ApplicationFailure.create({ type: UNEXPECTED_OUTPUT, message: redactSecrets(err.message), nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: UNEXPECTED_OUTPUT,
+        message: redactSecrets(err.message),
+        nonRetryable: true,
+      });
     }
     throw toActivityFailure(err);
   } finally {

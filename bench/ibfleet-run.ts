@@ -8,6 +8,7 @@ import { firstLine, spawnLogged, wrap, type Child } from './child-process';
 import { hostHistories, rolloutRuns, type HostHistory, type RolloutRun } from './history-metrics';
 import { cpuSecondsOf, peakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
 import type { ClientResult } from './rollout-client';
+import { workerNodeFlags } from '../worker/node-flags';
 import { spawn } from 'node:child_process';
 
 // One ibfleet rollout of a scenario: a fresh worker process (prebuilt workflow bundle), a client
@@ -63,7 +64,14 @@ export async function startWorkerProcess(
   const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
   const proc = spawn(
     process.execPath,
-    [...profile, '--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')],
+    // The product's flags (heap cap) unless the run overrides them through NODE_OPTIONS.
+    [
+      ...(o.workerNodeOptions ? [] : workerNodeFlags),
+      ...profile,
+      '--require',
+      'tsx/cjs',
+      path.join(repoRoot, 'worker', 'main.ts'),
+    ],
     {
       cwd: repoRoot,
       env: {

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { DataConverter, Duration } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { SshRunner } from '../activities/ssh';
+import { workflowBundlerOptions } from './bundle';
 
 export interface IbfleetWorkerOptions {
   connection: NativeConnection;
@@ -15,7 +16,16 @@ export interface IbfleetWorkerOptions {
   /** SSH runner shared by all activities; created when absent. */
   runner?: SshRunner;
   /** Overrides of worker tuning (see the README's "Running in production"). */
-  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxCachedWorkflows'
+      | 'shutdownGraceTime'
+    >
+  >;
 }
 
 /**
@@ -23,13 +33,15 @@ export interface IbfleetWorkerOptions {
  * their time waiting on SSH and reboots, not CPU, so many run at once; shutdown gives in-flight SSH
  * commands time to finish (the default grace time of 0 would cancel them at once).
  */
-export async function createIbfleetWorker(opts: IbfleetWorkerOptions): Promise<{ worker: Worker; runner: SshRunner }> {
+export async function createIbfleetWorker(
+  opts: IbfleetWorkerOptions,
+): Promise<{ worker: Worker; runner: SshRunner }> {
   const runner = opts.runner ?? new SshRunner();
   const workflows = opts.workflowBundle
     ? { workflowBundle: opts.workflowBundle }
     : opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') };
+      : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions };
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
@@ -40,6 +52,7 @@ export async function createIbfleetWorker(opts: IbfleetWorkerOptions): Promise<{
     // Sizing for SSH-bound work (README, "Worker concurrency"): every host in flight holds an activity
     // slot through its reboot wait; workflow tasks are short and CPU-bound; idle host workflows stay cached.
     maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentLocalActivityExecutions: 200,
     maxConcurrentWorkflowTaskExecutions: 20,
     maxCachedWorkflows: 2_000,
     shutdownGraceTime: (process.env.IBFLEET_SHUTDOWN_GRACE_TIME ?? '5m') as Duration,

@@ -61,14 +61,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(
-      listenPort,
-      options.host ?? (process.env.IBFLEET_HEALTH_HOST || '0.0.0.0'),
-      () => {
-        server.off('error', reject);
-        resolve();
-      },
-    );
+    server.listen(listenPort, options.host ?? (process.env.IBFLEET_HEALTH_HOST || '0.0.0.0'), () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port, address } = server.address() as AddressInfo;
   return {

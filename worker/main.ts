@@ -19,8 +19,13 @@ async function main(): Promise<void> {
     workflowBundlePath: process.env.IBFLEET_WORKFLOW_BUNDLE,
     dataConverter: dataConverter(),
   });
-  const health = healthPortFromEnv() === 'off' ? undefined : await startHealthServer({ state: (): State => worker.getState() });
-  console.log(`ibfleet worker polling "${taskQueue()}" on ${settings.connectionOptions.address} (namespace ${settings.namespace})`);
+  const health =
+    healthPortFromEnv() === 'off'
+      ? undefined
+      : await startHealthServer({ state: (): State => worker.getState() });
+  console.log(
+    `ibfleet worker polling "${taskQueue()}" on ${settings.connectionOptions.address} (namespace ${settings.namespace})`,
+  );
   try {
     await runIbfleetWorker(worker, runner);
   } finally {

@@ -1,6 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ibSearchAttributes } from '../../common/search-attributes';
+import { devServerTuningArgs } from '../../scripts/dev-server';
+import { workflowBundlerOptions } from '../../worker/bundle';
 import { temporalCliPath } from './temporal-cli';
 
 // One real dev server (the pinned CLI) per mocha run, started on first use on a free port.
@@ -14,7 +16,7 @@ export function testEnv(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: ibSearchAttributes,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: [...devServerTuningArgs, '--log-level', 'error'],
     },
   });
   return envPromise;
@@ -30,7 +32,7 @@ export async function teardownTestEnv(): Promise<void> {
 export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+    bundle = bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger, ...workflowBundlerOptions });
     bundles.set(workflowsPath, bundle);
   }
   return bundle;

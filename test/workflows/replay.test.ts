@@ -6,22 +6,82 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowBundle } from '../helpers/temporal-env';
 
 // Recorded histories of every procedure (and rollouts), replayed against the current workflow code:
-// a change that would break running workflows fails here. Re-record with IBFLEET_RECORD_HISTORIES=1.
+// a change that would break running workflows fails here. Re-record with IBFLEET_RECORD_HISTORIES=1;
+// keep a history recorded before a patched() change (*.before-<patch>.json) until the patch is removed.
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+
+interface HistoryEventJson {
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+  markerRecordedEventAttributes?: {
+    markerName?: string;
+    details?: { data?: { payloads?: { data?: string }[] } };
+  };
+}
 
 describe('workflows: replay of recorded histories', () => {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
 
   it('has a recorded history for every procedure and a rollout', () => {
     const names = files.map((f) => f.replace(/\.json$/, ''));
-    for (const p of ['preflight', 'recovery-cycle', 'sriov-enable', 'sriov-disable', 'module-reload', 'switch-sm-virt', 'validate-bandwidth', 'rollout']) {
-      assert.ok(names.some((n) => n.startsWith(p)), `a recorded history for ${p} (have: ${names.join(', ')})`);
+    for (const p of [
+      'preflight',
+      'recovery-cycle',
+      'sriov-enable',
+      'sriov-disable',
+      'module-reload',
+      'switch-sm-virt',
+      'validate-bandwidth',
+      'rollout',
+    ]) {
+      assert.ok(
+        names.some((n) => n.startsWith(p)),
+        `a recorded history for ${p} (have: ${names.join(', ')})`,
+      );
     }
+  });
+
+  it('records short host steps as local activities since the ibfleet-local-steps patch; reboots and waits stay activities', () => {
+    const kinds = (file: string) => {
+      const { history } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+        history: { events: HistoryEventJson[] };
+      };
+      const activities = history.events
+        .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+        .filter((n): n is string => n !== undefined);
+      const local = history.events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+        .map((e) => {
+          const payload = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data ?? '';
+          return (JSON.parse(Buffer.from(payload, 'base64').toString()) as { activity_type: string })
+            .activity_type;
+        });
+      return { activities, local };
+    };
+    assert.deepEqual(kinds('recovery-cycle.json'), {
+      activities: ['readHostFacts', 'rebootIfStill', 'awaitHostReturn', 'rebootIfStill', 'awaitHostReturn'],
+      local: [
+        'setModuleOption',
+        'setMaintenanceMode',
+        'readBootMarker',
+        'listMstDevices',
+        'restoreModuleOptions',
+        'readBootMarker',
+        'listMstDevices',
+        'setMaintenanceMode',
+      ],
+    });
+    // The history recorded before the patch, which must still replay: every step an activity.
+    const before = kinds('recovery-cycle.before-local-steps.json');
+    assert.equal(before.local.length, 0);
+    assert.equal(before.activities.length, 13);
   });
 
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
-      const json = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { workflowId?: string; history: unknown };
+      const json = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+        workflowId?: string;
+        history: unknown;
+      };
       await Worker.runReplayHistory(
         { workflowBundle: await workflowBundle(require.resolve('../../workflows')) },
         historyFromJSON(json.history),

@@ -1,4 +1,10 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { HostActivities, PerftestActivities, SwitchActivities } from '../../activities/contract';
 import type { Timing } from '../../common/procedures';
 import { nonRetryableSshFailureTypes } from '../../common/failure-types';
@@ -43,6 +49,35 @@ function stepOptions(timing: Timing): ActivityOptions {
   };
 }
 
+/** The same steps run as local activities: the same timeouts and retries, minus the heartbeat. */
+function localStepOptions(timing: Timing): LocalActivityOptions {
+  const { startToCloseTimeout, retry } = stepOptions(timing);
+  return { startToCloseTimeout, retry };
+}
+
+/**
+ * Host steps that stay ordinary activities once local steps are in use. The reboot and the wait for the
+ * host are long and must never run twice by accident; the reads a procedure decides from must be in
+ * history before anything acts on them, so a worker crash never lets a re-run read hide what the
+ * interrupted run had already changed; the module reload is a one-off whose interruption needs care.
+ */
+const hostActivitiesNeverLocal: ReadonlySet<string> = new Set<keyof HostActivities>([
+  'readHostFacts',
+  'readCards',
+  'rebootIfStill',
+  'awaitHostReturn',
+  'reloadNmlx5Module',
+]);
+
+/**
+ * Workflows started before this patch ran every step as an ordinary activity and replay that way. Since
+ * then the short steps run as local activities: a step that takes a second of SSH no longer costs three
+ * history events, a workflow task round trip and a task-queue dispatch, which is most of the Temporal
+ * server's work per host (see bench/results). Their results are recorded as markers when the workflow
+ * task completes; a worker crash before that re-runs them, which idempotent steps allow.
+ */
+export const LOCAL_STEPS_PATCH = 'ibfleet-local-steps';
+
 /**
  * Waiting for a host: one long activity that heartbeats and resumes from its heartbeat after a worker
  * crash. It fails for good (HostNotReturned) at the deadline it is given, so retries are unbounded.
@@ -67,18 +102,35 @@ function rebootOptions(timing: Timing): ActivityOptions {
   };
 }
 
+/**
+ * The local step functions handed out: a local step finishes inside the workflow task that started it,
+ * so nothing outside the worker ever sees it as the current step (see ProcedureRun.enter).
+ */
+const localStepFunctions = new WeakSet<object>();
+
+export function runsLocally(activity: object): boolean {
+  return localStepFunctions.has(activity);
+}
+
 export function hostActivities(timing: Timing) {
   const steps = proxyActivities<HostActivities>(stepOptions(timing));
   const waits = proxyActivities<HostActivities>(awaitOptions(timing));
   const reboots = proxyActivities<HostActivities>(rebootOptions(timing));
-  // Activity proxies are Proxies (spreading them copies nothing): route the two long steps explicitly.
+  const local = patched(LOCAL_STEPS_PATCH)
+    ? proxyLocalActivities<HostActivities>(localStepOptions(timing))
+    : undefined;
+  // Activity proxies are Proxies (spreading them copies nothing): route explicitly.
   return new Proxy(steps, {
-    get: (target, name, receiver): unknown =>
-      name === 'awaitHostReturn'
-        ? waits.awaitHostReturn
-        : name === 'rebootIfStill'
-          ? reboots.rebootIfStill
-          : (Reflect.get(target, name, receiver) as unknown),
+    get: (target, name, receiver): unknown => {
+      if (name === 'awaitHostReturn') return waits.awaitHostReturn;
+      if (name === 'rebootIfStill') return reboots.rebootIfStill;
+      if (local && typeof name === 'string' && !hostActivitiesNeverLocal.has(name)) {
+        const fn = local[name as keyof HostActivities];
+        localStepFunctions.add(fn);
+        return fn;
+      }
+      return Reflect.get(target, name, receiver) as unknown;
+    },
   });
 }
 

@@ -9,11 +9,11 @@ import {
   log,
   setCurrentDetails,
   setHandler,
-  type ActivityOptions,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Audited } from '../../activities/contract';
+import { runsLocally } from './activity-proxies';
 import { INVALID_INPUT, needsAttentionTypes } from '../../common/procedure-failures';
 import type { ProcedureInput, ProcedureName } from '../../common/procedures';
 import type { ProcedureOutcome, ProcedureReport, StepRecord } from '../../common/reports';
@@ -85,8 +85,9 @@ export class ProcedureRun {
     name: string,
     run: () => Promise<R>,
     describe: (r: R) => string,
+    { local = false }: { local?: boolean } = {},
   ): Promise<R> {
-    this.enter(name);
+    this.enter(name, { local });
     const started = Date.now();
     try {
       const result = await run();
@@ -103,7 +104,7 @@ export class ProcedureRun {
   async call<I extends { step: string }, R extends Partial<Audited>>(
     name: string,
     summary: string,
-    activity: { executeWithOptions(options: ActivityOptions, args: [I]): Promise<R> },
+    activity: { executeWithOptions(options: { summary: string }, args: [I]): Promise<R> },
     input: Omit<I, 'step'>,
     describe: (r: R) => string,
   ): Promise<R> {
@@ -112,6 +113,7 @@ export class ProcedureRun {
       name,
       () => activity.executeWithOptions({ summary: `${summary} — ${this.input.target.name}` }, args),
       describe,
+      { local: runsLocally(activity) },
     );
   }
 
@@ -208,9 +210,14 @@ export class ProcedureRun {
     }
   }
 
-  private enter(name: string): void {
+  /**
+   * IbPhase is written to visibility once per search-attribute upsert. A local step starts and ends
+   * inside one workflow task, so nothing outside the worker could ever see it as the phase: only the
+   * steps that wait on the server (ordinary activities) and the outcome are worth a write.
+   */
+  private enter(name: string, { local }: { local: boolean }): void {
     this.currentStep = name;
-    upsertSearchAttributes([{ key: IbPhase, value: name }]);
+    if (!local) upsertSearchAttributes([{ key: IbPhase, value: name }]);
     this.render();
   }
 

@@ -18,12 +18,11 @@ export async function rebootAndAwaitReturn(
 ): Promise<BootMarker> {
   const host = base.host.name;
   const markerStep = `boot-marker-${n}`;
-  const before = await run.step(
+  const before = await run.call(
     markerStep,
-    () =>
-      acts.readBootMarker.executeWithOptions({ summary: `read boot marker of ${host} before reboot #${n}` }, [
-        { ...base, step: markerStep },
-      ]),
+    `read boot marker before reboot #${n}`,
+    acts.readBootMarker,
+    base,
     (m) => `boot #${m.boots}, up ${Math.round(m.uptimeMs / 1000)}s`,
   );
 

@@ -78,7 +78,10 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
         { ...base, key: KEY, value: '1' },
         (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
       );
-      if (set.changed) run.report.changes.push(`nmlx5_core options '${set.before}' → '${set.after}'`);
+      // Against the recorded facts, not set.changed: a local step re-run after a worker crash finds its
+      // own earlier write and reports "already".
+      if (set.after !== facts.moduleOptions)
+        run.report.changes.push(`nmlx5_core options '${facts.moduleOptions}' → '${set.after}'`);
     }
 
     const maintenance = await MaintenanceWindow.enter(run, acts, base, {
