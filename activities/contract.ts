@@ -77,6 +77,11 @@ export interface HostReturn extends Audited {
   polls: number;
 }
 
+/** A reboot and the host's return, done by one activity (rebootAndAwaitReturn). */
+export interface RebootAndReturn extends HostReturn {
+  reboot: { issued: boolean; detail: string; /** how long the reboot part took, ms */ tookMs: number };
+}
+
 export interface MlxParam {
   default?: string;
   current?: string;
@@ -151,16 +156,26 @@ export interface HostActivities {
    * Restore the option string recorded before the procedure, without the temporary `key` (unless the
    * original explicitly had `key=0`, which is kept); every other option comes back byte for byte.
    */
-  restoreModuleOptions(input: HostStepInput & { original: string; key: string }): Promise<ModuleOptionsChange>;
+  restoreModuleOptions(
+    input: HostStepInput & { original: string; key: string },
+  ): Promise<ModuleOptionsChange>;
   setMaintenanceMode(input: HostStepInput & { enabled: boolean }): Promise<MaintenanceChange>;
   /** Reboot only if the boot marker is still `before` (a retried attempt never reboots twice). */
-  rebootIfStill(input: HostStepInput & { before: BootMarker; reason: string; viaEsxcli: boolean }): Promise<RebootResult>;
+  rebootIfStill(
+    input: HostStepInput & { before: BootMarker; reason: string; viaEsxcli: boolean },
+  ): Promise<RebootResult>;
   /** Poll until the marker differs from `before` and stays for the stability window; heartbeats progress. */
   awaitHostReturn(input: HostStepInput & { before: BootMarker; deadlineAt: number }): Promise<HostReturn>;
+  /** rebootIfStill then awaitHostReturn, as one activity with both guards (see activities/esxi/reboot.ts). */
+  rebootAndAwaitReturn(
+    input: HostStepInput & { before: BootMarker; reason: string; viaEsxcli: boolean; deadlineAt: number },
+  ): Promise<RebootAndReturn>;
   /** mst status; fails with VerificationFailed when `require` and no card is listed. */
   listMstDevices(input: HostStepInput & { require: boolean }): Promise<Audited & { devices: string[] }>;
   readCards(input: HostStepInput & { devices?: string[] }): Promise<CardsState>;
-  setMlxconfig(input: HostStepInput & { device: string; values: Record<string, string> }): Promise<MlxconfigChange>;
+  setMlxconfig(
+    input: HostStepInput & { device: string; values: Record<string, string> },
+  ): Promise<MlxconfigChange>;
   setQuickBoot(input: HostStepInput & { enabled: boolean }): Promise<QuickBootChange>;
   reloadNmlx5Module(input: HostStepInput & { force: boolean }): Promise<ModuleReloadResult>;
 }

@@ -5,7 +5,7 @@ import type { HostProgress } from '../common/rollout';
 import { rolloutWorkflowId, targetWorkflowId } from '../common/targets';
 
 // What the host and rollout workflow histories say: their sizes, when each await-return step
-// completed (ActivityTaskCompleted of awaitHostReturn, as the server recorded it), and where a host
+// completed (ActivityTaskCompleted of the activity that waits for the host, as the server recorded it), and where a host
 // workflow's time went (activities running, waiting in the task queue, workflow tasks in between).
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -29,7 +29,7 @@ export interface HostBreakdown {
 export interface HostHistory {
   name: string;
   events: number;
-  /** Server time of each awaitHostReturn completion, in order. */
+  /** Server time of each completion of a wait for the host, in order. */
   awaitReturnCompletedAtMs: number[];
   breakdown: HostBreakdown;
 }
@@ -47,6 +47,9 @@ async function forEachLimited<T>(
 }
 
 const at = (e: HistoryEvent) => tsToMs(e.eventTime);
+
+/** The activities that end when a host is back: the wait alone, or (since compact steps) reboot and wait. */
+const waitActivityTypes = new Set(['awaitHostReturn', 'rebootAndAwaitReturn']);
 
 export function hostBreakdown(events: readonly HistoryEvent[]): {
   breakdown: HostBreakdown;
@@ -73,7 +76,7 @@ export function hostBreakdown(events: readonly HistoryEvent[]): {
     if (sched) {
       const id = Number(e.eventId);
       scheduledAt.set(id, t);
-      if (sched.activityType?.name === 'awaitHostReturn') awaitIds.add(id);
+      if (waitActivityTypes.has(sched.activityType?.name ?? '')) awaitIds.add(id);
       if (lastDone === undefined) b.startToFirstActivityMs += t - first;
       else b.betweenActivitiesMs += t - lastDone;
       b.activities += 1;

@@ -52,7 +52,10 @@ const READ_ONLY = new Set<string>([
   esxCommands.worlds,
   esxCommands.quickBootGet,
 ]);
-const READ_ONLY_FORMS = [/^\/opt\/mellanox\/bin\/mlxconfig -d [\w.:]+ -e query$/, /^esxcli network sriovnic vf list -n \w+$/];
+const READ_ONLY_FORMS = [
+  /^\/opt\/mellanox\/bin\/mlxconfig -d [\w.:]+ -e query$/,
+  /^esxcli network sriovnic vf list -n \w+$/,
+];
 
 /** Commands that only read (an allow-list): safe to send again when a connection drops under them. */
 export function isReadOnlyCommand(command: string): boolean {

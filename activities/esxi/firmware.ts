@@ -12,7 +12,11 @@ export function mlxNumber(shown: string | undefined): string | undefined {
   return m ? m[1] : shown.trim();
 }
 
-async function nextBootValues(cmd: StepCommands, device: string, keys: string[]): Promise<Record<string, string | undefined>> {
+async function nextBootValues(
+  cmd: StepCommands,
+  device: string,
+  keys: string[],
+): Promise<Record<string, string | undefined>> {
   const r = await cmd.run(esxCommands.mlxQuery(device));
   if (r.code !== 0) rejectWith(cmd, device, r.stdout || r.stderr);
   const query = parseMlxconfigQuery(r.stdout);
@@ -27,7 +31,9 @@ export function rejectWith(cmd: StepCommands, device: string, output: string): n
     type: MLXCONFIG_REJECTED,
     message: `${cmd.endpoint.name}: mlxconfig -d ${device} failed: ${message}`,
     nonRetryable: true,
-    details: result.ok ? [] : [{ kind: result.error.kind, parameter: result.error.parameter, max: result.error.max }],
+    details: result.ok
+      ? []
+      : [{ kind: result.error.kind, parameter: result.error.parameter, max: result.error.max }],
   });
 }
 
@@ -65,10 +71,14 @@ export async function readQuickBoot(cmd: StepCommands): Promise<boolean> {
   return m[1].toLowerCase() === 'enabled';
 }
 
-export async function setQuickBoot(cmd: StepCommands, enabled: boolean): Promise<Omit<QuickBootChange, 'commands'>> {
+export async function setQuickBoot(
+  cmd: StepCommands,
+  enabled: boolean,
+): Promise<Omit<QuickBootChange, 'commands'>> {
   const before = await readQuickBoot(cmd);
   if (before === enabled) return { before, changed: false };
   await cmd.check(esxCommands.quickBootSet(enabled));
-  if ((await readQuickBoot(cmd)) !== enabled) throw new Error(`${cmd.endpoint.name}: Quick Boot did not change`);
+  if ((await readQuickBoot(cmd)) !== enabled)
+    throw new Error(`${cmd.endpoint.name}: Quick Boot did not change`);
   return { before, changed: true };
 }

@@ -7,7 +7,7 @@ import { reloadNmlx5Module } from './module-reload';
 import { restoreModuleOptions, setModuleOption } from './module-options';
 import { setMlxconfig, setQuickBoot } from './firmware';
 import { listMstDevices, readBootMarker, readCards, readHostFacts } from './read-state';
-import { awaitHostReturn, rebootIfStill, setMaintenanceMode } from './reboot';
+import { awaitHostReturn, rebootAndAwaitReturn, rebootIfStill, setMaintenanceMode } from './reboot';
 
 function attempt(): number {
   try {
@@ -31,12 +31,16 @@ export function createHostActivities(runner: SshRunner): HostActivities {
     readHostFacts: (input) => step(input, readHostFacts),
     readBootMarker: (input) => step(input, (cmd) => readBootMarker(cmd)),
     setModuleOption: (input) => step(input, (cmd) => setModuleOption(cmd, input.key, input.value)),
-    restoreModuleOptions: (input) => step(input, (cmd) => restoreModuleOptions(cmd, input.original, input.key)),
+    restoreModuleOptions: (input) =>
+      step(input, (cmd) => restoreModuleOptions(cmd, input.original, input.key)),
     setMaintenanceMode: (input) => step(input, (cmd) => setMaintenanceMode(cmd, input.enabled)),
     rebootIfStill: (input) =>
       step(input, (cmd) => rebootIfStill(cmd, runner, input.timing, { ...input, attempt: attempt() })),
     awaitHostReturn: (input) => step(input, (cmd) => awaitHostReturn(cmd, input.timing, input)),
-    listMstDevices: (input) => step(input, async (cmd) => ({ devices: await listMstDevices(cmd, input.require) })),
+    rebootAndAwaitReturn: (input) =>
+      step(input, (cmd) => rebootAndAwaitReturn(cmd, runner, input.timing, { ...input, attempt: attempt() })),
+    listMstDevices: (input) =>
+      step(input, async (cmd) => ({ devices: await listMstDevices(cmd, input.require) })),
     readCards: (input) => step(input, (cmd) => readCards(cmd, input.devices)),
     setMlxconfig: (input) => step(input, (cmd) => setMlxconfig(cmd, input.device, input.values)),
     setQuickBoot: (input) => step(input, (cmd) => setQuickBoot(cmd, input.enabled)),

@@ -38,7 +38,9 @@ async function writeOptionsIfNeeded(
 
 /** Merge key=value into the stored options (or remove the key when value is null); nothing else changes. */
 export function setModuleOption(cmd: StepCommands, key: string, value: string | null) {
-  return writeOptionsIfNeeded(cmd, (current) => (value === null ? removeModuleOption(current, key) : mergeModuleOption(current, key, value)));
+  return writeOptionsIfNeeded(cmd, (current) =>
+    value === null ? removeModuleOption(current, key) : mergeModuleOption(current, key, value),
+  );
 }
 
 /**

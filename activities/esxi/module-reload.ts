@@ -13,8 +13,12 @@ const RDMA = 'nmlx5_rdma';
  * nmlx5_core with mst_recovery=1, HUP vmkdevmgr so it rescans. Each action is taken only if still
  * needed, so a retried attempt continues where the last one stopped.
  */
-export async function reloadNmlx5Module(cmd: StepCommands, force: boolean): Promise<Omit<ModuleReloadResult, 'commands'>> {
-  const loaded = async () => parseVmkloadModList(await cmd.check(esxCommands.loadedModules)).map((m) => m.name);
+export async function reloadNmlx5Module(
+  cmd: StepCommands,
+  force: boolean,
+): Promise<Omit<ModuleReloadResult, 'commands'>> {
+  const loaded = async () =>
+    parseVmkloadModList(await cmd.check(esxCommands.loadedModules)).map((m) => m.name);
   const initially = await loaded();
   const wasLoaded = initially.includes(MODULE);
   const actions: string[] = [];

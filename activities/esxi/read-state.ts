@@ -115,7 +115,10 @@ function busDevice(pci: string): string {
 }
 
 /** Cards (mst -vv), their mlxconfig values (Default/Current/Next Boot), nmlx5 ports in PCI order and VFs per port. */
-export async function readCards(cmd: StepCommands, devices?: string[]): Promise<Omit<CardsState, 'commands'>> {
+export async function readCards(
+  cmd: StepCommands,
+  devices?: string[],
+): Promise<Omit<CardsState, 'commands'>> {
   const [verbose, nics, options] = await Promise.all([
     cmd.run(esxCommands.mstStatusVerbose).then((r) => (r.code === 0 ? parseMstStatusVerbose(r.stdout) : [])),
     cmd.check(esxCommands.nicList).then(parseNicList),
@@ -133,7 +136,11 @@ export async function readCards(cmd: StepCommands, devices?: string[]): Promise<
       const query = parseMlxconfigQuery(r.stdout);
       const params: Record<string, MlxParam> = {};
       for (const p of query.params) {
-        params[p.name] = { nextBoot: p.nextBoot, ...(p.default !== undefined ? { default: p.default } : {}), ...(p.current !== undefined ? { current: p.current } : {}) };
+        params[p.name] = {
+          nextBoot: p.nextBoot,
+          ...(p.default !== undefined ? { default: p.default } : {}),
+          ...(p.current !== undefined ? { current: p.current } : {}),
+        };
       }
       return {
         device: d.mst,
@@ -152,5 +159,10 @@ export async function readCards(cmd: StepCommands, devices?: string[]): Promise<
       return [p.name, r.code === 0 ? parseSriovVfList(r.stdout).length : 0];
     }),
   );
-  return { cards, ports: ports.map((p) => p.name), vfs: Object.fromEntries(vfEntries), moduleOptions: options };
+  return {
+    cards,
+    ports: ports.map((p) => p.name),
+    vfs: Object.fromEntries(vfEntries),
+    moduleOptions: options,
+  };
 }

@@ -2,19 +2,23 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { HOST_NOT_RETURNED, REBOOT_DID_NOT_START, REBOOT_REFUSED } from '../../common/procedure-failures';
 import type { Timing } from '../../common/procedures';
-import type { BootMarker, HostReturn, MaintenanceChange, RebootResult } from '../contract';
+import type { BootMarker, HostReturn, MaintenanceChange, RebootAndReturn, RebootResult } from '../contract';
 import { HostUnreachableError, SshError, type SshRunner } from '../ssh';
 import { heartbeat, outputExcerpt, type StepCommands } from '../step-context';
 import { esxCommands } from './commands';
 import { parseMaintenanceMode } from './parsers';
 import { markerChanged, readBootMarker, sameBoot } from './read-state';
 
-export async function setMaintenanceMode(cmd: StepCommands, enabled: boolean): Promise<Omit<MaintenanceChange, 'commands'>> {
+export async function setMaintenanceMode(
+  cmd: StepCommands,
+  enabled: boolean,
+): Promise<Omit<MaintenanceChange, 'commands'>> {
   const before = parseMaintenanceMode(await cmd.check(esxCommands.maintenanceGet));
   if (before === enabled) return { before, changed: false };
   await cmd.check(esxCommands.maintenanceSet(enabled));
   const after = parseMaintenanceMode(await cmd.check(esxCommands.maintenanceGet));
-  if (after !== enabled) throw new Error(`${cmd.endpoint.name}: maintenance mode is still ${after ? 'on' : 'off'}`);
+  if (after !== enabled)
+    throw new Error(`${cmd.endpoint.name}: maintenance mode is still ${after ? 'on' : 'off'}`);
   return { before, changed: true };
 }
 
@@ -52,7 +56,10 @@ export async function rebootIfStill(
     // Only the first read is listed in the audit trail: the wait below may poll many times.
     const now = await readBootMarker(cmd, { record: polls === 0 });
     if (markerChanged(opts.before, now)) {
-      return { issued: false, detail: `already rebooted by an earlier attempt (boot #${opts.before.boots} → #${now.boots})` };
+      return {
+        issued: false,
+        detail: `already rebooted by an earlier attempt (boot #${opts.before.boots} → #${now.boots})`,
+      };
     }
     if (opts.attempt === 1 || Date.now() - sameSince >= timing.rebootStartMs) break;
     heartbeat({ waitingForEarlierReboot: true });
@@ -75,7 +82,10 @@ export async function rebootIfStill(
     // would ever send the command again. Assuming it started would wait for a boot that may never come.
     runner.evict(cmd.endpoint);
   }
-  return { issued: true, detail: `reboot issued (was boot #${opts.before.boots}, up ${Math.round(opts.before.uptimeMs / 1000)}s)` };
+  return {
+    issued: true,
+    detail: `reboot issued (was boot #${opts.before.boots}, up ${Math.round(opts.before.uptimeMs / 1000)}s)`,
+  };
 }
 
 interface AwaitProgress {
@@ -95,10 +105,57 @@ export async function awaitHostReturn(
   timing: Timing,
   opts: { before: BootMarker; deadlineAt: number },
 ): Promise<Omit<HostReturn, 'commands'>> {
-  const resumed = heartbeatDetails<AwaitProgress>();
+  return await pollForReturn(cmd, timing, opts, heartbeatDetails<AwaitProgress>(), heartbeat);
+}
+
+/** What a reboot-and-wait attempt heartbeats: the reboot once it is done, then the wait's progress. */
+interface RebootAndAwaitProgress {
+  reboot: RebootPhase;
+  wait?: AwaitProgress;
+}
+
+type RebootPhase = RebootAndReturn['reboot'];
+
+/**
+ * rebootIfStill, then awaitHostReturn, in one activity (one task dispatch and one workflow task instead of
+ * two each). The guard is theirs, unchanged: a retried attempt that did not record its reboot goes through
+ * rebootIfStill's retry path (wait for the earlier attempt's reboot, never send a second one blindly); once
+ * the reboot is recorded in the heartbeat, a retry goes straight back to waiting, resuming the wait's progress.
+ */
+export async function rebootAndAwaitReturn(
+  cmd: StepCommands,
+  runner: SshRunner,
+  timing: Timing,
+  opts: { before: BootMarker; reason: string; viaEsxcli: boolean; deadlineAt: number; attempt: number },
+): Promise<Omit<RebootAndReturn, 'commands'>> {
+  const resumed = heartbeatDetails<RebootAndAwaitProgress>();
+  let reboot = resumed?.reboot;
+  if (!reboot) {
+    const startedAt = Date.now();
+    const r = await rebootIfStill(cmd, runner, timing, opts);
+    reboot = { ...r, tookMs: Date.now() - startedAt };
+    heartbeat({ reboot });
+  }
+  const done = reboot;
+  const back = await pollForReturn(cmd, timing, opts, resumed?.wait, (wait) =>
+    heartbeat({ reboot: done, wait }),
+  );
+  return { reboot: done, ...back };
+}
+
+async function pollForReturn(
+  cmd: StepCommands,
+  timing: Timing,
+  opts: { before: BootMarker; deadlineAt: number },
+  resumed: AwaitProgress | undefined,
+  saveProgress: (progress: AwaitProgress) => void,
+): Promise<Omit<HostReturn, 'commands'>> {
   const progress: AwaitProgress = resumed ?? { startedAtMs: Date.now(), polls: 0, sawDown: false };
   // While the host is off the network a connect can hang until its timeout: keep polls short.
-  const pollConnectTimeoutMs = Math.min(timing.connectTimeoutMs, Math.max(1_000, timing.maxPollIntervalMs * 2));
+  const pollConnectTimeoutMs = Math.min(
+    timing.connectTimeoutMs,
+    Math.max(1_000, timing.maxPollIntervalMs * 2),
+  );
   let interval = timing.pollIntervalMs;
   for (;;) {
     const now = Date.now();
@@ -140,13 +197,14 @@ export async function awaitHostReturn(
       // connect costs next to nothing, so poll at the base interval rather than backing off.
       refused = err instanceof HostUnreachableError && err.reason === 'ECONNREFUSED';
     }
-    heartbeat(progress);
+    saveProgress(progress);
     if (refused) interval = timing.pollIntervalMs;
     const wait = progress.candidate
       ? Math.min(interval, Math.max(0, timing.stabilityMs - (Date.now() - progress.candidate.seenAtMs)))
       : interval;
     await sleep(wait);
-    if (!progress.candidate && !refused) interval = Math.min(timing.maxPollIntervalMs, Math.round(interval * 1.5));
+    if (!progress.candidate && !refused)
+      interval = Math.min(timing.maxPollIntervalMs, Math.round(interval * 1.5));
   }
 }
 

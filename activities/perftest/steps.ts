@@ -5,7 +5,14 @@ import type { GuestPairRef } from '../../common/targets';
 import type { BandwidthResult } from '../contract';
 import type { CommandResult, SshRunner } from '../ssh';
 import { outputExcerpt, StepCommands } from '../step-context';
-import { detectPerftestFailure, findIbPort, largestRow, parseIbstat, parsePerftestReport, type PerftestFailureKind } from './parsers';
+import {
+  detectPerftestFailure,
+  findIbPort,
+  largestRow,
+  parseIbstat,
+  parsePerftestReport,
+  type PerftestFailureKind,
+} from './parsers';
 
 export interface BandwidthTestInput {
   pair: GuestPairRef;
@@ -19,7 +26,17 @@ export interface BandwidthTestInput {
 }
 
 function perftestCommand(input: BandwidthTestInput, device: string, serverAddress?: string): string {
-  const flags = ['-d', device, '-a', '-F', '--report_gbits', '-q', String(input.queuePairs), '-p', String(input.port)];
+  const flags = [
+    '-d',
+    device,
+    '-a',
+    '-F',
+    '--report_gbits',
+    '-q',
+    String(input.queuePairs),
+    '-p',
+    String(input.port),
+  ];
   if (input.bidirectional) flags.push('-b');
   return [input.test, ...flags, ...(serverAddress ? [serverAddress] : [])].join(' ');
 }
@@ -33,12 +50,18 @@ const LINK_DOWN: readonly PerftestFailureKind[] = ['port-not-active', 'no-device
  * on either side (SM virtualization off, no VF for the VM) measures 0 Gb/s: the workflow reports it below
  * the threshold, naming the link.
  */
-export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestInput): Promise<Omit<BandwidthResult, 'commands'> & { commands: BandwidthResult['commands'] }> {
+export async function runBandwidthTest(
+  runner: SshRunner,
+  input: BandwidthTestInput,
+): Promise<Omit<BandwidthResult, 'commands'> & { commands: BandwidthResult['commands'] }> {
   const server = new StepCommands(runner, input.pair.server, input.timing, input.step);
   const client = new StepCommands(runner, input.pair.client, input.timing, input.step);
   const ibstat = await client.run('ibstat');
-  const port = ibstat.code === 0 ? findIbPort(parseIbstat(ibstat.stdout), input.pair.client.ibDevice) : undefined;
-  const linkState = port ? `${port.state ?? '?'} / ${port.physicalState ?? '?'}, rate ${port.rate ?? '?'}` : 'no IB device';
+  const port =
+    ibstat.code === 0 ? findIbPort(parseIbstat(ibstat.stdout), input.pair.client.ibDevice) : undefined;
+  const linkState = port
+    ? `${port.state ?? '?'} / ${port.physicalState ?? '?'}, rate ${port.rate ?? '?'}`
+    : 'no IB device';
   const lineRateGbps = input.lineRateGbps * (input.bidirectional ? 2 : 1);
   const measured = (row: { bytes: number; avgGbps: number; peakGbps: number }, link: string) => ({
     test: input.test,
@@ -69,7 +92,10 @@ export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestIn
   let clientOut: string;
   try {
     for (let tries = 0; ; tries++) {
-      const r = await client.run(perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress), long);
+      const r = await client.run(
+        perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress),
+        long,
+      );
       clientOut = r.stdout + r.stderr;
       if (r.code === 0) break;
       let failing = input.pair.client.name;
@@ -77,7 +103,9 @@ export async function runBandwidthTest(runner: SshRunner, input: BandwidthTestIn
       let excerpt = outputExcerpt(r);
       if (failure?.kind === 'connect-failed') {
         if (serverEnded === undefined && tries < 10) {
-          await new Promise((res) => setTimeout(res, Math.min(1_000, input.timing.pollIntervalMs * (tries + 1))));
+          await new Promise((res) =>
+            setTimeout(res, Math.min(1_000, input.timing.pollIntervalMs * (tries + 1))),
+          );
           continue;
         }
         // The server gave up (its own link or device): its words say why nobody listens.

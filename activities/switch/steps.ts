@@ -35,9 +35,19 @@ class SwitchCli {
     heartbeat();
     const started = Date.now();
     const at = new Date().toISOString();
-    const output = await this.session.send(line, { until: PROMPT, timeoutMs: this.input.timing.commandTimeoutMs, signal: activitySignal() });
+    const output = await this.session.send(line, {
+      until: PROMPT,
+      timeoutMs: this.input.timing.commandTimeoutMs,
+      signal: activitySignal(),
+    });
     const errors = findCliErrors(output);
-    this.commands.push({ step: this.input.step, command: line, exitCode: errors.length > 0 ? 1 : 0, durationMs: Date.now() - started, at });
+    this.commands.push({
+      step: this.input.step,
+      command: line,
+      exitCode: errors.length > 0 ? 1 : 0,
+      durationMs: Date.now() - started,
+      at,
+    });
     if (errors.length > 0) {
       throw ApplicationFailure.create({
         type: STEP_COMMAND_FAILED,
@@ -53,7 +63,11 @@ class SwitchCli {
   }
 }
 
-async function withCli<R extends object>(runner: SshRunner, input: SwitchStepInput, body: (cli: SwitchCli) => Promise<R>) {
+async function withCli<R extends object>(
+  runner: SshRunner,
+  input: SwitchStepInput,
+  body: (cli: SwitchCli) => Promise<R>,
+) {
   const cli = await SwitchCli.open(runner, input);
   try {
     const result = await body(cli);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { isReadOnlyCommand } from '../../activities/esxi/commands';
-import { rebootIfStill } from '../../activities/esxi/reboot';
+import { rebootAndAwaitReturn, rebootIfStill } from '../../activities/esxi/reboot';
 import { readBootMarker } from '../../activities/esxi/read-state';
 import { SshConnectionLostError, SshRunner } from '../../activities/ssh';
 import { StepCommands } from '../../activities/step-context';
 import type { Timing } from '../../common/procedures';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { fastTiming } from '../helpers/ibfleet-harness';
 import { endpointOf, TestSshServer, type ExecRequest, type ExecReply } from '../helpers/ssh-test-server';
 
@@ -110,6 +111,74 @@ describe('durability: commands whose SSH connection drops', () => {
     const result = await reboot(2);
     assert.equal(result.issued, true);
     assert.equal(reboots.length, 1, 'one more reboot command, after waiting');
+  });
+
+  describe('reboot and wait as one activity', () => {
+    /** The host reboots 100 ms after a reboot command: a new boot line and a fresh uptime. */
+    const rebootSoon = () => {
+      onReboot = () => {
+        setTimeout(() => {
+          boots += 1;
+          bootedAt = Date.now();
+        }, 100);
+        return {};
+      };
+    };
+    const run = async (info: { attempt: number; heartbeatDetails?: unknown }) => {
+      const before = await readBootMarker(step());
+      const env = new MockActivityEnvironment(info);
+      const beats: unknown[] = [];
+      env.on('heartbeat', (d: unknown) => beats.push(d));
+      const opts = {
+        before,
+        reason: 'test',
+        viaEsxcli: true,
+        deadlineAt: Date.now() + 10_000,
+        attempt: info.attempt,
+      };
+      const result = await env.run(() => rebootAndAwaitReturn(step(), runner, timing, opts));
+      return { before, result, beats };
+    };
+
+    it('reboots, records the reboot in its heartbeat before waiting, and returns with the new boot', async () => {
+      reboots.length = 0;
+      rebootSoon();
+      const { before, result, beats } = await run({ attempt: 1 });
+      assert.equal(reboots.length, 1);
+      assert.equal(result.reboot.issued, true);
+      assert.equal(result.marker.boots, before.boots + 1);
+      const first = beats.find((b) => (b as { reboot?: unknown })?.reboot !== undefined) as {
+        reboot: { issued: boolean };
+        wait?: unknown;
+      };
+      assert.equal(first.reboot.issued, true, 'the reboot is heartbeated as soon as it is sent');
+    });
+
+    it('a retry whose heartbeat recorded the reboot only waits: no second reboot command', async () => {
+      reboots.length = 0;
+      rebootSoon();
+      // The earlier attempt sent the reboot (recorded) and died; the host reboots meanwhile.
+      setTimeout(() => onReboot({} as ExecRequest), 0);
+      const recorded = { reboot: { issued: true, detail: 'reboot issued (was boot #n)', tookMs: 40 } };
+      const { before, result } = await run({ attempt: 2, heartbeatDetails: recorded });
+      assert.deepEqual(reboots, [], 'nothing sent again');
+      assert.deepEqual(result.reboot, recorded.reboot);
+      assert.equal(result.marker.boots, before.boots + 1);
+    });
+
+    it('a retry with nothing recorded takes the reboot guard: the marker changed, so nothing is sent', async () => {
+      reboots.length = 0;
+      const before = await readBootMarker(step());
+      boots += 1; // the earlier attempt's reboot happened before it could heartbeat
+      bootedAt = Date.now();
+      const env = new MockActivityEnvironment({ attempt: 2 });
+      const opts = { before, reason: 'test', viaEsxcli: true, deadlineAt: Date.now() + 10_000, attempt: 2 };
+      const result = await env.run(() => rebootAndAwaitReturn(step(), runner, timing, opts));
+      assert.deepEqual(reboots, []);
+      assert.equal(result.reboot.issued, false);
+      assert.match(result.reboot.detail, /already rebooted by an earlier attempt/);
+      assert.equal(result.marker.boots, before.boots + 1);
+    });
   });
 
   it('on the retry, sends nothing when the earlier command did reboot the host', async () => {

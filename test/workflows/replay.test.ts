@@ -40,7 +40,7 @@ describe('workflows: replay of recorded histories', () => {
     }
   });
 
-  it('records short host steps as local activities since the ibfleet-local-steps patch; reboots and waits stay activities', () => {
+  it('since the ibfleet-compact-steps patch: short host steps are local activities, each reboot and its wait one activity', () => {
     const kinds = (file: string) => {
       const { history } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
         history: { events: HistoryEventJson[] };
@@ -58,7 +58,7 @@ describe('workflows: replay of recorded histories', () => {
       return { activities, local };
     };
     assert.deepEqual(kinds('recovery-cycle.json'), {
-      activities: ['readHostFacts', 'rebootIfStill', 'awaitHostReturn', 'rebootIfStill', 'awaitHostReturn'],
+      activities: ['readHostFacts', 'rebootAndAwaitReturn', 'rebootAndAwaitReturn'],
       local: [
         'setModuleOption',
         'setMaintenanceMode',
@@ -71,7 +71,7 @@ describe('workflows: replay of recorded histories', () => {
       ],
     });
     // The history recorded before the patch, which must still replay: every step an activity.
-    const before = kinds('recovery-cycle.before-local-steps.json');
+    const before = kinds('recovery-cycle.before-compact-steps.json');
     assert.equal(before.local.length, 0);
     assert.equal(before.activities.length, 13);
   });

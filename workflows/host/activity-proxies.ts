@@ -66,17 +66,25 @@ const hostActivitiesNeverLocal: ReadonlySet<string> = new Set<keyof HostActiviti
   'readCards',
   'rebootIfStill',
   'awaitHostReturn',
+  'rebootAndAwaitReturn',
   'reloadNmlx5Module',
 ]);
 
 /**
  * Workflows started before this patch ran every step as an ordinary activity and replay that way. Since
- * then the short steps run as local activities: a step that takes a second of SSH no longer costs three
- * history events, a workflow task round trip and a task-queue dispatch, which is most of the Temporal
- * server's work per host (see bench/results). Their results are recorded as markers when the workflow
- * task completes; a worker crash before that re-runs them, which idempotent steps allow.
+ * then (1) the short steps run as local activities: a step that takes a second of SSH no longer costs
+ * three history events, a workflow task round trip and a task-queue dispatch, which was most of the
+ * Temporal server's work per host (see bench/results); their results are recorded as markers when the
+ * workflow task completes, and a worker crash before that re-runs them, which idempotent steps allow;
+ * (2) a reboot and the wait for the host are one activity (rebootAndAwaitReturn). The patch is taken at
+ * the start of every host procedure.
  */
-export const LOCAL_STEPS_PATCH = 'ibfleet-local-steps';
+export const COMPACT_STEPS_PATCH = 'ibfleet-compact-steps';
+
+/** True in workflows started since COMPACT_STEPS_PATCH (see there). */
+export function compactSteps(): boolean {
+  return patched(COMPACT_STEPS_PATCH);
+}
 
 /**
  * Waiting for a host: one long activity that heartbeats and resumes from its heartbeat after a worker
@@ -112,18 +120,26 @@ export function runsLocally(activity: object): boolean {
   return localStepFunctions.has(activity);
 }
 
+/** A reboot and the wait, in one activity: the wait's timeouts and retries, bounded like the reboot's. */
+function rebootAndAwaitOptions(timing: Timing): ActivityOptions {
+  return {
+    ...awaitOptions(timing),
+    scheduleToCloseTimeout: timing.bootDeadlineMs + 2 * timing.rebootStartMs + timing.stabilityMs + 120_000,
+  };
+}
+
 export function hostActivities(timing: Timing) {
   const steps = proxyActivities<HostActivities>(stepOptions(timing));
   const waits = proxyActivities<HostActivities>(awaitOptions(timing));
   const reboots = proxyActivities<HostActivities>(rebootOptions(timing));
-  const local = patched(LOCAL_STEPS_PATCH)
-    ? proxyLocalActivities<HostActivities>(localStepOptions(timing))
-    : undefined;
+  const rebootAndWait = proxyActivities<HostActivities>(rebootAndAwaitOptions(timing));
+  const local = compactSteps() ? proxyLocalActivities<HostActivities>(localStepOptions(timing)) : undefined;
   // Activity proxies are Proxies (spreading them copies nothing): route explicitly.
   return new Proxy(steps, {
     get: (target, name, receiver): unknown => {
       if (name === 'awaitHostReturn') return waits.awaitHostReturn;
       if (name === 'rebootIfStill') return reboots.rebootIfStill;
+      if (name === 'rebootAndAwaitReturn') return rebootAndWait.rebootAndAwaitReturn;
       if (local && typeof name === 'string' && !hostActivitiesNeverLocal.has(name)) {
         const fn = local[name as keyof HostActivities];
         localStepFunctions.add(fn);

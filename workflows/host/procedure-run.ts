@@ -12,9 +12,17 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Audited } from '../../activities/contract';
+import type { Audited, RebootAndReturn } from '../../activities/contract';
 import { runsLocally } from './activity-proxies';
-import { INVALID_INPUT, needsAttentionTypes } from '../../common/procedure-failures';
+import {
+  HOST_NOT_RETURNED,
+  INVALID_INPUT,
+  needsAttentionTypes,
+  REBOOT_DID_NOT_START,
+} from '../../common/procedure-failures';
+
+/** Failures a reboot-and-wait activity raises only after its reboot went out. */
+const waitFailureTypes = [HOST_NOT_RETURNED, REBOOT_DID_NOT_START];
 import type { ProcedureInput, ProcedureName } from '../../common/procedures';
 import type { ProcedureOutcome, ProcedureReport, StepRecord } from '../../common/reports';
 import { IbPhase } from '../../common/search-attributes';
@@ -115,6 +123,40 @@ export class ProcedureRun {
       describe,
       { local: runsLocally(activity) },
     );
+  }
+
+  /**
+   * A reboot and the wait for the host, done by one activity. Shown as the wait while it runs (nearly all
+   * of its time) and recorded as the two steps it is, split where the activity says the reboot ended.
+   */
+  async rebootAndWait<R extends RebootAndReturn>(
+    names: { reboot: string; wait: string },
+    run: () => Promise<R>,
+    describeReturn: (r: R) => string,
+  ): Promise<R> {
+    this.enter(names.wait, { local: false });
+    const started = Date.now();
+    try {
+      const result = await run();
+      this.report.commands.push(...result.commands);
+      const rebootEnded = started + result.reboot.tookMs;
+      this.record(names.reboot, 'done', result.reboot.detail, started, rebootEnded);
+      this.rebooted();
+      this.record(names.wait, 'done', describeReturn(result), rebootEnded);
+      return result;
+    } catch (err) {
+      const { type } = classify(err);
+      if (waitFailureTypes.includes(type)) {
+        // Raised while waiting: the reboot had been sent.
+        this.record(names.reboot, 'done', 'reboot issued', started);
+        this.rebooted();
+        this.record(names.wait, 'failed', failureMessage(err), started);
+      } else {
+        this.currentStep = names.reboot;
+        this.record(names.reboot, 'failed', failureMessage(err), started);
+      }
+      throw err;
+    }
   }
 
   skip(name: string, detail: string): void {
@@ -221,13 +263,19 @@ export class ProcedureRun {
     this.render();
   }
 
-  private record(name: string, status: StepRecord['status'], detail: string, startedMs: number): void {
+  private record(
+    name: string,
+    status: StepRecord['status'],
+    detail: string,
+    startedMs: number,
+    endedMs = Date.now(),
+  ): void {
     this.report.steps.push({
       name,
       status,
       detail,
       startedAt: new Date(startedMs).toISOString(),
-      durationMs: Date.now() - startedMs,
+      durationMs: endedMs - startedMs,
     });
     this.render();
   }

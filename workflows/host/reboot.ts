@@ -1,5 +1,5 @@
-import type { BootMarker, HostStepInput } from '../../activities/contract';
-import type { hostActivities } from './activity-proxies';
+import type { BootMarker, HostReturn, HostStepInput } from '../../activities/contract';
+import { compactSteps, type hostActivities } from './activity-proxies';
 import type { ProcedureRun } from './procedure-run';
 
 type HostActs = ReturnType<typeof hostActivities>;
@@ -27,6 +27,26 @@ export async function rebootAndAwaitReturn(
   );
 
   const rebootStep = `reboot-${n}`;
+  const awaitStep = `await-return-${n}`;
+  const describeReturn = (r: HostReturn) =>
+    `back after ${Math.round(r.waitedMs / 100) / 10}s (boot #${r.marker.boots})`;
+  if (compactSteps()) {
+    const deadlineAt = Date.now() + base.timing.bootDeadlineMs;
+    const back = await run.rebootAndWait(
+      { reboot: rebootStep, wait: awaitStep },
+      () =>
+        acts.rebootAndAwaitReturn.executeWithOptions(
+          {
+            summary: `reboot #${n} of ${host} (${reason}) and await it back, boot #${before.boots} → #${before.boots + 1}`,
+          },
+          [{ ...base, step: rebootStep, before, reason, viaEsxcli, deadlineAt }],
+        ),
+      describeReturn,
+    );
+    return back.marker;
+  }
+
+  // Workflows started before COMPACT_STEPS_PATCH: the reboot and the wait as two activities.
   await run.step(
     rebootStep,
     () =>
@@ -37,7 +57,6 @@ export async function rebootAndAwaitReturn(
   );
   run.rebooted();
 
-  const awaitStep = `await-return-${n}`;
   const deadlineAt = Date.now() + base.timing.bootDeadlineMs;
   const back = await run.step(
     awaitStep,
@@ -46,7 +65,7 @@ export async function rebootAndAwaitReturn(
         { summary: `await ${host} back, boot #${before.boots} → #${before.boots + 1}` },
         [{ ...base, step: awaitStep, before, deadlineAt }],
       ),
-    (r) => `back after ${Math.round(r.waitedMs / 100) / 10}s (boot #${r.marker.boots})`,
+    describeReturn,
   );
   return back.marker;
 }
