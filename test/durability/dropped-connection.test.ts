@@ -17,6 +17,10 @@ import { endpointOf, TestSshServer, type ExecRequest, type ExecReply } from '../
 //   the boot marker stayed the same for rebootStartMs, and never when the marker changed.
 
 const PASSWORD = 'reboot-uncertain-test';
+
+/** Run in a mock activity context (MockActivityEnvironment.run cannot infer a closure's result type). */
+const inActivity = <R>(env: MockActivityEnvironment, fn: () => Promise<R>): Promise<R> =>
+  env.run(fn) as Promise<R>;
 const timing: Timing = { ...fastTiming, rebootStartMs: 300, maxPollIntervalMs: 50 };
 
 describe('durability: commands whose SSH connection drops', () => {
@@ -136,7 +140,7 @@ describe('durability: commands whose SSH connection drops', () => {
         deadlineAt: Date.now() + 10_000,
         attempt: info.attempt,
       };
-      const result = await env.run(() => rebootAndAwaitReturn(step(), runner, timing, opts));
+      const result = await inActivity(env, () => rebootAndAwaitReturn(step(), runner, timing, opts));
       return { before, result, beats };
     };
 
@@ -173,7 +177,7 @@ describe('durability: commands whose SSH connection drops', () => {
       bootedAt = Date.now();
       const env = new MockActivityEnvironment({ attempt: 2 });
       const opts = { before, reason: 'test', viaEsxcli: true, deadlineAt: Date.now() + 10_000, attempt: 2 };
-      const result = await env.run(() => rebootAndAwaitReturn(step(), runner, timing, opts));
+      const result = await inActivity(env, () => rebootAndAwaitReturn(step(), runner, timing, opts));
       assert.deepEqual(reboots, []);
       assert.equal(result.reboot.issued, false);
       assert.match(result.reboot.detail, /already rebooted by an earlier attempt/);
