@@ -20,7 +20,7 @@ const PASSWORD = 'reboot-uncertain-test';
 
 /** Run in a mock activity context (MockActivityEnvironment.run cannot infer a closure's result type). */
 const inActivity = <R>(env: MockActivityEnvironment, fn: () => Promise<R>): Promise<R> =>
-  env.run(fn) as Promise<R>;
+  env.run<[], R, () => Promise<R>>(fn);
 const timing: Timing = { ...fastTiming, rebootStartMs: 300, maxPollIntervalMs: 50 };
 
 describe('durability: commands whose SSH connection drops', () => {
