@@ -204,4 +204,15 @@ export interface PerftestActivities {
   }): Promise<BandwidthResult>;
 }
 
-export type IbfleetActivities = HostActivities & SwitchActivities & PerftestActivities;
+/** Each host's last reboot duration (ms) from its vmksummary.log; hosts without one are `unknown`. */
+export interface RebootDurations {
+  durationsMs: Record<string, number>;
+  unknown: string[];
+}
+
+/** Activities of a rollout itself (not of one host). */
+export interface FleetActivities {
+  readRebootDurations(input: { hosts: HostRef[]; timing: Timing }): Promise<RebootDurations>;
+}
+
+export type IbfleetActivities = HostActivities & SwitchActivities & PerftestActivities & FleetActivities;

@@ -1,5 +1,6 @@
 import type { IbfleetActivities } from './contract';
 import { createHostActivities } from './esxi';
+import { readRebootDurations } from './esxi/reboot-history';
 import { runBandwidthTest } from './perftest/steps';
 import type { SshRunner } from './ssh';
 import { asActivity } from './step-context';
@@ -17,5 +18,6 @@ export function createActivities(deps: ActivityDeps): IbfleetActivities {
     readSwitchState: (input) => asActivity(() => readSwitchState(deps.runner, input)),
     enableSmVirt: (input) => asActivity(() => enableSmVirt(deps.runner, input)),
     runBandwidthTest: (input) => asActivity(() => runBandwidthTest(deps.runner, input)),
+    readRebootDurations: (input) => asActivity(() => readRebootDurations(deps.runner, input)),
   };
 }

@@ -9,6 +9,13 @@ import { hostHistories, rolloutRuns, type HostHistory, type RolloutRun } from '.
 import { cpuSecondsOf, peakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
 import type { ClientResult } from './rollout-client';
 import { workerNodeFlags } from '../worker/node-flags';
+
+/**
+ * The start order ibfleet's rollouts use here: slowest first, from each host's last reboot in its
+ * vmksummary.log (the simulator logs one reboot of the host's boot time before it starts). Ansible's
+ * baseline runs in inventory order, as `serial` does.
+ */
+export const IBFLEET_ORDER = 'slowest-first';
 import { spawn } from 'node:child_process';
 
 // One ibfleet rollout of a scenario: a fresh worker process (prebuilt workflow bundle), a client
@@ -116,10 +123,11 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
       procedure: 'recovery-cycle',
       params: {},
       targets: [...o.hosts],
-      // Product defaults everywhere (timings included), but the limits of the scenario.
+      // Product defaults everywhere (timings included), but the limits of the scenario and the order.
       options: rolloutOptionsSchema.parse({
         maxParallel: o.maxParallel,
         perCluster: o.perCluster,
+        order: IBFLEET_ORDER,
         host: hostOptionsSchema.parse({}),
       }),
       startedBy: 'bench',

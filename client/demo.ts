@@ -32,8 +32,13 @@ async function ensureDevServer(): Promise<DevServer | undefined> {
     return undefined;
   }
   fs.mkdirSync(path.join(root, '.temporal'), { recursive: true });
-  const server = await startDevServer({ port: TEMPORAL_PORT, logFile: path.join(root, '.temporal', 'dev-server.log') });
-  console.log(`Started the Temporal dev server on ${server.address} (state in ${path.relative(root, server.dbFile)}).`);
+  const server = await startDevServer({
+    port: TEMPORAL_PORT,
+    logFile: path.join(root, '.temporal', 'dev-server.log'),
+  });
+  console.log(
+    `Started the Temporal dev server on ${server.address} (state in ${path.relative(root, server.dbFile)}).`,
+  );
   return server;
 }
 
@@ -46,7 +51,9 @@ async function cli(args: string[], interrupt: AbortSignal): Promise<number> {
 async function resumeUnfinished(interrupt: AbortSignal): Promise<void> {
   const client = await connectClient();
   const running: string[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'rolloutWorkflow' AND ExecutionStatus = 'Running'` })) {
+  for await (const wf of client.workflow.list({
+    query: `WorkflowType = 'rolloutWorkflow' AND ExecutionStatus = 'Running'`,
+  })) {
     running.push(wf.workflowId.replace(/^ibfleet\/rollout\//, ''));
   }
   await client.connection.close();
@@ -65,7 +72,12 @@ async function main(): Promise<void> {
   // The worker's own log goes to a file so the live view stays readable.
   const workerLog = path.join(stateDir, 'worker.log');
   Runtime.install({
-    logger: new DefaultLogger('WARN', (e) => fs.appendFileSync(workerLog, `${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`)),
+    logger: new DefaultLogger('WARN', (e) =>
+      fs.appendFileSync(
+        workerLog,
+        `${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`,
+      ),
+    ),
   });
   const server = await ensureDevServer();
   const fleet = await startFleet({
@@ -79,31 +91,69 @@ async function main(): Promise<void> {
     controlPort: false,
   });
   await fleet.writeInventory(inventoryFile);
-  console.log(`Simulated fleet up: ${fleet.inventory.hosts.length} ESXi hosts, ${fleet.inventory.switches.length} switch, ${fleet.inventory.guestPairs.length} guest pair; inventory ${path.relative(root, inventoryFile)}.`);
+  console.log(
+    `Simulated fleet up: ${fleet.inventory.hosts.length} ESXi hosts, ${fleet.inventory.switches.length} switch, ${fleet.inventory.guestPairs.length} guest pair; inventory ${path.relative(root, inventoryFile)}.`,
+  );
 
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
   // Stopping the demo mid-rollout is safe (everything is durable): don't wait long for in-flight steps.
-  const { worker, runner } = await createIbfleetWorker({ connection, taskQueue: taskQueue(), tuning: { shutdownGraceTime: '5s' } });
+  const { worker, runner } = await createIbfleetWorker({
+    connection,
+    taskQueue: taskQueue(),
+    tuning: { shutdownGraceTime: '5s' },
+  });
   const workerDone = worker.run();
   let code = 1;
   try {
     await resumeUnfinished(interrupt.signal);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-    const common = ['-i', inventoryFile, '--max-parallel', '6', '--per-cluster', '2', '--boot-deadline', '2m', '--watch'];
+    const common = [
+      '-i',
+      inventoryFile,
+      '--max-parallel',
+      '6',
+      '--per-cluster',
+      '2',
+      '--boot-deadline',
+      '2m',
+      '--watch',
+    ];
     // 1. Preflight finds what is wrong (esx-03's cards are hidden) without changing anything.
-    await cli(['rollout', 'start', 'preflight', '--id', `demo-preflight-${stamp}`, '--max-failures', '25%', ...common], interrupt.signal);
+    await cli(
+      [
+        'rollout',
+        'start',
+        'preflight',
+        '--id',
+        `demo-preflight-${stamp}`,
+        '--max-failures',
+        '25%',
+        ...common,
+      ],
+      interrupt.signal,
+    );
     // 2. The recovery-mode cycle, canary first: two reboots per host, options restored exactly.
     const id = `demo-recovery-${stamp}`;
     if (!interrupt.signal.aborted) {
-      code = await cli(['rollout', 'start', 'recovery-cycle', '--id', id, '--canary', '1', '--auto-approve', ...common], interrupt.signal);
+      code = await cli(
+        ['rollout', 'start', 'recovery-cycle', '--id', id, '--canary', '1', '--auto-approve', ...common],
+        interrupt.signal,
+      );
       await cli(['rollout', 'report', id, '--format', 'text'], interrupt.signal);
     }
     // 3. Preflight again: every host ready now.
     if (code === 0 && !interrupt.signal.aborted) {
-      code = await cli(['rollout', 'start', 'preflight', '--id', `demo-preflight-after-${stamp}`, ...common], interrupt.signal);
+      code = await cli(
+        ['rollout', 'start', 'preflight', '--id', `demo-preflight-after-${stamp}`, ...common],
+        interrupt.signal,
+      );
     }
-    console.log(`\nIn the Temporal UI: ${process.env.IBFLEET_UI_URL ?? 'http://localhost:8233'}/namespaces/default/workflows?query=${encodeURIComponent(`IbRolloutId="${id}"`)}`);
-    console.log(`Worker log: ${path.relative(root, workerLog)}; fleet state: ${path.relative(root, path.join(stateDir, 'fleet'))}`);
+    console.log(
+      `\nIn the Temporal UI: ${process.env.IBFLEET_UI_URL ?? 'http://localhost:8233'}/namespaces/default/workflows?query=${encodeURIComponent(`IbRolloutId="${id}"`)}`,
+    );
+    console.log(
+      `Worker log: ${path.relative(root, workerLog)}; fleet state: ${path.relative(root, path.join(stateDir, 'fleet'))}`,
+    );
   } finally {
     worker.shutdown();
     await workerDone;

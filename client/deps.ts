@@ -28,7 +28,11 @@ export interface ScannedHostKey {
   publicKey: string;
 }
 
-export type HostKeyScanner = (opts: { address: string; port: number; timeoutMs: number }) => Promise<ScannedHostKey>;
+export type HostKeyScanner = (opts: {
+  address: string;
+  port: number;
+  timeoutMs: number;
+}) => Promise<ScannedHostKey>;
 
 export interface CliDeps {
   stdout: Output;
@@ -97,7 +101,11 @@ export async function connectTemporal(): Promise<TemporalAccess> {
   }
 }
 
-async function scanHostKeyLazily(opts: { address: string; port: number; timeoutMs: number }): Promise<ScannedHostKey> {
+async function scanHostKeyLazily(opts: {
+  address: string;
+  port: number;
+  timeoutMs: number;
+}): Promise<ScannedHostKey> {
   // Loaded on use: only scan-keys needs ssh2.
   const { scanHostKey } = await import('../activities/ssh/host-key');
   return scanHostKey(opts);

@@ -3,7 +3,13 @@ import { procedureNames, procedureTargetKind } from '../common/procedures';
 import { CliFailure, EXIT_OK, EXIT_OPERATIONAL, EXIT_USAGE, UsageError } from './cli-error';
 import { inventoryCheck, inventoryScanKeys } from './commands/inventory';
 import { rolloutControl, type ControlAction } from './commands/rollout-control';
-import { REPORT_FORMATS, rolloutList, rolloutReport, rolloutStatus, rolloutWatch } from './commands/rollout-inspect';
+import {
+  REPORT_FORMATS,
+  rolloutList,
+  rolloutReport,
+  rolloutStatus,
+  rolloutWatch,
+} from './commands/rollout-inspect';
 import { rolloutRetry } from './commands/rollout-retry';
 import { rolloutStart } from './commands/rollout-start';
 import type { CliDeps } from './deps';
@@ -50,13 +56,25 @@ function addStartOptions(cmd: Command): Command {
     .option('--select <expr>', 'which targets (repeatable, union; grammar below)', collect)
     .option('--max-parallel <n>', 'targets in flight at once across the rollout (default 10)')
     .option('--per-cluster <n>', 'targets in flight at once per cluster; 0 = unlimited (default 1)')
-    .option('--canary <n>', 'the first N targets run alone first; then the rollout waits for approval (default 0)')
+    .option(
+      '--canary <n>',
+      'the first N targets run alone first; then the rollout waits for approval (default 0)',
+    )
     .option('--auto-approve', 'continue after the canary targets succeed without waiting for approval')
     .option('--max-failures <n|p%>', 'failure budget: stop starting targets once more fail (default 0)')
+    .option(
+      '--order <order>',
+      "start order: inventory, or slowest-first (longest last reboot first, from each host's vmksummary.log; after the canaries) (default inventory)",
+    )
     .option('--set <key=value>', 'procedure parameter (repeatable); lists are comma-separated', collect)
     .option('--no-maintenance-mode', 'do not enter maintenance mode before reboots (ESXi)');
   for (const t of TIMING_FLAGS) cmd.option(`--${t.flag} <duration>`, t.help);
-  cmd.addOption(new Option('--continue-as-new-after <events>', 'history events before the rollout continues as new').hideHelp());
+  cmd.addOption(
+    new Option(
+      '--continue-as-new-after <events>',
+      'history events before the rollout continues as new',
+    ).hideHelp(),
+  );
   return cmd;
 }
 
@@ -110,8 +128,14 @@ Examples:
   ibfleet inventory scan-keys -i fleet.yaml              # compare only
   ibfleet inventory scan-keys -i fleet.yaml --write      # pin the keys not pinned yet`,
     )
-    .action(async (opts: { inventory: string; write?: boolean; acceptChanged?: boolean; timeout?: string; concurrency?: string }) =>
-      done(await inventoryScanKeys(opts, deps)),
+    .action(
+      async (opts: {
+        inventory: string;
+        write?: boolean;
+        acceptChanged?: boolean;
+        timeout?: string;
+        concurrency?: string;
+      }) => done(await inventoryScanKeys(opts, deps)),
     );
 
   // ---- rollout --------------------------------------------------------------------------------
@@ -151,7 +175,10 @@ Examples:
     .command('watch')
     .description('follow a rollout live until it closes, then print its summary')
     .argument('<id>', 'rollout ID')
-    .addHelpText('after', '\nExit code 0 when every target succeeded, 1 otherwise.\n\nExample:\n  ibfleet rollout watch sriov-enable-20250101-120000-ab12')
+    .addHelpText(
+      'after',
+      '\nExit code 0 when every target succeeded, 1 otherwise.\n\nExample:\n  ibfleet rollout watch sriov-enable-20250101-120000-ab12',
+    )
     .action(async (id: string) => done(await rolloutWatch(id, deps)));
 
   rollout
@@ -159,7 +186,10 @@ Examples:
     .description('show where a rollout is (its progress while running, its report once closed)')
     .argument('<id>', 'rollout ID')
     .option('--json', 'print the progress or report as JSON')
-    .addHelpText('after', '\nExamples:\n  ibfleet rollout status sriov-enable-20250101-120000-ab12\n  ibfleet rollout status sriov-enable-20250101-120000-ab12 --json | jq .progress.counts')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ibfleet rollout status sriov-enable-20250101-120000-ab12\n  ibfleet rollout status sriov-enable-20250101-120000-ab12 --json | jq .progress.counts',
+    )
     .action(async (id: string, opts: { json?: boolean }) => done(await rolloutStatus(id, opts, deps)));
 
   rollout
@@ -174,7 +204,10 @@ Examples:
     { action: 'approve', description: 'let a rollout waiting after its canary targets continue' },
     { action: 'pause', description: 'start no new targets (targets in flight go on)' },
     { action: 'resume', description: 'resume a paused rollout' },
-    { action: 'cancel', description: 'start no new targets; targets in flight stop at a safe point; the rollout ends cancelled' },
+    {
+      action: 'cancel',
+      description: 'start no new targets; targets in flight stop at a safe point; the rollout ends cancelled',
+    },
   ];
   for (const c of controls) {
     rollout
@@ -182,15 +215,23 @@ Examples:
       .description(c.description)
       .argument('<id>', 'rollout ID')
       .option('--reason <text>', 'why (recorded with your user@host)')
-      .addHelpText('after', `\nExample:\n  ibfleet rollout ${c.action} sriov-enable-20250101-120000-ab12 --reason "canary looks good"`)
-      .action(async (id: string, opts: { reason?: string }) => done(await rolloutControl(c.action, id, opts, deps)));
+      .addHelpText(
+        'after',
+        `\nExample:\n  ibfleet rollout ${c.action} sriov-enable-20250101-120000-ab12 --reason "canary looks good"`,
+      )
+      .action(async (id: string, opts: { reason?: string }) =>
+        done(await rolloutControl(c.action, id, opts, deps)),
+      );
   }
 
   rollout
     .command('retry')
     .description('start a new rollout (<id>-retry-N) over the targets that did not succeed')
     .argument('<id>', 'the closed rollout to retry')
-    .option('-i, --inventory <file>', 'take the targets from this inventory (by name) instead of the old rollout')
+    .option(
+      '-i, --inventory <file>',
+      'take the targets from this inventory (by name) instead of the old rollout',
+    )
     .option('--dry-run', 'print the plan and start nothing')
     .option('--watch', 'follow the new rollout until it closes; exit code from its outcome')
     .addHelpText(
@@ -203,7 +244,9 @@ Examples:
   ibfleet rollout retry sriov-enable-20250101-120000-ab12 --watch
   ibfleet rollout retry sriov-enable-20250101-120000-ab12 -i fleet.yaml   # after re-pinning a key`,
     )
-    .action(async (id: string, opts: { inventory?: string; watch?: boolean; dryRun?: boolean }) => done(await rolloutRetry(id, opts, deps)));
+    .action(async (id: string, opts: { inventory?: string; watch?: boolean; dryRun?: boolean }) =>
+      done(await rolloutRetry(id, opts, deps)),
+    );
 
   rollout
     .command('report')
@@ -239,7 +282,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     return state.code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? EXIT_OK
+        : EXIT_USAGE;
     }
     if (err instanceof InventoryError) {
       writeError(deps, err.message);
@@ -247,7 +292,12 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     }
     if (err instanceof UsageError) {
       const lines = err.message.split('\n');
-      writeError(deps, lines.length === 1 ? lines[0] : `${lines.length} problems, nothing was started:\n  ${lines.join('\n  ')}`);
+      writeError(
+        deps,
+        lines.length === 1
+          ? lines[0]
+          : `${lines.length} problems, nothing was started:\n  ${lines.join('\n  ')}`,
+      );
       return err.exitCode;
     }
     if (err instanceof CliFailure) {

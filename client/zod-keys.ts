@@ -22,7 +22,8 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   let cur = schema;
   for (let i = 0; i < 20; i++) {
     const def = defOf(cur);
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) cur = def.innerType;
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType)
+      cur = def.innerType;
     else if (def.type === 'pipe' && def.in) cur = def.in;
     else if (def.type === 'union' && def.options) {
       const d = def.discriminator;

@@ -63,7 +63,8 @@ export function issueReason(issue: Issue, root: unknown): string {
   const got = present ? ` (got ${describeValue(value)})` : '';
   if (!present) {
     if (issue.code === 'invalid_type') return 'is required';
-    if (issue.code === 'invalid_value') return `is required: ${isCustomMessage(issue.message) ? issue.message : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}`;
+    if (issue.code === 'invalid_value')
+      return `is required: ${isCustomMessage(issue.message) ? issue.message : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}`;
     const options = (issue as { options?: unknown[] }).options;
     if (issue.code === 'invalid_union' && Array.isArray(options) && options.length > 0)
       return `is required: one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
@@ -76,12 +77,14 @@ export function issueReason(issue: Issue, root: unknown): string {
     case 'too_big':
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
         return `must be ${bound(issue, 'most', 'less than', issue.maximum)}${got}`;
-      if (issue.origin === 'array') return `must have ${bound(issue, 'most', 'fewer than', issue.maximum)} items`;
+      if (issue.origin === 'array')
+        return `must have ${bound(issue, 'most', 'fewer than', issue.maximum)} items`;
       return `must be ${bound(issue, 'most', 'fewer than', issue.maximum)} characters long`;
     case 'too_small':
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
         return `must be ${bound(issue, 'least', 'greater than', issue.minimum)}${got}`;
-      if (issue.origin === 'array') return `must have ${bound(issue, 'least', 'more than', issue.minimum)} item(s)`;
+      if (issue.origin === 'array')
+        return `must have ${bound(issue, 'least', 'more than', issue.minimum)} item(s)`;
       return `must be ${bound(issue, 'least', 'more than', issue.minimum)} characters long`;
     case 'invalid_value':
       return `must be ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}${got}`;

@@ -58,7 +58,11 @@ function readCards(step: string, devices: string[], note?: string): PlannedStep 
 function setModuleOptions(step: string, description: string, note?: string): PlannedStep {
   return {
     step,
-    commands: [MODULE_OPTIONS, `esxcli system module parameters set -m nmlx5_core -p "<${description}>"`, MODULE_OPTIONS],
+    commands: [
+      MODULE_OPTIONS,
+      `esxcli system module parameters set -m nmlx5_core -p "<${description}>"`,
+      MODULE_OPTIONS,
+    ],
     note: note ?? 'skipped when the stored options already say so',
   };
 }
@@ -68,7 +72,11 @@ function maintenance(on: boolean, mm: boolean): PlannedStep[] {
   return [
     {
       step: on ? 'maintenance-on' : 'maintenance-off',
-      commands: ['esxcli system maintenanceMode get', `esxcli system maintenanceMode set -e ${on}`, 'esxcli system maintenanceMode get'],
+      commands: [
+        'esxcli system maintenanceMode get',
+        `esxcli system maintenanceMode set -e ${on}`,
+        'esxcli system maintenanceMode get',
+      ],
       note: on ? 'skipped when already in maintenance mode' : 'only if ibfleet entered it',
     },
   ];
@@ -78,8 +86,17 @@ function rebootAndReturn(n: number, reason: string, mm: boolean, note?: string):
   // `esxcli system shutdown reboot` refuses outside maintenance mode; busybox `reboot` does not.
   const reboot = mm ? `esxcli system shutdown reboot -r "${reason}"` : 'reboot';
   return [
-    { step: `boot-marker-${n}`, commands: BOOT_MARKER, note: note ?? 'the boot marker the reboot must change' },
-    { step: `reboot-${n}`, commands: [...BOOT_MARKER, reboot], reboot: true, note: 'only while the marker is still the recorded one' },
+    {
+      step: `boot-marker-${n}`,
+      commands: BOOT_MARKER,
+      note: note ?? 'the boot marker the reboot must change',
+    },
+    {
+      step: `reboot-${n}`,
+      commands: [...BOOT_MARKER, reboot],
+      reboot: true,
+      note: 'only while the marker is still the recorded one',
+    },
     {
       step: `await-return-${n}`,
       commands: BOOT_MARKER,
@@ -89,7 +106,13 @@ function rebootAndReturn(n: number, reason: string, mm: boolean, note?: string):
 }
 
 /** A reboot for mlxconfig values, plus one cold reboot when Quick Boot left them "Next Boot" only. */
-function firmwareReboot(reason: string, devices: string[], intended: string, allowCold: boolean, mm: boolean): PlannedStep[] {
+function firmwareReboot(
+  reason: string,
+  devices: string[],
+  intended: string,
+  allowCold: boolean,
+  mm: boolean,
+): PlannedStep[] {
   const steps: PlannedStep[] = [
     ...rebootAndReturn(1, reason, mm),
     readCards('verify-firmware', devices, `mlxconfig Current must show ${intended}`),
@@ -101,7 +124,11 @@ function firmwareReboot(reason: string, devices: string[], intended: string, all
     { step: 'quick-boot-off', commands: ['/bin/loadESXEnable -s', '/bin/loadESXEnable -d'], note: onlyIf },
     ...rebootAndReturn(2, `${reason} (cold, firmware)`, mm, onlyIf),
     readCards('verify-firmware-cold', devices, onlyIf),
-    { step: 'quick-boot-restore', commands: ['/bin/loadESXEnable -e'], note: 'only if Quick Boot was on before' },
+    {
+      step: 'quick-boot-restore',
+      commands: ['/bin/loadESXEnable -e'],
+      note: 'only if Quick Boot was on before',
+    },
   ];
 }
 
@@ -138,7 +165,11 @@ function preflightPlan(p: ProcedureParams['preflight']): PlannedStep[] {
   const vibs = p.requireMft ? 'nmlx5-core, nmlx5-rdma, mft, nmst' : 'nmlx5-core, nmlx5-rdma';
   return [
     READ_STATE,
-    readCards('read-cards', [EACH_CARD], 'only when mst status lists cards; <dev> = each card, <vmnic> = each port'),
+    readCards(
+      'read-cards',
+      [EACH_CARD],
+      'only when mst status lists cards; <dev> = each card, <vmnic> = each port',
+    ),
     {
       step: 'check',
       commands: [],
@@ -153,14 +184,22 @@ function recoveryCyclePlan(mm: boolean): PlannedStep[] {
     setModuleOptions('set-mst-recovery-1', 'merged options with mst_recovery=1'),
     ...maintenance(true, mm),
     ...rebootAndReturn(1, 'ibfleet recovery-cycle: mst_recovery=1', mm),
-    { step: 'verify-cards-recovery', commands: [`${MST} status`], note: 'the ConnectX cards are listed (recovery mode)' },
+    {
+      step: 'verify-cards-recovery',
+      commands: [`${MST} status`],
+      note: 'the ConnectX cards are listed (recovery mode)',
+    },
     setModuleOptions(
       'restore-options',
       'original options: mst_recovery=0, normal mode',
       "the guide's mst_recovery=0: the option string from before the cycle is restored exactly",
     ),
     ...rebootAndReturn(2, 'ibfleet recovery-cycle: mst_recovery back to normal', mm),
-    { step: 'verify-cards-normal', commands: [`${MST} status`], note: 'the cards are still listed (normal mode)' },
+    {
+      step: 'verify-cards-normal',
+      commands: [`${MST} status`],
+      note: 'the cards are still listed (normal mode)',
+    },
     ...maintenance(false, mm),
   ];
 }
@@ -179,16 +218,29 @@ function sriovEnablePlan(p: ProcedureParams['sriov-enable'], mm: boolean): Plann
   const devices = p.devices ?? [EACH_CARD];
   return [
     READ_STATE,
-    readCards('read-cards', devices, p.devices ? undefined : '<dev> = each card listed by mst status, <vmnic> = each port'),
+    readCards(
+      'read-cards',
+      devices,
+      p.devices ? undefined : '<dev> = each card listed by mst status, <vmnic> = each port',
+    ),
     // The guide's three mlxconfig commands (section 3.1), in its order, per card.
     ...mlxconfigSteps(devices, [
       { name: 'advanced-pci', values: 'ADVANCED_PCI_SETTINGS=1' },
       { name: 'force-eth', values: 'FORCE_ETH_PCI_SUBCLASS=1' },
       { name: 'sriov', values: `SRIOV_EN=1 NUM_OF_VFS=${p.numVfs}` },
     ]),
-    setModuleOptions('set-max-vfs', `merged options with max_vfs=${p.maxVfs} for each nmlx5 port, e.g. ${p.maxVfs},${p.maxVfs}`),
+    setModuleOptions(
+      'set-max-vfs',
+      `merged options with max_vfs=${p.maxVfs} for each nmlx5 port, e.g. ${p.maxVfs},${p.maxVfs}`,
+    ),
     ...maintenance(true, mm),
-    ...firmwareReboot('ibfleet sriov-enable', devices, `SRIOV_EN=True(1) NUM_OF_VFS=${p.numVfs}`, p.allowColdReboot, mm),
+    ...firmwareReboot(
+      'ibfleet sriov-enable',
+      devices,
+      `SRIOV_EN=True(1) NUM_OF_VFS=${p.numVfs}`,
+      p.allowColdReboot,
+      mm,
+    ),
     readCards('verify-vfs', devices, `${p.maxVfs} VFs on each nmlx5 port`),
     ...maintenance(false, mm),
   ];
@@ -198,11 +250,21 @@ function sriovDisablePlan(p: ProcedureParams['sriov-disable'], mm: boolean): Pla
   const devices = p.devices ?? [EACH_CARD];
   return [
     READ_STATE,
-    readCards('read-cards', devices, p.devices ? undefined : '<dev> = each card listed by mst status, <vmnic> = each port'),
+    readCards(
+      'read-cards',
+      devices,
+      p.devices ? undefined : '<dev> = each card listed by mst status, <vmnic> = each port',
+    ),
     ...mlxconfigSteps(devices, [{ name: 'sriov-off', values: 'SRIOV_EN=0 NUM_OF_VFS=0' }]),
     setModuleOptions('clear-max-vfs', 'merged options without max_vfs'),
     ...maintenance(true, mm),
-    ...firmwareReboot('ibfleet sriov-disable', devices, 'SRIOV_EN=False(0) NUM_OF_VFS=0', p.allowColdReboot, mm),
+    ...firmwareReboot(
+      'ibfleet sriov-disable',
+      devices,
+      'SRIOV_EN=False(0) NUM_OF_VFS=0',
+      p.allowColdReboot,
+      mm,
+    ),
     readCards('verify-vfs', devices, 'no VF left on any port'),
     ...maintenance(false, mm),
   ];
@@ -243,7 +305,11 @@ function switchSmVirtPlan(p: ProcedureParams['switch-sm-virt']): PlannedStep[] {
         'only when the SM or its virtualization is not enabled; `ib sm` only if the SM was disabled' +
         (p.restartSm ? '; the SM restart only if it was running' : ''),
     },
-    { step: 'verify', commands: ['enable', 'show ib sm', 'show ib sm virt'], note: 'SM enable, virtualization Enabled' },
+    {
+      step: 'verify',
+      commands: ['enable', 'show ib sm', 'show ib sm virt'],
+      note: 'SM enable, virtualization Enabled',
+    },
   ];
 }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { bootHost, releaseDevices, shutdownHost } from './esxi/boot';
+import { bootHost, recordEarlierReboot, releaseDevices, shutdownHost } from './esxi/boot';
 import type { RebootRequest } from './esxi/host-context';
 import { EsxiMachine } from './esxi/machine';
 import type { EsxiState } from './esxi/state';
@@ -149,6 +149,7 @@ export class SimHost extends EventEmitter {
     const state = this.esxi?.state;
     if (state && (state.power === 'off' || state.boot.count === 0)) {
       // First start, or the simulator stopped while this host was rebooting: boot now.
+      if (state.boot.count === 0) recordEarlierReboot(state, state.boot.bootedAt, this.timings.bootTimeMs);
       this.bootEsxi(state, { cold: true, now: state.boot.count === 0 ? state.boot.bootedAt : Date.now() });
     }
     try {
@@ -219,10 +220,15 @@ export class SimHost extends EventEmitter {
 
   private scheduleBoot(cold: boolean): void {
     this.bootPending = true;
-    const jitter = 1 + this.timings.bootJitter * (2 * this.o.rng() - 1);
-    const ms = this.faultState.slowBootMs ?? Math.max(0, Math.round(this.timings.bootTimeMs * jitter));
+    const ms = this.faultState.slowBootMs ?? this.bootTimeWithJitter();
     const elapsed = Date.now() - this.downSince;
     this.later(Math.max(0, ms - elapsed), () => void this.comeUp(cold));
+  }
+
+  /** One boot's duration: bootTimeMs * (1 ± bootJitter). */
+  private bootTimeWithJitter(): number {
+    const jitter = 1 + this.timings.bootJitter * (2 * this.o.rng() - 1);
+    return Math.max(0, Math.round(this.timings.bootTimeMs * jitter));
   }
 
   private async comeUp(cold: boolean): Promise<void> {

@@ -12,6 +12,7 @@ import {
   setHandler,
   startChild,
   upsertSearchAttributes,
+  proxyActivities,
   WorkflowIdReusePolicy,
   workflowInfo,
   allHandlersFinished,
@@ -33,9 +34,11 @@ import {
   type RolloutPhase,
   type RolloutProgress,
   type RolloutReport,
+  slowestFirst,
 } from '../common/rollout';
 import { IbCluster, IbHost, IbPhase, IbProcedure, IbRolloutId } from '../common/search-attributes';
-import { targetCluster, targetWorkflowId, type TargetRef } from '../common/targets';
+import { targetCluster, targetWorkflowId, type HostRef, type TargetRef } from '../common/targets';
+import type { FleetActivities } from '../activities/contract';
 import { formatIssues } from '../common/zod-issues';
 import { classify, hostFinishedFrom, invalidInput } from './host/procedure-run';
 import {
@@ -174,6 +177,7 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
   // --- the window ----------------------------------------------------------------------------
   try {
     await CancellationScope.cancellable(async () => {
+      if (!carried && options.order === 'slowest-first') await orderSlowestFirst();
       for (;;) {
         startEligible();
         publish();
@@ -247,6 +251,37 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
   };
 
   // --- helpers (closures over the state) ------------------------------------------------------
+  /** Read each ESXi host's last reboot duration and reorder the pending hosts, slowest first. */
+  async function orderSlowestFirst(): Promise<void> {
+    const hosts = input.targets.filter((t): t is HostRef => t.kind === 'esxi');
+    if (hosts.length === 0) return;
+    const timing = options.host.timing;
+    const { readRebootDurations } = proxyActivities<FleetActivities>({
+      // Liveness by heartbeat (one per host read); the whole read has a generous bound.
+      heartbeatTimeout: timing.connectTimeoutMs + timing.commandTimeoutMs + 30_000,
+      startToCloseTimeout: 30 * 60_000,
+      retry: { maximumAttempts: 2 },
+      summary: `read the last reboot duration of ${hosts.length} host(s) to start the slowest first`,
+    });
+    try {
+      const read = await readRebootDurations({ hosts, timing });
+      for (const h of state.hosts) {
+        const ms = read.durationsMs[h.name];
+        if (ms !== undefined) h.lastRebootMs = ms;
+      }
+      state.hosts = slowestFirst(state.hosts);
+      const known = Object.keys(read.durationsMs).length;
+      note(
+        'ordered',
+        `slowest first: ${known} host(s) with a reboot on record, ${read.unknown.length} without`,
+      );
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // An optimisation, never a reason not to roll out.
+      note('ordered', `inventory order: could not read reboot durations (${classify(err).message})`);
+    }
+  }
+
   function stopStarting(): boolean {
     return state.cancelReason !== undefined || budgetExceeded();
   }

@@ -15,6 +15,7 @@ export const esxCommands = {
   nicList: 'esxcli network nic list',
   uptime: 'esxcli system stats uptime get',
   boots: 'grep booted /var/log/vmksummary.log',
+  rebootHistory: "grep -E 'Host is rebooting|Host has booted' /var/log/vmksummary.log | tail -n 20",
   worlds: 'ps -c',
   quickBootGet: '/bin/loadESXEnable -s',
   setModuleOptions: (options: string) => `esxcli system module parameters set -m ${MODULE} -p "${options}"`,
@@ -49,6 +50,7 @@ const READ_ONLY = new Set<string>([
   esxCommands.nicList,
   esxCommands.uptime,
   esxCommands.boots,
+  esxCommands.rebootHistory,
   esxCommands.worlds,
   esxCommands.quickBootGet,
 ]);

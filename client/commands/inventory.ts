@@ -32,10 +32,15 @@ function parseScanFlags(flags: ScanKeysFlags): { timeoutMs: number; concurrency:
   const problems: string[] = [];
   const timeoutMs = parseDuration(flags.timeout ?? '10s');
   if (timeoutMs === undefined || timeoutMs < 100 || timeoutMs > 300_000)
-    problems.push(`--timeout: must be a duration from 100ms to 5m, e.g. 10s (got ${JSON.stringify(flags.timeout)})`);
+    problems.push(
+      `--timeout: must be a duration from 100ms to 5m, e.g. 10s (got ${JSON.stringify(flags.timeout)})`,
+    );
   const concurrencyText = flags.concurrency ?? '8';
   const concurrency = /^\d+$/.test(concurrencyText) ? Number(concurrencyText) : NaN;
-  if (!(concurrency >= 1 && concurrency <= 64)) problems.push(`--concurrency: must be a whole number from 1 to 64 (got ${JSON.stringify(flags.concurrency)})`);
+  if (!(concurrency >= 1 && concurrency <= 64))
+    problems.push(
+      `--concurrency: must be a whole number from 1 to 64 (got ${JSON.stringify(flags.concurrency)})`,
+    );
   if (flags.acceptChanged && !flags.write) problems.push('--accept-changed: only meaningful with --write');
   if (problems.length) throw new UsageError(problems.join('\n'));
   return { timeoutMs: timeoutMs ?? 10_000, concurrency };
@@ -78,7 +83,9 @@ export async function inventoryScanKeys(flags: ScanKeysFlags, deps: CliDeps): Pr
   const { timeoutMs, concurrency } = parseScanFlags(flags);
   // Unpinned endpoints must load: pinning them is what this command is for.
   const inv = loadInventory(flags.inventory, { allowUnpinnedHostKeys: true });
-  deps.stderr.write(`scanning ${inv.endpoints.length} endpoint(s), timeout ${formatDuration(timeoutMs)}...\n`);
+  deps.stderr.write(
+    `scanning ${inv.endpoints.length} endpoint(s), timeout ${formatDuration(timeoutMs)}...\n`,
+  );
 
   const rows = await mapPool(inv.endpoints, concurrency, async (endpoint): Promise<ScanRow> => {
     try {
@@ -104,7 +111,9 @@ export async function inventoryScanKeys(flags: ScanKeysFlags, deps: CliDeps): Pr
 
   const count = (s: ScanRow['status']) => rows.filter((r) => r.status === s).length;
   const toWrite = rows.filter((r) => r.status === 'new' || (r.status === 'changed' && flags.acceptChanged));
-  deps.stdout.write(`${count('match')} match, ${count('new')} not pinned, ${count('changed')} changed, ${count('error')} unreachable\n`);
+  deps.stdout.write(
+    `${count('match')} match, ${count('new')} not pinned, ${count('changed')} changed, ${count('error')} unreachable\n`,
+  );
 
   if (count('changed') > 0)
     deps.stderr.write(
@@ -123,7 +132,9 @@ export async function inventoryScanKeys(flags: ScanKeysFlags, deps: CliDeps): Pr
     written = toWrite.length;
     deps.stdout.write(`pinned ${written} host key(s) in ${flags.inventory}\n`);
   } else if (!flags.write && toWrite.length > 0) {
-    deps.stdout.write(`run again with --write to pin the ${toWrite.length} new key(s) in ${flags.inventory}\n`);
+    deps.stdout.write(
+      `run again with --write to pin the ${toWrite.length} new key(s) in ${flags.inventory}\n`,
+    );
   }
 
   // Done when every endpoint answered and is now pinned to the key it presents.

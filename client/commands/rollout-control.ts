@@ -1,4 +1,8 @@
-import { isGrpcDeadlineError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  isGrpcDeadlineError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import type { RolloutPhase } from '../../common/rollout';
 import { approveUpdate, cancelUpdate, pauseUpdate, resumeUpdate } from '../../workflows/messages';
 import { CliFailure, EXIT_OK, UsageError } from '../cli-error';
@@ -25,15 +29,22 @@ export interface ControlFlags {
   reason?: string;
 }
 
-export async function rolloutControl(action: ControlAction, idArg: string, flags: ControlFlags, deps: CliDeps): Promise<number> {
+export async function rolloutControl(
+  action: ControlAction,
+  idArg: string,
+  flags: ControlFlags,
+  deps: CliDeps,
+): Promise<number> {
   const id = parseRolloutIdArg(idArg);
-  if (flags.reason !== undefined && flags.reason.trim() === '') throw new UsageError('--reason: must not be empty');
+  if (flags.reason !== undefined && flags.reason.trim() === '')
+    throw new UsageError('--reason: must not be empty');
   // Who asked is part of the audit trail, like startedBy.
   const reason = flags.reason ? `${flags.reason} (by ${deps.identity()})` : `by ${deps.identity()}`;
   return withTemporal(deps, async (temporal) => {
     const ref = await findRollout(temporal, id);
     const status = ref.description.status.name;
-    if (status !== 'RUNNING') throw new UsageError(`rollout ${id} is ${status}: there is nothing to ${action}`);
+    if (status !== 'RUNNING')
+      throw new UsageError(`rollout ${id} is ${status}: there is nothing to ${action}`);
     let phase: RolloutPhase;
     try {
       phase = await temporal.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>

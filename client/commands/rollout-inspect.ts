@@ -17,7 +17,9 @@ import { table, withTemporal } from './with-temporal';
 
 export async function rolloutWatch(idArg: string, deps: CliDeps): Promise<number> {
   const id = parseRolloutIdArg(idArg);
-  return withTemporal(deps, async (temporal) => watchRollout(temporal, await findRollout(temporal, id), deps));
+  return withTemporal(deps, async (temporal) =>
+    watchRollout(temporal, await findRollout(temporal, id), deps),
+  );
 }
 
 export interface StatusFlags {
@@ -41,9 +43,16 @@ export async function rolloutStatus(idArg: string, flags: StatusFlags, deps: Cli
       return EXIT_OK;
     }
     if (state.kind === 'running') {
-      if (state.progress) await fillRunningSteps(temporal, state.progress.procedure, state.progress.hosts, 50);
       if (state.progress)
-        out.write(renderProgressFrame(state.progress, { width: (out.columns ?? 120) - 1, maxHostLines: 50, now: deps.now() }).join('\n') + '\n');
+        await fillRunningSteps(temporal, state.progress.procedure, state.progress.hosts, 50);
+      if (state.progress)
+        out.write(
+          renderProgressFrame(state.progress, {
+            width: (out.columns ?? 120) - 1,
+            maxHostLines: 50,
+            now: deps.now(),
+          }).join('\n') + '\n',
+        );
       else
         out.write(
           `Rollout ${id} is RUNNING (started ${state.description.startTime.toISOString()}), ` +
@@ -76,7 +85,9 @@ function listed(info: WorkflowExecutionInfo): ListedRollout {
   const prefix = rolloutWorkflowId('');
   const sa = info.typedSearchAttributes;
   return {
-    rolloutId: sa.get(IbRolloutId) ?? (info.workflowId.startsWith(prefix) ? info.workflowId.slice(prefix.length) : info.workflowId),
+    rolloutId:
+      sa.get(IbRolloutId) ??
+      (info.workflowId.startsWith(prefix) ? info.workflowId.slice(prefix.length) : info.workflowId),
     procedure: sa.get(IbProcedure) ?? '?',
     status: info.status.name,
     phase: sa.get(IbPhase) ?? '',
@@ -88,11 +99,16 @@ function listed(info: WorkflowExecutionInfo): ListedRollout {
 export async function rolloutList(flags: ListFlags, deps: CliDeps): Promise<number> {
   const limitText = flags.limit ?? '50';
   const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
-  if (!(limit >= 1 && limit <= 10_000)) throw new UsageError(`--limit: must be a whole number from 1 to 10000 (got ${JSON.stringify(flags.limit)})`);
+  if (!(limit >= 1 && limit <= 10_000))
+    throw new UsageError(
+      `--limit: must be a whole number from 1 to 10000 (got ${JSON.stringify(flags.limit)})`,
+    );
   return withTemporal(deps, async (temporal) => {
     const rows: ListedRollout[] = [];
     const seen = new Set<string>();
-    for await (const info of temporal.client.workflow.list({ query: `WorkflowType='${ROLLOUT_WORKFLOW_TYPE}'` })) {
+    for await (const info of temporal.client.workflow.list({
+      query: `WorkflowType='${ROLLOUT_WORKFLOW_TYPE}'`,
+    })) {
       // A rollout that continued-as-new has one closed run per continuation: list the rollout once.
       if (info.status.name === 'CONTINUED_AS_NEW' || seen.has(info.workflowId)) continue;
       seen.add(info.workflowId);
@@ -111,7 +127,14 @@ export async function rolloutList(flags: ListFlags, deps: CliDeps): Promise<numb
     deps.stdout.write(
       table([
         ['ID', 'PROCEDURE', 'STATUS', 'PHASE', 'STARTED', 'CLOSED'],
-        ...rows.map((r) => [r.rolloutId, r.procedure, r.status, r.phase || '-', r.startTime, r.closeTime ?? '-']),
+        ...rows.map((r) => [
+          r.rolloutId,
+          r.procedure,
+          r.status,
+          r.phase || '-',
+          r.startTime,
+          r.closeTime ?? '-',
+        ]),
       ]).join('\n') + '\n',
     );
     return EXIT_OK;
@@ -128,16 +151,21 @@ export async function rolloutReport(idArg: string, flags: ReportFlags, deps: Cli
   const id = parseRolloutIdArg(idArg);
   const format = flags.format ?? 'jsonl';
   if (!(REPORT_FORMATS as readonly string[]).includes(format))
-    throw new UsageError(`--format: must be one of ${REPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
+    throw new UsageError(
+      `--format: must be one of ${REPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`,
+    );
   return withTemporal(deps, async (temporal) => {
     const state = await loadRolloutState(temporal, id);
     if (state.kind === 'running')
-      throw new UsageError(`rollout ${id} is still running; its report exists once it closes (see: ibfleet rollout status ${id})`);
+      throw new UsageError(
+        `rollout ${id} is still running; its report exists once it closes (see: ibfleet rollout status ${id})`,
+      );
     if (state.kind === 'closed')
       throw new UsageError(`rollout ${id} is ${state.status} and has no report: ${state.failure}`);
     const report = state.report;
     const reports = await fetchProcedureReports(temporal, report.procedure, report.hosts);
-    if (format === 'json') deps.stdout.write(JSON.stringify({ report, hostReports: Object.fromEntries(reports) }, null, 2) + '\n');
+    if (format === 'json')
+      deps.stdout.write(JSON.stringify({ report, hostReports: Object.fromEntries(reports) }, null, 2) + '\n');
     else if (format === 'text') deps.stdout.write(renderAuditText(report, reports));
     else deps.stdout.write(renderAuditJsonl(report, reports));
     return EXIT_OK;

@@ -27,11 +27,14 @@ const MAX_ID_ATTEMPTS = 50;
 /** With -i, the targets are taken from the current inventory by name (e.g. after re-pinning a key). */
 function refreshTargets(targets: TargetRef[], file: string): TargetRef[] {
   const inv = loadInventory(file);
-  const byName = new Map<string, TargetRef>([...inv.hosts, ...inv.switches, ...inv.guestPairs].map((t) => [t.name, t]));
+  const byName = new Map<string, TargetRef>(
+    [...inv.hosts, ...inv.switches, ...inv.guestPairs].map((t) => [t.name, t]),
+  );
   const problems: string[] = [];
   const fresh = targets.map((t) => {
     const now = byName.get(t.name);
-    if (!now || now.kind !== t.kind) problems.push(`${file}: no ${t.kind} target named "${t.name}" (it was in the rollout being retried)`);
+    if (!now || now.kind !== t.kind)
+      problems.push(`${file}: no ${t.kind} target named "${t.name}" (it was in the rollout being retried)`);
     return now ?? t;
   });
   problems.push(...unpinnedTargetProblems(fresh, inv, file));
@@ -53,10 +56,19 @@ function describePlan(oldId: string, plan: RetryPlan): string {
   );
 }
 
-async function startWithFreshId(temporal: TemporalAccess, base: RolloutInput, oldId: string, flags: RetryFlags, deps: CliDeps): Promise<number> {
+async function startWithFreshId(
+  temporal: TemporalAccess,
+  base: RolloutInput,
+  oldId: string,
+  flags: RetryFlags,
+  deps: CliDeps,
+): Promise<number> {
   for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
     const id = retryId(oldId, attempt);
-    if (!isValidRolloutId(id)) throw new UsageError(`cannot derive a valid retry ID from "${oldId}" (got "${id}": IDs are at most 64 characters)`);
+    if (!isValidRolloutId(id))
+      throw new UsageError(
+        `cannot derive a valid retry ID from "${oldId}" (got "${id}": IDs are at most 64 characters)`,
+      );
     try {
       return await launchRollout(temporal, { ...base, rolloutId: id }, flags.watch === true, deps);
     } catch (err) {
@@ -75,7 +87,9 @@ export async function rolloutRetry(idArg: string, flags: RetryFlags, deps: CliDe
         `rollout ${oldId} is still running; a retry would race it. Wait for it to close, or: ibfleet rollout cancel ${oldId}`,
       );
     if (state.kind === 'closed')
-      throw new UsageError(`rollout ${oldId} is ${state.status} without a report (${state.failure}); start a new rollout instead`);
+      throw new UsageError(
+        `rollout ${oldId} is ${state.status} without a report (${state.failure}); start a new rollout instead`,
+      );
 
     const original = await fetchOriginalInput(temporal, oldId);
     const plan = planRetry(original, state.report);

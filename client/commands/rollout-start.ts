@@ -25,12 +25,19 @@ export function startedMessage(input: RolloutInput, namespace: string, deps: Cli
     `  watch     ibfleet rollout watch ${input.rolloutId}`,
   ];
   if (input.options.canary > 0 && !input.options.autoApprove)
-    lines.push(`  approve   ibfleet rollout approve ${input.rolloutId}   (after the ${input.options.canary} canary target(s) succeed)`);
+    lines.push(
+      `  approve   ibfleet rollout approve ${input.rolloutId}   (after the ${input.options.canary} canary target(s) succeed)`,
+    );
   return lines.join('\n') + '\n';
 }
 
 /** Starts the rollout and, with `watch`, follows it to the end (exit code from the outcome). */
-export async function launchRollout(temporal: TemporalAccess, input: RolloutInput, watch: boolean, deps: CliDeps): Promise<number> {
+export async function launchRollout(
+  temporal: TemporalAccess,
+  input: RolloutInput,
+  watch: boolean,
+  deps: CliDeps,
+): Promise<number> {
   await startRolloutWorkflow(temporal, input);
   deps.stdout.write(startedMessage(input, temporal.namespace, deps));
   if (!watch) return EXIT_OK;

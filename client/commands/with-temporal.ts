@@ -1,7 +1,10 @@
 import type { CliDeps, TemporalAccess } from '../deps';
 
 /** Connects (only now: never for bad input or a dry run), runs `fn`, and always closes the connection. */
-export async function withTemporal<T>(deps: CliDeps, fn: (temporal: TemporalAccess) => Promise<T>): Promise<T> {
+export async function withTemporal<T>(
+  deps: CliDeps,
+  fn: (temporal: TemporalAccess) => Promise<T>,
+): Promise<T> {
   const temporal = await deps.connectTemporal();
   try {
     return await fn(temporal);
@@ -14,5 +17,10 @@ export async function withTemporal<T>(deps: CliDeps, fn: (temporal: TemporalAcce
 export function table(rows: string[][]): string[] {
   if (rows.length === 0) return [];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }

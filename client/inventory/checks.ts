@@ -27,14 +27,23 @@ export function crossFieldProblems(root: RawRecord, opts: CheckOptions): CheckPr
   const endpoints = rawEndpoints(root);
 
   if (endpoints.length === 0 && asArray(root.guestPairs).length === 0) {
-    problems.push({ path: [], message: 'lists no ESXi hosts, switches or guest pairs (add clusters, switches or guestPairs)' });
+    problems.push({
+      path: [],
+      message: 'lists no ESXi hosts, switches or guest pairs (add clusters, switches or guestPairs)',
+    });
   }
 
   for (const e of endpoints) {
     if (e.value.username === undefined && defaults.username === undefined)
-      problems.push({ path: [...e.path, 'username'], message: 'is required (set it here or in defaults.username)' });
+      problems.push({
+        path: [...e.path, 'username'],
+        message: 'is required (set it here or in defaults.username)',
+      });
     if (e.value.credential === undefined && defaults.credential === undefined)
-      problems.push({ path: [...e.path, 'credential'], message: 'is required (set it here or in defaults.credential)' });
+      problems.push({
+        path: [...e.path, 'credential'],
+        message: 'is required (set it here or in defaults.credential)',
+      });
     if (e.value.hostKey === undefined && !opts.allowUnpinnedHostKeys)
       problems.push({
         path: [...e.path, 'hostKey'],
@@ -47,7 +56,11 @@ export function crossFieldProblems(root: RawRecord, opts: CheckOptions): CheckPr
   const names = new Map<string, PathSegment[]>();
   for (const t of rawNamedTargets(root)) {
     const first = names.get(t.name);
-    if (first) problems.push({ path: [...t.path, 'name'], message: `duplicate name "${t.name}" (also at ${formatPath(first)})` });
+    if (first)
+      problems.push({
+        path: [...t.path, 'name'],
+        message: `duplicate name "${t.name}" (also at ${formatPath(first)})`,
+      });
     else names.set(t.name, t.path);
   }
 
@@ -56,7 +69,11 @@ export function crossFieldProblems(root: RawRecord, opts: CheckOptions): CheckPr
     const name = asString(asRecord(c)?.name);
     if (name === undefined) return;
     const first = clusterNames.get(name);
-    if (first) problems.push({ path: ['clusters', ci, 'name'], message: `duplicate cluster name "${name}" (also at ${formatPath(first)})` });
+    if (first)
+      problems.push({
+        path: ['clusters', ci, 'name'],
+        message: `duplicate cluster name "${name}" (also at ${formatPath(first)})`,
+      });
     else clusterNames.set(name, ['clusters', ci]);
   });
 

@@ -71,13 +71,16 @@ export function rewriteHostKeys(text: string, updates: readonly HostKeyUpdate[])
     return editFor(text, lineCounter, node, u.hostKey);
   });
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.end);
+  for (const e of [...edits].sort((a, b) => b.at - a.at))
+    out = out.slice(0, e.at) + e.text + out.slice(e.end);
 
   const check = parseDocument(out);
   for (const u of updates) {
     const value: unknown = check.getIn([...u.yamlPath, 'hostKey']);
     if (check.errors.length > 0 || value !== u.hostKey)
-      throw new Error(`rewriting the inventory did not produce hostKey ${u.hostKey} at ${u.yamlPath.join('.')}`);
+      throw new Error(
+        `rewriting the inventory did not produce hostKey ${u.hostKey} at ${u.yamlPath.join('.')}`,
+      );
   }
   return out;
 }

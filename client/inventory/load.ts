@@ -25,7 +25,8 @@ export function loadInventory(file: string, opts: LoadInventoryOptions = {}): In
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     throw new InventoryError(file, [{ file, path: '', message: `cannot read the inventory: ${why}` }]);
   }
   return parseInventory(text, file, opts);
@@ -68,14 +69,21 @@ export function parseInventory(text: string, file: string, opts: LoadInventoryOp
       if (issue.code === 'unrecognized_keys') {
         const allowed = allowedKeysAt(inventoryFileSchema, issue.path, root);
         for (const key of issue.keys)
-          problems.push(problem([...issue.path, key], `unknown key${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`, true));
+          problems.push(
+            problem(
+              [...issue.path, key],
+              `unknown key${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`,
+              true,
+            ),
+          );
       } else {
         problems.push(problem(issue.path, issueReason(issue, root)));
       }
     }
   }
   const allowUnpinned = opts.allowUnpinnedHostKeys === true || root.allowUnpinnedHostKeys === true;
-  for (const p of crossFieldProblems(root, { allowUnpinnedHostKeys: allowUnpinned, file })) problems.push(problem(p.path, p.message));
+  for (const p of crossFieldProblems(root, { allowUnpinnedHostKeys: allowUnpinned, file }))
+    problems.push(problem(p.path, p.message));
 
   if (!parsed.success || problems.length > 0) throw new InventoryError(file, sortProblems(problems));
   return resolveInventory(parsed.data, { file: resolve(file), homeDir: opts.homeDir }, allowUnpinned);

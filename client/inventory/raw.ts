@@ -38,7 +38,13 @@ export function rawEndpoints(root: RawRecord): RawEndpoint[] {
     const cluster = asRecord(c);
     asArray(cluster?.hosts).forEach((h, hi) => {
       const value = asRecord(h);
-      if (value) out.push({ kind: 'esxi', path: ['clusters', ci, 'hosts', hi], value, cluster: asString(cluster?.name) });
+      if (value)
+        out.push({
+          kind: 'esxi',
+          path: ['clusters', ci, 'hosts', hi],
+          value,
+          cluster: asString(cluster?.name),
+        });
     });
   });
   asArray(root.switches).forEach((s, si) => {

@@ -26,7 +26,11 @@ export function expandKeyPath(path: string, ctx: ResolveContext): string {
 function resolveCredential(c: CredentialInput, ctx: ResolveContext): CredentialRef {
   switch (c.type) {
     case 'private-key':
-      return { type: 'private-key', path: expandKeyPath(c.path, ctx), ...(c.passphraseEnv ? { passphraseEnv: c.passphraseEnv } : {}) };
+      return {
+        type: 'private-key',
+        path: expandKeyPath(c.path, ctx),
+        ...(c.passphraseEnv ? { passphraseEnv: c.passphraseEnv } : {}),
+      };
     case 'agent':
       return { type: 'agent', ...(c.socketEnv ? { socketEnv: c.socketEnv } : {}) };
     case 'password-env':
@@ -42,7 +46,11 @@ function uniqueTags(tags: string[] | undefined): string[] {
  * Assumes the cross-field checks passed (username and credential present here or in defaults;
  * hostKey present unless unpinned keys are allowed).
  */
-export function resolveInventory(data: InventoryFile, ctx: ResolveContext, allowUnpinned: boolean): Inventory {
+export function resolveInventory(
+  data: InventoryFile,
+  ctx: ResolveContext,
+  allowUnpinned: boolean,
+): Inventory {
   const defaults = data.defaults ?? {};
   const endpoints: InventoryEndpoint[] = [];
   const targetPaths = new Map<string, string>();
@@ -50,7 +58,8 @@ export function resolveInventory(data: InventoryFile, ctx: ResolveContext, allow
   const endpoint = (e: EndpointInput, kind: InventoryEndpoint['kind'], path: PathSegment[]): SshEndpoint => {
     const username = e.username ?? defaults.username;
     const credential = e.credential ?? defaults.credential;
-    if (username === undefined || credential === undefined) throw new Error(`unchecked endpoint at ${formatPath(path)}`);
+    if (username === undefined || credential === undefined)
+      throw new Error(`unchecked endpoint at ${formatPath(path)}`);
     const resolved: SshEndpoint = {
       name: e.name,
       address: e.address,
@@ -59,7 +68,14 @@ export function resolveInventory(data: InventoryFile, ctx: ResolveContext, allow
       hostKey: e.hostKey ?? '',
       credential: resolveCredential(credential, ctx),
     };
-    endpoints.push({ kind, name: resolved.name, address: resolved.address, port: resolved.port, hostKey: resolved.hostKey, yamlPath: path });
+    endpoints.push({
+      kind,
+      name: resolved.name,
+      address: resolved.address,
+      port: resolved.port,
+      hostKey: resolved.hostKey,
+      yamlPath: path,
+    });
     targetPaths.set(e.name, formatPath(path));
     return resolved;
   };
@@ -72,18 +88,18 @@ export function resolveInventory(data: InventoryFile, ctx: ResolveContext, allow
 
   const clusters = (data.clusters ?? []).map((c, ci) => ({
     name: c.name,
-    hosts: c.hosts.map(
-      (h, hi): HostRef => ({
-        kind: 'esxi',
-        ...endpoint(h, 'esxi', ['clusters', ci, 'hosts', hi]),
-        cluster: c.name,
-        tags: uniqueTags(h.tags),
-      }),
-    ),
+    hosts: c.hosts.map((h, hi): HostRef => ({
+      kind: 'esxi',
+      ...endpoint(h, 'esxi', ['clusters', ci, 'hosts', hi]),
+      cluster: c.name,
+      tags: uniqueTags(h.tags),
+    })),
   }));
-  const switches = (data.switches ?? []).map(
-    (s, si): SwitchRef => ({ kind: 'switch', ...endpoint(s, 'switch', ['switches', si]), tags: uniqueTags(s.tags) }),
-  );
+  const switches = (data.switches ?? []).map((s, si): SwitchRef => ({
+    kind: 'switch',
+    ...endpoint(s, 'switch', ['switches', si]),
+    tags: uniqueTags(s.tags),
+  }));
   const guestPairs = (data.guestPairs ?? []).map((p, pi) => {
     targetPaths.set(p.name, formatPath(['guestPairs', pi]));
     return {

@@ -8,7 +8,8 @@ import { z } from 'zod';
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const HOST_KEY_PATTERN = /^SHA256:[A-Za-z0-9+/]{43}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const HOSTNAME_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME_PATTERN =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 
 /** Names end up in workflow IDs (ibfleet/host/<name>) and search attributes. */
@@ -27,7 +28,9 @@ const hostKeySchema = z
   .string()
   .regex(HOST_KEY_PATTERN, 'must be an OpenSSH SHA256 fingerprint: "SHA256:" and 43 base64 characters');
 
-const envNameSchema = z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name such as IBFLEET_PASSWORD');
+const envNameSchema = z
+  .string()
+  .regex(ENV_NAME_PATTERN, 'must be an environment variable name such as IBFLEET_PASSWORD');
 
 export const credentialSchema = z.discriminatedUnion('type', [
   z.strictObject({

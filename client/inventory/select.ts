@@ -75,7 +75,10 @@ interface Term {
 const VALUE_CHARS = /^[A-Za-z0-9._:/*?-]+$/;
 
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -83,21 +86,31 @@ export function globToRegExp(glob: string): RegExp {
 export function parseSelector(expr: string, kind: TargetKind): Term[] {
   const where = `--select ${JSON.stringify(expr)}`;
   const words = expr.split(/[\s+]+/).filter((w) => w !== '');
-  if (words.length === 0) throw new UsageError(`${where}: empty expression (expected KEY=VALUE, e.g. cluster=gpu-a)`);
+  if (words.length === 0)
+    throw new UsageError(`${where}: empty expression (expected KEY=VALUE, e.g. cluster=gpu-a)`);
   const keys = selectorKeys(kind);
   return words.map((text) => {
     const m = /^([A-Za-z]+)(!=|=)(.*)$/.exec(text);
     if (!m) throw new UsageError(`${where}: "${text}" is not KEY=VALUE[,VALUE...] or KEY!=VALUE[,VALUE...]`);
     const [, key, op, rest] = m;
     if (!keys.includes(key))
-      throw new UsageError(`${where}: unknown key "${key}" for ${KIND_WORDS[kind].many} (keys: ${keys.join(', ')})`);
+      throw new UsageError(
+        `${where}: unknown key "${key}" for ${KIND_WORDS[kind].many} (keys: ${keys.join(', ')})`,
+      );
     const values = rest.split(',');
     for (const v of values) {
       if (v === '') throw new UsageError(`${where}: "${text}" has an empty value`);
       if (!VALUE_CHARS.test(v))
-        throw new UsageError(`${where}: value "${v}" may contain only letters, digits, . _ : / - and the globs * ?`);
+        throw new UsageError(
+          `${where}: value "${v}" may contain only letters, digits, . _ : / - and the globs * ?`,
+        );
     }
-    return { text, key, negate: op === '!=', patterns: values.map((glob) => ({ glob, re: globToRegExp(glob) })) };
+    return {
+      text,
+      key,
+      negate: op === '!=',
+      patterns: values.map((glob) => ({ glob, re: globToRegExp(glob) })),
+    };
   });
 }
 
@@ -145,7 +158,9 @@ export function selectTargets(inv: Inventory, kind: TargetKind, exprs: readonly 
     }
     const matched = all.filter((t) => terms.every((term) => termMatches(term, kind, t)));
     if (matched.length === 0)
-      throw new UsageError(`--select ${JSON.stringify(expr)} selects none of the ${all.length} ${kindWords(kind, all.length)}`);
+      throw new UsageError(
+        `--select ${JSON.stringify(expr)} selects none of the ${all.length} ${kindWords(kind, all.length)}`,
+      );
     for (const t of matched) selected.add(t);
   }
   return all.filter((t) => selected.has(t));

@@ -26,10 +26,14 @@ export function summarizeInventory(inv: Inventory, fileAsGiven: string): string[
     const tags = tagCounts(c.hosts.map((h) => h.tags));
     lines.push(`  ${c.name.padEnd(nameW)}  ${c.hosts.length} host(s)${tags ? `  tags: ${tags}` : ''}`);
   }
-  lines.push(`switches: ${inv.switches.length}${inv.switches.length ? ` (${inv.switches.map((s) => s.name).join(', ')})` : ''}`);
+  lines.push(
+    `switches: ${inv.switches.length}${inv.switches.length ? ` (${inv.switches.map((s) => s.name).join(', ')})` : ''}`,
+  );
   lines.push(`guest pairs: ${inv.guestPairs.length}`);
   for (const p of inv.guestPairs)
-    lines.push(`  ${p.name}: ${p.server.name} (server, ${p.server.dataAddress}) <- ${p.client.name}${p.cluster ? `, cluster ${p.cluster}` : ''}`);
+    lines.push(
+      `  ${p.name}: ${p.server.name} (server, ${p.server.dataAddress}) <- ${p.client.name}${p.cluster ? `, cluster ${p.cluster}` : ''}`,
+    );
   lines.push(`credentials: ${credentialKinds(endpoints.map((e) => e.credential))}`);
   const unpinned = endpoints.filter((e) => !isPinned(e));
   if (unpinned.length === 0) lines.push('host keys: all pinned');

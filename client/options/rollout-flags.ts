@@ -12,6 +12,7 @@ export interface RolloutFlags {
   canary?: string;
   autoApprove?: boolean;
   maxFailures?: string;
+  order?: string;
   /** commander sets false for --no-maintenance-mode. */
   maintenanceMode?: boolean;
   continueAsNewAfter?: string;
@@ -26,15 +27,60 @@ export interface RolloutFlags {
 }
 
 /** Timing flags: flag name (without --), RolloutFlags field, Timing field. */
-export const TIMING_FLAGS: readonly { flag: string; field: keyof RolloutFlags; timing: keyof Timing; help: string }[] = [
-  { flag: 'boot-deadline', field: 'bootDeadline', timing: 'bootDeadlineMs', help: 'how long a rebooted host may take to answer again' },
-  { flag: 'poll-interval', field: 'pollInterval', timing: 'pollIntervalMs', help: 'first poll interval while waiting for a host' },
-  { flag: 'max-poll-interval', field: 'maxPollInterval', timing: 'maxPollIntervalMs', help: 'poll interval back-off limit' },
-  { flag: 'stability', field: 'stability', timing: 'stabilityMs', help: 'how long a returned host must stay up' },
-  { flag: 'reboot-start-timeout', field: 'rebootStartTimeout', timing: 'rebootStartMs', help: 'how long a reboot may take to start' },
-  { flag: 'command-timeout', field: 'commandTimeout', timing: 'commandTimeoutMs', help: 'timeout of one SSH command' },
-  { flag: 'connect-timeout', field: 'connectTimeout', timing: 'connectTimeoutMs', help: 'timeout of one SSH connection attempt' },
-  { flag: 'heartbeat-timeout', field: 'heartbeatTimeout', timing: 'heartbeatTimeoutMs', help: 'how soon a dead worker is noticed' },
+export const TIMING_FLAGS: readonly {
+  flag: string;
+  field: keyof RolloutFlags;
+  timing: keyof Timing;
+  help: string;
+}[] = [
+  {
+    flag: 'boot-deadline',
+    field: 'bootDeadline',
+    timing: 'bootDeadlineMs',
+    help: 'how long a rebooted host may take to answer again',
+  },
+  {
+    flag: 'poll-interval',
+    field: 'pollInterval',
+    timing: 'pollIntervalMs',
+    help: 'first poll interval while waiting for a host',
+  },
+  {
+    flag: 'max-poll-interval',
+    field: 'maxPollInterval',
+    timing: 'maxPollIntervalMs',
+    help: 'poll interval back-off limit',
+  },
+  {
+    flag: 'stability',
+    field: 'stability',
+    timing: 'stabilityMs',
+    help: 'how long a returned host must stay up',
+  },
+  {
+    flag: 'reboot-start-timeout',
+    field: 'rebootStartTimeout',
+    timing: 'rebootStartMs',
+    help: 'how long a reboot may take to start',
+  },
+  {
+    flag: 'command-timeout',
+    field: 'commandTimeout',
+    timing: 'commandTimeoutMs',
+    help: 'timeout of one SSH command',
+  },
+  {
+    flag: 'connect-timeout',
+    field: 'connectTimeout',
+    timing: 'connectTimeoutMs',
+    help: 'timeout of one SSH connection attempt',
+  },
+  {
+    flag: 'heartbeat-timeout',
+    field: 'heartbeatTimeout',
+    timing: 'heartbeatTimeoutMs',
+    help: 'how soon a dead worker is noticed',
+  },
 ];
 
 const INT_FLAGS = [
@@ -57,6 +103,7 @@ function flagOf(path: readonly PropertyKey[]): string {
   const int = INT_FLAGS.find((f) => f.option === key);
   if (int) return `--${int.flag}`;
   if (key.startsWith('maxFailures')) return '--max-failures';
+  if (key === 'order') return '--order';
   const timing = TIMING_FLAGS.find((t) => key === `host.timing.${t.timing}`);
   if (timing) return `--${timing.flag}`;
   if (key === 'host.maintenanceMode') return '--no-maintenance-mode';
@@ -82,8 +129,13 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
   if (flags.maxFailures !== undefined) {
     const budget = parseFailureBudget(flags.maxFailures);
     if (budget) input.maxFailures = budget;
-    else problems.push(`--max-failures: must be a number of hosts (3) or a percentage (5%) (got ${JSON.stringify(flags.maxFailures)})`);
+    else
+      problems.push(
+        `--max-failures: must be a number of hosts (3) or a percentage (5%) (got ${JSON.stringify(flags.maxFailures)})`,
+      );
   }
+
+  if (flags.order !== undefined) input.order = flags.order;
 
   const timing: Record<string, number> = {};
   const rawTiming = new Map<string, string>();
@@ -91,7 +143,10 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
     const raw = flags[t.field];
     if (typeof raw !== 'string') continue;
     const ms = parseDuration(raw);
-    if (ms === undefined) problems.push(`--${t.flag}: must be a duration with a unit, e.g. 500ms, 30s, 45m, 1h30m (got ${JSON.stringify(raw)})`);
+    if (ms === undefined)
+      problems.push(
+        `--${t.flag}: must be a duration with a unit, e.g. 500ms, 30s, 45m, 1h30m (got ${JSON.stringify(raw)})`,
+      );
     else {
       timing[t.timing] = ms;
       rawTiming.set(t.timing, raw);
@@ -107,9 +162,13 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
     for (const issue of parsed.error.issues) {
       const flag = flagOf(issue.path);
       if (problems.some((p) => p.startsWith(`${flag}:`))) continue;
-      const timingKey = issue.path[0] === 'host' && issue.path[1] === 'timing' ? String(issue.path[2]) : undefined;
+      const timingKey =
+        issue.path[0] === 'host' && issue.path[1] === 'timing' ? String(issue.path[2]) : undefined;
       if (timingKey && (issue.code === 'too_big' || issue.code === 'too_small')) {
-        const limit = issue.code === 'too_big' ? `at most ${formatDuration(Number(issue.maximum))}` : `at least ${formatDuration(Number(issue.minimum))}`;
+        const limit =
+          issue.code === 'too_big'
+            ? `at most ${formatDuration(Number(issue.maximum))}`
+            : `at least ${formatDuration(Number(issue.minimum))}`;
         problems.push(`${flag}: must be ${limit} (got ${rawTiming.get(timingKey) ?? '?'})`);
       } else {
         problems.push(`${flag}: ${issueReason(issue, input)}`);

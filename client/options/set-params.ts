@@ -38,7 +38,9 @@ function coerceScalar(type: string, raw: string): { value?: unknown; problem?: s
   const text = raw.trim();
   switch (type) {
     case 'number':
-      return /^-?\d+(\.\d+)?$/.test(text) ? { value: Number(text) } : { problem: `must be a number (got ${JSON.stringify(raw)})` };
+      return /^-?\d+(\.\d+)?$/.test(text)
+        ? { value: Number(text) }
+        : { problem: `must be a number (got ${JSON.stringify(raw)})` };
     case 'boolean':
       if (TRUE.has(text.toLowerCase())) return { value: true };
       if (FALSE.has(text.toLowerCase())) return { value: false };
@@ -85,7 +87,9 @@ export function parseSetParams(procedure: ProcedureName, sets: readonly string[]
     if (type.startsWith('array:')) {
       const parts = text.split(',').map((p) => p.trim());
       if (parts.some((p) => p === '')) {
-        problems.push(`--set ${key}: expected a comma-separated list without empty items (got ${JSON.stringify(text)})`);
+        problems.push(
+          `--set ${key}: expected a comma-separated list without empty items (got ${JSON.stringify(text)})`,
+        );
         continue;
       }
       const coerced = parts.map((p) => coerceScalar(type.slice('array:'.length), p));
@@ -125,10 +129,11 @@ export function paramsHelp(procedure: ProcedureName): string[] {
   const schema = procedureParamsSchemas[procedure];
   const shape = defOf(schema).shape ?? {};
   const defaults = schema.safeParse({});
-  const values: Record<string, unknown> = defaults.success ? (defaults.data) : {};
+  const values: Record<string, unknown> = defaults.success ? defaults.data : {};
   return Object.entries(shape).map(([key, field]) => {
     let inner = defOf(field);
-    while ((inner.type === 'default' || inner.type === 'optional') && inner.innerType) inner = defOf(inner.innerType);
+    while ((inner.type === 'default' || inner.type === 'optional') && inner.innerType)
+      inner = defOf(inner.innerType);
     const type =
       inner.type === 'enum' && inner.entries
         ? Object.values(inner.entries).join('|')

@@ -21,7 +21,10 @@ function record(fields: AuditRecord): AuditRecord {
 }
 
 /** `reports`: the hosts' ProcedureReports (see fetchProcedureReports), by target name. */
-export function auditRecords(report: RolloutReport, reports: ReadonlyMap<string, ProcedureReport>): AuditRecord[] {
+export function auditRecords(
+  report: RolloutReport,
+  reports: ReadonlyMap<string, ProcedureReport>,
+): AuditRecord[] {
   const rolloutId = report.rolloutId;
   const out: AuditRecord[] = [
     record({
@@ -71,24 +74,48 @@ export function auditRecords(report: RolloutReport, reports: ReadonlyMap<string,
     );
     for (const s of r?.steps ?? [])
       out.push(
-        record({ type: 'step', rolloutId, host: h.name, step: s.name, status: s.status, detail: s.detail, startedAt: s.startedAt, durationMs: s.durationMs }),
+        record({
+          type: 'step',
+          rolloutId,
+          host: h.name,
+          step: s.name,
+          status: s.status,
+          detail: s.detail,
+          startedAt: s.startedAt,
+          durationMs: s.durationMs,
+        }),
       );
     for (const c of r?.commands ?? [])
       out.push(
-        record({ type: 'command', rolloutId, host: h.name, step: c.step, command: c.command, exitCode: c.exitCode, durationMs: c.durationMs, at: c.at }),
+        record({
+          type: 'command',
+          rolloutId,
+          host: h.name,
+          step: c.step,
+          command: c.command,
+          exitCode: c.exitCode,
+          durationMs: c.durationMs,
+          at: c.at,
+        }),
       );
   }
   return out;
 }
 
-export function renderAuditJsonl(report: RolloutReport, reports: ReadonlyMap<string, ProcedureReport>): string {
+export function renderAuditJsonl(
+  report: RolloutReport,
+  reports: ReadonlyMap<string, ProcedureReport>,
+): string {
   return auditRecords(report, reports)
     .map((r) => JSON.stringify(r))
     .join('\n')
     .concat('\n');
 }
 
-export function renderAuditText(report: RolloutReport, reports: ReadonlyMap<string, ProcedureReport>): string {
+export function renderAuditText(
+  report: RolloutReport,
+  reports: ReadonlyMap<string, ProcedureReport>,
+): string {
   const lines = renderReportSummary(report);
   if (report.retryOf) lines.splice(1, 0, `  retry of ${report.retryOf}`);
   lines.push(`  params: ${JSON.stringify(report.params)}`);
@@ -101,7 +128,7 @@ export function renderAuditText(report: RolloutReport, reports: ReadonlyMap<stri
       `${h.name} (${h.cluster}): ${r?.outcome ?? h.phase}` +
         (took !== undefined ? ` in ${formatClock(took)}` : '') +
         `, ${r?.reboots ?? h.reboots ?? 0} reboot(s)` +
-        (r?.reason ?? h.reason ? ` - ${r?.reason ?? h.reason}` : ''),
+        ((r?.reason ?? h.reason) ? ` - ${r?.reason ?? h.reason}` : ''),
     );
     for (const change of r?.changes ?? []) lines.push(`  changed: ${change}`);
     const stepNames = new Set((r?.steps ?? []).map((s) => s.name));

@@ -17,7 +17,9 @@ export interface DryRunContext {
 }
 
 export function describeBudget(options: RolloutOptions): string {
-  return 'count' in options.maxFailures ? String(options.maxFailures.count) : `${options.maxFailures.percent}%`;
+  return 'count' in options.maxFailures
+    ? String(options.maxFailures.count)
+    : `${options.maxFailures.percent}%`;
 }
 
 export function describeOptions(options: RolloutOptions): string {
@@ -26,7 +28,7 @@ export function describeOptions(options: RolloutOptions): string {
       ? `canary ${options.canary} (then ${options.autoApprove ? 'continues (auto-approve)' : 'waits for approval'})`
       : 'no canary';
   const perCluster = options.perCluster === 0 ? 'unlimited' : String(options.perCluster);
-  return `max-parallel ${options.maxParallel}, per-cluster ${perCluster}, ${canary}, max-failures ${describeBudget(options)}`;
+  return `max-parallel ${options.maxParallel}, per-cluster ${perCluster}, ${canary}, max-failures ${describeBudget(options)}, order ${options.order}`;
 }
 
 export function describeHostOptions(options: RolloutOptions): string {
@@ -58,7 +60,8 @@ export function renderDryRun(input: RolloutInput, ctx: DryRunContext = {}): stri
   const sel = ctx.selections?.length ? ` (select: ${ctx.selections.join(' | ')})` : '';
   lines.push(`Targets    ${n} ${kindWords(kind, n)} in ${clusters.size} cluster group(s)${from}${sel}`);
   lines.push(`Window     ${describeOptions(input.options)}`);
-  if (kind !== 'switch' && kind !== 'guest-pair') lines.push(`Hosts      ${describeHostOptions(input.options)}`);
+  if (kind !== 'switch' && kind !== 'guest-pair')
+    lines.push(`Hosts      ${describeHostOptions(input.options)}`);
   lines.push(`Reboots    ${rebootsPerTarget} per target, ${rebootsPerTarget * n} in total`);
   lines.push(`Started by ${input.startedBy}`, '');
 
@@ -82,7 +85,9 @@ export function renderDryRun(input: RolloutInput, ctx: DryRunContext = {}): stri
   );
 
   lines.push(`Steps on each ${kindWords(kind, 1)}:`);
-  const plan = procedurePlan(input.procedure, input.params, { maintenanceMode: input.options.host.maintenanceMode });
+  const plan = procedurePlan(input.procedure, input.params, {
+    maintenanceMode: input.options.host.maintenanceMode,
+  });
   plan.forEach((s, i) => {
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.step}${s.reboot ? '  [REBOOT]' : ''}`);
     for (const c of s.commands) lines.push(`        $ ${c}`);

@@ -14,7 +14,11 @@ import type { TemporalAccess } from '../deps';
 export const HOST_QUERY_DEADLINE_MS = 3_000;
 const CONCURRENCY = 16;
 
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]);
@@ -23,7 +27,10 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 }
 
 function hostHandle(temporal: TemporalAccess, procedure: ProcedureName, h: HostProgress) {
-  return temporal.client.workflow.getHandle(targetWorkflowId({ kind: procedureTargetKind[procedure], name: h.name }), h.runId || undefined);
+  return temporal.client.workflow.getHandle(
+    targetWorkflowId({ kind: procedureTargetKind[procedure], name: h.name }),
+    h.runId || undefined,
+  );
 }
 
 function isProcedureReport(x: unknown): x is ProcedureReport {

@@ -14,7 +14,8 @@ async function startedEvent(temporal: TemporalAccess, workflowId: string, runId?
     maximumPageSize: 1,
   });
   const attrs = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-  if (!attrs) throw new CliFailure(`workflow ${workflowId}: first history event is not WorkflowExecutionStarted`);
+  if (!attrs)
+    throw new CliFailure(`workflow ${workflowId}: first history event is not WorkflowExecutionStarted`);
   return attrs;
 }
 
@@ -22,7 +23,8 @@ export async function fetchOriginalInput(temporal: TemporalAccess, rolloutId: st
   const workflowId = rolloutWorkflowId(rolloutId);
   let attrs = await startedEvent(temporal, workflowId);
   const firstRunId = attrs.firstExecutionRunId;
-  if (firstRunId && attrs.continuedExecutionRunId) attrs = await startedEvent(temporal, workflowId, firstRunId);
+  if (firstRunId && attrs.continuedExecutionRunId)
+    attrs = await startedEvent(temporal, workflowId, firstRunId);
   const payload = attrs.input?.payloads?.[0];
   if (!payload) throw new CliFailure(`workflow ${workflowId} was started without input`);
   // History holds payloads as encoded by the client: undo the codecs (e.g. encryption) first, last one first.
@@ -31,7 +33,10 @@ export async function fetchOriginalInput(temporal: TemporalAccess, rolloutId: st
   for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
   const value: unknown = payloadConverter.fromPayload(payloads[0]);
   const parsed = rolloutInputSchema.safeParse(value);
-  if (!parsed.success) throw new CliFailure(`workflow ${workflowId}: its input is not a rollout input (${parsed.error.issues[0]?.message})`);
+  if (!parsed.success)
+    throw new CliFailure(
+      `workflow ${workflowId}: its input is not a rollout input (${parsed.error.issues[0]?.message})`,
+    );
   // The schema keeps target objects loose; they are the TargetRefs the rollout was started with.
   return parsed.data as unknown as RolloutInput;
 }

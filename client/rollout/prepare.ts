@@ -1,4 +1,9 @@
-import { procedureNames, procedureNameSchema, procedureTargetKind, type ProcedureName } from '../../common/procedures';
+import {
+  procedureNames,
+  procedureNameSchema,
+  procedureTargetKind,
+  type ProcedureName,
+} from '../../common/procedures';
 import { rolloutInputSchema, type RolloutInput } from '../../common/rollout';
 import type { TargetRef } from '../../common/targets';
 import { UsageError } from '../cli-error';
@@ -30,12 +35,17 @@ export interface PreparedRollout {
 
 export function parseProcedure(arg: string): ProcedureName {
   const parsed = procedureNameSchema.safeParse(arg);
-  if (!parsed.success) throw new UsageError(`unknown procedure "${arg}" (procedures: ${procedureNames.join(', ')})`);
+  if (!parsed.success)
+    throw new UsageError(`unknown procedure "${arg}" (procedures: ${procedureNames.join(', ')})`);
   return parsed.data;
 }
 
 /** Targets whose host key is not pinned (rollouts refuse them: the worker would refuse to connect). */
-export function unpinnedTargetProblems(targets: readonly TargetRef[], inv: Inventory, file: string): string[] {
+export function unpinnedTargetProblems(
+  targets: readonly TargetRef[],
+  inv: Inventory,
+  file: string,
+): string[] {
   const problems: string[] = [];
   for (const t of targets) {
     const endpoints = t.kind === 'guest-pair' ? [t.server, t.client] : [t];
@@ -84,10 +94,13 @@ export function prepareRollout(
     }
     if (targets.length > 0) {
       problems.push(...unpinnedTargetProblems(targets, inventory, flags.inventory));
-      if (opts.problems.length === 0) problems.push(...optionProblemsForTargets(opts.options, targets.length));
+      if (opts.problems.length === 0)
+        problems.push(...optionProblemsForTargets(opts.options, targets.length));
     }
     if (kind !== 'esxi' && flags.maintenanceMode === false)
-      problems.push(`--no-maintenance-mode: applies to ESXi hosts only; ${procedure} acts on ${kindWords(kind, 2)}`);
+      problems.push(
+        `--no-maintenance-mode: applies to ESXi hosts only; ${procedure} acts on ${kindWords(kind, 2)}`,
+      );
   }
 
   if (problems.length > 0 || !inventory) throw new UsageError(problems.join('\n'));
@@ -102,6 +115,9 @@ export function prepareRollout(
   };
   // The workflow validates its input again; checking here too turns a mismatch into exit 2, not a failed workflow.
   const check = rolloutInputSchema.safeParse(input);
-  if (!check.success) throw new UsageError(check.error.issues.map((i) => `rollout input ${i.path.join('.')}: ${i.message}`).join('\n'));
+  if (!check.success)
+    throw new UsageError(
+      check.error.issues.map((i) => `rollout input ${i.path.join('.')}: ${i.message}`).join('\n'),
+    );
   return { input, inventory };
 }

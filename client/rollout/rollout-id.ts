@@ -30,7 +30,11 @@ export function parseRolloutIdArg(arg: string): string {
 }
 
 /** The Temporal Web UI page of a rollout. */
-export function rolloutUiLink(env: Record<string, string | undefined>, namespace: string, rolloutId: string): string {
+export function rolloutUiLink(
+  env: Record<string, string | undefined>,
+  namespace: string,
+  rolloutId: string,
+): string {
   const base = (env.IBFLEET_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
   return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(rolloutWorkflowId(rolloutId))}`;
 }

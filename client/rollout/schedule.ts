@@ -21,13 +21,17 @@ export interface Schedule {
 }
 
 /** Waves of a window of `maxParallel` with at most `perCluster` per cluster, taking targets first-fit in order. */
-export function firstFitWaves(targets: readonly ScheduleTarget[], maxParallel: number, perCluster: number): ScheduleTarget[][] {
+export function firstFitWaves(
+  targets: readonly ScheduleTarget[],
+  maxParallel: number,
+  perCluster: number,
+): ScheduleTarget[][] {
   const pending = [...targets];
   const waves: ScheduleTarget[][] = [];
   while (pending.length > 0) {
     const wave: ScheduleTarget[] = [];
     const perClusterCount = new Map<string, number>();
-    for (let i = 0; i < pending.length && wave.length < maxParallel; ) {
+    for (let i = 0; i < pending.length && wave.length < maxParallel;) {
       const t = pending[i];
       const n = perClusterCount.get(t.cluster) ?? 0;
       if (perCluster === 0 || n < perCluster) {

@@ -27,7 +27,10 @@ function rolloutStaticDetails(input: RolloutInput): string {
 
 export class RolloutExistsError extends UsageError {}
 
-export async function startRolloutWorkflow(temporal: TemporalAccess, input: RolloutInput): Promise<WorkflowHandle<RolloutWorkflow>> {
+export async function startRolloutWorkflow(
+  temporal: TemporalAccess,
+  input: RolloutInput,
+): Promise<WorkflowHandle<RolloutWorkflow>> {
   const workflowId = rolloutWorkflowId(input.rolloutId);
   try {
     return await temporal.client.workflow.start<RolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {

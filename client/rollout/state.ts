@@ -1,4 +1,8 @@
-import { WorkflowFailedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { RolloutProgress, RolloutReport } from '../../common/rollout';
 import { rolloutWorkflowId } from '../../common/targets';
@@ -13,7 +17,12 @@ import type { RolloutWorkflow } from './start';
 export const QUERY_DEADLINE_MS = 10_000;
 
 export type RolloutState =
-  | { kind: 'running'; description: WorkflowExecutionDescription; progress?: RolloutProgress; progressError?: string }
+  | {
+      kind: 'running';
+      description: WorkflowExecutionDescription;
+      progress?: RolloutProgress;
+      progressError?: string;
+    }
   | { kind: 'completed'; description: WorkflowExecutionDescription; report: RolloutReport }
   | { kind: 'closed'; description: WorkflowExecutionDescription; status: string; failure: string };
 
@@ -30,7 +39,9 @@ export async function findRollout(temporal: TemporalAccess, id: string): Promise
     return { id, handle, description: await handle.describe() };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
-      throw new UsageError(`no rollout "${id}" in namespace ${temporal.namespace} (workflow ${rolloutWorkflowId(id)} not found)`);
+      throw new UsageError(
+        `no rollout "${id}" in namespace ${temporal.namespace} (workflow ${rolloutWorkflowId(id)} not found)`,
+      );
     throw err;
   }
 }
@@ -43,8 +54,13 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
-export async function queryProgress(temporal: TemporalAccess, handle: WorkflowHandle<RolloutWorkflow>): Promise<RolloutProgress> {
-  return temporal.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(rolloutProgressQuery));
+export async function queryProgress(
+  temporal: TemporalAccess,
+  handle: WorkflowHandle<RolloutWorkflow>,
+): Promise<RolloutProgress> {
+  return temporal.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+    handle.query(rolloutProgressQuery),
+  );
 }
 
 /** The result of a closed rollout: the report, or why it has none. */

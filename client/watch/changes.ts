@@ -7,11 +7,17 @@ function stamp(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function progressChanges(prev: RolloutProgress | undefined, next: RolloutProgress, now: Date): string[] {
+export function progressChanges(
+  prev: RolloutProgress | undefined,
+  next: RolloutProgress,
+  now: Date,
+): string[] {
   const at = stamp(now);
   const lines: string[] = [];
   if (!prev) {
-    lines.push(`${at} rollout ${next.rolloutId} ${next.procedure}: ${next.phase}, ${doneCount(next)}/${next.total} done`);
+    lines.push(
+      `${at} rollout ${next.rolloutId} ${next.procedure}: ${next.phase}, ${doneCount(next)}/${next.total} done`,
+    );
   } else if (prev.phase !== next.phase) {
     lines.push(`${at} rollout ${next.rolloutId}: ${prev.phase} -> ${next.phase}`);
   }
@@ -30,6 +36,8 @@ export function progressChanges(prev: RolloutProgress | undefined, next: Rollout
   }
   if (finished && prev) lines.push(`${at} progress ${doneCount(next)}/${next.total} done`);
   if (prev && !prev.budget.exceeded && next.budget.exceeded)
-    lines.push(`${at} failure budget exceeded (${next.budget.used} of ${next.budget.allowed}): no new hosts start`);
+    lines.push(
+      `${at} failure budget exceeded (${next.budget.used} of ${next.budget.allowed}): no new hosts start`,
+    );
   return lines;
 }

@@ -72,11 +72,16 @@ export function renderProgressFrame(p: RolloutProgress, opts: FrameOptions): str
   const lines: string[] = [];
   lines.push(clip(`Rollout ${p.rolloutId}  ${p.procedure}  ${p.phase.toUpperCase()}${phaseHint(p)}`, width));
   const bar = progressBar(done, p.total, Math.min(40, width - 45));
-  lines.push(clip(`${bar} ${done}/${p.total} done (${pct}%)  elapsed ${formatClock(p.elapsedMs)}${eta}`, width));
+  lines.push(
+    clip(`${bar} ${done}/${p.total} done (${pct}%)  elapsed ${formatClock(p.elapsedMs)}${eta}`, width),
+  );
   lines.push(clip(countsLine(p.counts), width));
   const budget = p.budget;
   lines.push(
-    clip(`failure budget: ${budget.used} of ${budget.allowed} used${budget.exceeded ? '  EXCEEDED: no new hosts start' : ''}`, width),
+    clip(
+      `failure budget: ${budget.used} of ${budget.allowed} used${budget.exceeded ? '  EXCEEDED: no new hosts start' : ''}`,
+      width,
+    ),
   );
 
   const running = p.hosts.filter((h) => h.phase === 'running');
@@ -84,14 +89,18 @@ export function renderProgressFrame(p: RolloutProgress, opts: FrameOptions): str
     lines.push('');
     const nameW = Math.min(24, Math.max(...running.map((h) => h.name.length)));
     const clusterW = Math.min(16, Math.max(...running.map((h) => h.cluster.length)));
-    for (const h of running.slice(0, opts.maxHostLines)) lines.push(clip(hostLine(h, nameW, clusterW, opts.now), width));
-    if (running.length > opts.maxHostLines) lines.push(`  ... and ${running.length - opts.maxHostLines} more running`);
+    for (const h of running.slice(0, opts.maxHostLines))
+      lines.push(clip(hostLine(h, nameW, clusterW, opts.now), width));
+    if (running.length > opts.maxHostLines)
+      lines.push(`  ... and ${running.length - opts.maxHostLines} more running`);
   }
   const problems = p.hosts.filter((h) => h.phase === 'failed' || h.phase === 'needs-attention');
   if (problems.length > 0) {
     lines.push('');
-    for (const h of problems.slice(-5)) lines.push(clip(`  ! ${h.name} ${h.phase}: ${h.reason ?? 'no reason given'}`, width));
-    if (problems.length > 5) lines.push(`  (${problems.length} problems; the first ${problems.length - 5} not shown)`);
+    for (const h of problems.slice(-5))
+      lines.push(clip(`  ! ${h.name} ${h.phase}: ${h.reason ?? 'no reason given'}`, width));
+    if (problems.length > 5)
+      lines.push(`  (${problems.length} problems; the first ${problems.length - 5} not shown)`);
   }
   return lines;
 }

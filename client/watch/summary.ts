@@ -13,8 +13,13 @@ export function renderReportSummary(report: RolloutReport): string[] {
   const lines: string[] = [];
   const started = Date.parse(report.startedAt);
   const finished = Date.parse(report.finishedAt);
-  const took = Number.isNaN(started) || Number.isNaN(finished) ? formatClock(report.elapsedMs) : formatClock(finished - started);
-  lines.push(`Rollout ${report.rolloutId} (${report.procedure}) ${report.phase.toUpperCase()} after ${took}, started by ${report.startedBy}`);
+  const took =
+    Number.isNaN(started) || Number.isNaN(finished)
+      ? formatClock(report.elapsedMs)
+      : formatClock(finished - started);
+  lines.push(
+    `Rollout ${report.rolloutId} (${report.procedure}) ${report.phase.toUpperCase()} after ${took}, started by ${report.startedBy}`,
+  );
   lines.push(`  ${report.total} target(s): ${countsLine(report.counts)}`);
   lines.push(
     `  failure budget: ${report.budget.used} of ${report.budget.allowed} used${report.budget.exceeded ? ' (exceeded: remaining hosts were not started)' : ''}`,
@@ -30,7 +35,9 @@ export function renderReportSummary(report: RolloutReport): string[] {
     }
   }
   if (!ok) {
-    lines.push(`Next: ibfleet rollout retry ${report.rolloutId}    (runs the hosts that did not succeed again)`);
+    lines.push(
+      `Next: ibfleet rollout retry ${report.rolloutId}    (runs the hosts that did not succeed again)`,
+    );
   }
   lines.push(`Audit trail: ibfleet rollout report ${report.rolloutId} --format jsonl`);
   return lines;

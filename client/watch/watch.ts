@@ -69,7 +69,11 @@ class LineView implements View {
   notice(text: string): void {
     if (text === this.lastNotice) return;
     this.lastNotice = text;
-    this.out.write(`${this.now().toISOString().replace(/\.\d{3}Z$/, 'Z')} ${text}\n`);
+    this.out.write(
+      `${this.now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')} ${text}\n`,
+    );
   }
   finish(): void {}
 }
@@ -78,7 +82,11 @@ export function reportExitCode(report: RolloutReport): number {
   return everyHostSucceeded(report) ? EXIT_OK : EXIT_NOT_ALL_SUCCEEDED;
 }
 
-export async function watchRollout(temporal: TemporalAccess, ref: RolloutRef, deps: CliDeps): Promise<number> {
+export async function watchRollout(
+  temporal: TemporalAccess,
+  ref: RolloutRef,
+  deps: CliDeps,
+): Promise<number> {
   const out = deps.stdout;
   const view: View = out.isTTY ? new TtyView(out, deps.now) : new LineView(out, deps.now);
   // Set by the result promise (a holder object, so the loop re-reads it after every await).
@@ -94,7 +102,8 @@ export async function watchRollout(temporal: TemporalAccess, ref: RolloutRef, de
       await fillRunningSteps(temporal, progress.procedure, progress.hosts, STEP_LOOKUPS);
       if (!state.closed) view.progress(progress);
     } catch (err) {
-      if (!state.closed) view.notice(`progress unavailable (is an ibfleet worker running?): ${errorText(err)}`);
+      if (!state.closed)
+        view.notice(`progress unavailable (is an ibfleet worker running?): ${errorText(err)}`);
     }
     if (state.closed) break;
     await Promise.race([resultPromise, deps.sleep(WATCH_INTERVAL_MS, deps.interrupt)]);

@@ -14,6 +14,18 @@ export interface BootOptions {
   moduleUnloaded?: boolean;
 }
 
+/**
+ * A host's log before the simulation: the reboot that led to its current boot, `tookMs` long (so a
+ * rollout can read how long this host takes to reboot, as it would on a real host's vmksummary.log).
+ */
+export function recordEarlierReboot(state: EsxiState, bootedAt: number, tookMs: number): void {
+  appendLog(
+    state.logs.vmksummary,
+    `${new Date(bootedAt - tookMs).toISOString()} bootstop: Host is rebooting`,
+    MAX_VMKSUMMARY_LINES,
+  );
+}
+
 /** The host goes down: marker in vmksummary.log, every session is gone. */
 export function shutdownHost(state: EsxiState, now: number): void {
   if (state.power === 'off') return;

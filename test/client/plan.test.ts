@@ -29,11 +29,22 @@ describe('client: procedure plans', () => {
     const plan = procedurePlan('recovery-cycle');
     assert.deepEqual(stepsOf(plan), recoveryCycleSteps);
     assert.deepEqual(stepNamed(plan, 'read-state').commands.includes('esxcfg-module -g nmlx5_core'), true);
-    assert.deepEqual(stepNamed(plan, 'set-mst-recovery-1').commands[1], 'esxcli system module parameters set -m nmlx5_core -p "<merged options with mst_recovery=1>"');
-    assert.ok(stepNamed(plan, 'maintenance-on').commands.includes('esxcli system maintenanceMode set -e true'));
-    assert.deepEqual(stepNamed(plan, 'reboot-1').commands.at(-1), 'esxcli system shutdown reboot -r "ibfleet recovery-cycle: mst_recovery=1"');
+    assert.deepEqual(
+      stepNamed(plan, 'set-mst-recovery-1').commands[1],
+      'esxcli system module parameters set -m nmlx5_core -p "<merged options with mst_recovery=1>"',
+    );
+    assert.ok(
+      stepNamed(plan, 'maintenance-on').commands.includes('esxcli system maintenanceMode set -e true'),
+    );
+    assert.deepEqual(
+      stepNamed(plan, 'reboot-1').commands.at(-1),
+      'esxcli system shutdown reboot -r "ibfleet recovery-cycle: mst_recovery=1"',
+    );
     assert.deepEqual(stepNamed(plan, 'verify-cards-recovery').commands, ['/opt/mellanox/bin/mst status']);
-    assert.match(stepNamed(plan, 'restore-options').commands[1], /-p "<original options: mst_recovery=0, normal mode>"/);
+    assert.match(
+      stepNamed(plan, 'restore-options').commands[1],
+      /-p "<original options: mst_recovery=0, normal mode>"/,
+    );
     assert.deepEqual(stepNamed(plan, 'verify-cards-normal').commands, ['/opt/mellanox/bin/mst status']);
     assert.equal(plan.filter((s) => s.reboot).length, procedureReboots['recovery-cycle']);
   });
@@ -45,13 +56,30 @@ describe('client: procedure plans', () => {
   });
 
   it('sriov-enable: per device the three mlxconfig sets, max_vfs, reboot, verify', () => {
-    const plan = procedurePlan('sriov-enable', { numVfs: 16, maxVfs: 8, devices: ['mt4129_pciconf0', 'mt4129_pciconf1'] });
+    const plan = procedurePlan('sriov-enable', {
+      numVfs: 16,
+      maxVfs: 8,
+      devices: ['mt4129_pciconf0', 'mt4129_pciconf1'],
+    });
     const all = commandsOf(plan);
     for (const dev of ['mt4129_pciconf0', 'mt4129_pciconf1']) {
-      assert.deepEqual(stepNamed(plan, `mlxconfig-${dev}-advanced-pci`).commands.at(-1), `/opt/mellanox/bin/mlxconfig -d ${dev} -y set ADVANCED_PCI_SETTINGS=1`);
-      assert.deepEqual(stepNamed(plan, `mlxconfig-${dev}-force-eth`).commands.at(-1), `/opt/mellanox/bin/mlxconfig -d ${dev} -y set FORCE_ETH_PCI_SUBCLASS=1`);
-      assert.deepEqual(stepNamed(plan, `mlxconfig-${dev}-sriov`).commands.at(-1), `/opt/mellanox/bin/mlxconfig -d ${dev} -y set SRIOV_EN=1 NUM_OF_VFS=16`);
-      assert.ok(stepNamed(plan, 'verify-firmware').commands.includes(`/opt/mellanox/bin/mlxconfig -d ${dev} -e query`));
+      assert.deepEqual(
+        stepNamed(plan, `mlxconfig-${dev}-advanced-pci`).commands.at(-1),
+        `/opt/mellanox/bin/mlxconfig -d ${dev} -y set ADVANCED_PCI_SETTINGS=1`,
+      );
+      assert.deepEqual(
+        stepNamed(plan, `mlxconfig-${dev}-force-eth`).commands.at(-1),
+        `/opt/mellanox/bin/mlxconfig -d ${dev} -y set FORCE_ETH_PCI_SUBCLASS=1`,
+      );
+      assert.deepEqual(
+        stepNamed(plan, `mlxconfig-${dev}-sriov`).commands.at(-1),
+        `/opt/mellanox/bin/mlxconfig -d ${dev} -y set SRIOV_EN=1 NUM_OF_VFS=16`,
+      );
+      assert.ok(
+        stepNamed(plan, 'verify-firmware').commands.includes(
+          `/opt/mellanox/bin/mlxconfig -d ${dev} -e query`,
+        ),
+      );
     }
     assert.match(stepNamed(plan, 'set-max-vfs').commands[1], /max_vfs=8 for each nmlx5 port/);
     assert.ok(all.includes('esxcli network sriovnic vf list -n <vmnic>'));
@@ -73,7 +101,10 @@ describe('client: procedure plans', () => {
 
   it('sriov-disable: SRIOV_EN=0 NUM_OF_VFS=0 and max_vfs removed', () => {
     const plan = procedurePlan('sriov-disable', { devices: ['mt4123_pciconf0'] });
-    assert.equal(stepNamed(plan, 'mlxconfig-mt4123_pciconf0-sriov-off').commands.at(-1), '/opt/mellanox/bin/mlxconfig -d mt4123_pciconf0 -y set SRIOV_EN=0 NUM_OF_VFS=0');
+    assert.equal(
+      stepNamed(plan, 'mlxconfig-mt4123_pciconf0-sriov-off').commands.at(-1),
+      '/opt/mellanox/bin/mlxconfig -d mt4123_pciconf0 -y set SRIOV_EN=0 NUM_OF_VFS=0',
+    );
     assert.match(stepNamed(plan, 'clear-max-vfs').commands[1], /without max_vfs/);
   });
 
@@ -97,17 +128,40 @@ describe('client: procedure plans', () => {
 
   it('switch-sm-virt: show commands, enable, write, restart only when asked', () => {
     const plan = procedurePlan('switch-sm-virt');
-    assert.deepEqual(stepNamed(plan, 'read-state').commands, ['enable', 'show version', 'show ib sm', 'show ib sm virt']);
+    assert.deepEqual(stepNamed(plan, 'read-state').commands, [
+      'enable',
+      'show version',
+      'show ib sm',
+      'show ib sm virt',
+    ]);
     const enable = stepNamed(plan, 'enable-sm-virt').commands;
-    assert.ok(enable.includes('ib sm virt enable') && enable.includes('configuration write') && enable.includes('no ib sm'));
-    assert.ok(!procedurePlan('switch-sm-virt', { restartSm: false }).flatMap((s) => s.commands).includes('no ib sm'));
+    assert.ok(
+      enable.includes('ib sm virt enable') &&
+        enable.includes('configuration write') &&
+        enable.includes('no ib sm'),
+    );
+    assert.ok(
+      !procedurePlan('switch-sm-virt', { restartSm: false })
+        .flatMap((s) => s.commands)
+        .includes('no ib sm'),
+    );
   });
 
   it('validate-bandwidth: server and client perftest commands and the pass threshold', () => {
-    const plan = procedurePlan('validate-bandwidth', { test: 'ib_read_bw', bidirectional: true, queuePairs: 4 });
+    const plan = procedurePlan('validate-bandwidth', {
+      test: 'ib_read_bw',
+      bidirectional: true,
+      queuePairs: 4,
+    });
     const perftest = stepNamed(plan, 'perftest').commands;
-    assert.equal(perftest[1], '[server] ib_read_bw -d <server ibDevice> -a -F --report_gbits -q 4 -p 18515 -b');
-    assert.equal(perftest[2], '[client] ib_read_bw -d <client ibDevice> -a -F --report_gbits -q 4 -p 18515 -b <server dataAddress>');
+    assert.equal(
+      perftest[1],
+      '[server] ib_read_bw -d <server ibDevice> -a -F --report_gbits -q 4 -p 18515 -b',
+    );
+    assert.equal(
+      perftest[2],
+      '[client] ib_read_bw -d <client ibDevice> -a -F --report_gbits -q 4 -p 18515 -b <server dataAddress>',
+    );
     assert.match(stepNamed(plan, 'check').note ?? '', />= 760 Gb\/s \(0\.95 x 800\)/);
   });
 
@@ -121,7 +175,11 @@ describe('client: procedure plans', () => {
   });
 
   it('uses the exact command strings the ESXi activities run', () => {
-    const plan = [...procedurePlan('sriov-enable', { devices: ['mt4129_pciconf0'] }), ...procedurePlan('recovery-cycle'), ...procedurePlan('module-reload')];
+    const plan = [
+      ...procedurePlan('sriov-enable', { devices: ['mt4129_pciconf0'] }),
+      ...procedurePlan('recovery-cycle'),
+      ...procedurePlan('module-reload'),
+    ];
     const all = new Set(commandsOf(plan));
     for (const c of [
       esxCommands.version,
@@ -161,8 +219,15 @@ describe('client: schedule simulation', () => {
 
   it('fills the window first-fit within the per-cluster limit', () => {
     assert.deepEqual(names(firstFitWaves(hosts, 10, 1)), [['a1', 'b1', 'c1'], ['a2', 'b2'], ['a3']]);
-    assert.deepEqual(names(firstFitWaves(hosts, 2, 1)), [['a1', 'b1'], ['a2', 'b2'], ['a3', 'c1']]);
-    assert.deepEqual(names(firstFitWaves(hosts, 4, 0)), [['a1', 'a2', 'a3', 'b1'], ['b2', 'c1']]);
+    assert.deepEqual(names(firstFitWaves(hosts, 2, 1)), [
+      ['a1', 'b1'],
+      ['a2', 'b2'],
+      ['a3', 'c1'],
+    ]);
+    assert.deepEqual(names(firstFitWaves(hosts, 4, 0)), [
+      ['a1', 'a2', 'a3', 'b1'],
+      ['b2', 'c1'],
+    ]);
   });
   it('runs the canaries alone first', () => {
     const s = simulateSchedule(hosts, { maxParallel: 10, perCluster: 2, canary: 2 });
@@ -206,15 +271,35 @@ describe('client: option values', () => {
       canary: 1,
       autoApprove: true,
       maxFailures: { percent: 5 },
-      host: { maintenanceMode: false, timing: { ...defaults.host.timing, bootDeadlineMs: 1_800_000, pollIntervalMs: 500 } },
+      host: {
+        maintenanceMode: false,
+        timing: { ...defaults.host.timing, bootDeadlineMs: 1_800_000, pollIntervalMs: 500 },
+      },
     });
     assert.deepEqual(parseRolloutFlags({ maxFailures: '3' }).options.maxFailures, { count: 3 });
+    assert.equal(parseRolloutFlags({ order: 'slowest-first' }).options.order, 'slowest-first');
+    const badOrder = parseRolloutFlags({ order: 'fastest' }).problems;
+    assert.equal(badOrder.length, 1);
+    assert.match(badOrder[0], /^--order: .*inventory.*slowest-first/);
     assert.deepEqual(parseRolloutFlags({}).options, defaults);
   });
 
   it('coerces --set values by the declared type of each parameter', () => {
-    const sriov = parseSetParams('sriov-enable', ['numVfs=32', 'maxVfs=8', 'devices=mt4129_pciconf0, mt4129_pciconf1', 'allowColdReboot=no']);
-    assert.deepEqual(sriov, { params: { numVfs: 32, maxVfs: 8, devices: ['mt4129_pciconf0', 'mt4129_pciconf1'], allowColdReboot: false }, problems: [] });
+    const sriov = parseSetParams('sriov-enable', [
+      'numVfs=32',
+      'maxVfs=8',
+      'devices=mt4129_pciconf0, mt4129_pciconf1',
+      'allowColdReboot=no',
+    ]);
+    assert.deepEqual(sriov, {
+      params: {
+        numVfs: 32,
+        maxVfs: 8,
+        devices: ['mt4129_pciconf0', 'mt4129_pciconf1'],
+        allowColdReboot: false,
+      },
+      problems: [],
+    });
     const sw = parseSetParams('switch-sm-virt', ['minVersion=3.10']);
     assert.deepEqual(sw.params, { minVersion: '3.10', restartSm: true });
     const bw = parseSetParams('validate-bandwidth', ['threshold=0.9', 'bidirectional=true']);
@@ -224,11 +309,20 @@ describe('client: option values', () => {
   });
 
   it('generates and validates rollout IDs, and links the web UI', () => {
-    assert.equal(generateRolloutId('sriov-enable', new Date('2025-03-04T05:06:07Z'), 'ab12'), 'sriov-enable-20250304-050607-ab12');
+    assert.equal(
+      generateRolloutId('sriov-enable', new Date('2025-03-04T05:06:07Z'), 'ab12'),
+      'sriov-enable-20250304-050607-ab12',
+    );
     assert.equal(parseRolloutIdArg('ibfleet/rollout/r-1'), 'r-1');
     assert.throws(() => parseRolloutIdArg('a b'));
-    assert.equal(rolloutUiLink({}, 'default', 'r-1'), 'http://localhost:8233/namespaces/default/workflows/ibfleet%2Frollout%2Fr-1');
-    assert.equal(rolloutUiLink({ IBFLEET_UI_URL: 'https://ui.example/' }, 'prod', 'r'), 'https://ui.example/namespaces/prod/workflows/ibfleet%2Frollout%2Fr');
+    assert.equal(
+      rolloutUiLink({}, 'default', 'r-1'),
+      'http://localhost:8233/namespaces/default/workflows/ibfleet%2Frollout%2Fr-1',
+    );
+    assert.equal(
+      rolloutUiLink({ IBFLEET_UI_URL: 'https://ui.example/' }, 'prod', 'r'),
+      'https://ui.example/namespaces/prod/workflows/ibfleet%2Frollout%2Fr',
+    );
   });
 });
 
@@ -239,8 +333,20 @@ describe('client: rollout start --dry-run', () => {
       const file = tmp.write('fleet.yaml', VALID_INVENTORY);
       const h = harness();
       const code = await h.run(
-        'rollout', 'start', 'sriov-enable', '-i', file, '--dry-run', '--canary', '1', '--max-parallel', '3',
-        '--set', 'devices=mt4129_pciconf0', '--select', 'cluster=gpu-a,gpu-b',
+        'rollout',
+        'start',
+        'sriov-enable',
+        '-i',
+        file,
+        '--dry-run',
+        '--canary',
+        '1',
+        '--max-parallel',
+        '3',
+        '--set',
+        'devices=mt4129_pciconf0',
+        '--select',
+        'cluster=gpu-a,gpu-b',
       );
       assert.equal(code, 0, h.stderr());
       assert.equal(h.temporalCalls(), 0);
@@ -248,11 +354,17 @@ describe('client: rollout start --dry-run', () => {
       assert.match(out, /^DRY RUN: nothing is started/);
       assert.match(out, /Rollout {4}sriov-enable-20250304-050607-ab12/);
       assert.match(out, /Targets {4}5 ESXi hosts in 2 cluster group\(s\)/);
-      assert.match(out, /canary wave 1 esx-01 \(gpu-a\)\n {2}\(then waits for: ibfleet rollout approve sriov-enable-20250304-050607-ab12\)/);
+      assert.match(
+        out,
+        /canary wave 1 esx-01 \(gpu-a\)\n {2}\(then waits for: ibfleet rollout approve sriov-enable-20250304-050607-ab12\)/,
+      );
       assert.match(out, /wave 1 {8}esx-02 \(gpu-a\), esx-11 \(gpu-b\)/);
       assert.match(out, /wave 2 {8}esx-03 \(gpu-a\), esx-12 \(gpu-b\)/);
       assert.match(out, /Reboots {4}1 per target, 5 in total/);
-      assert.match(out, /\$ \/opt\/mellanox\/bin\/mlxconfig -d mt4129_pciconf0 -y set SRIOV_EN=1 NUM_OF_VFS=16/);
+      assert.match(
+        out,
+        /\$ \/opt\/mellanox\/bin\/mlxconfig -d mt4129_pciconf0 -y set SRIOV_EN=1 NUM_OF_VFS=16/,
+      );
       assert.match(out, /reboot-1 {2}\[REBOOT\]/);
       assert.match(out, /Started by tester@testhost/);
     } finally {
@@ -266,7 +378,18 @@ describe('client: rollout start --dry-run', () => {
       rolloutId: 'r1',
       procedure: 'switch-sm-virt',
       params: {},
-      targets: [{ kind: 'switch', name: 'sw1', address: '10.0.0.2', port: 22, username: 'admin', hostKey: 'x', credential: { type: 'agent' }, tags: [] }],
+      targets: [
+        {
+          kind: 'switch',
+          name: 'sw1',
+          address: '10.0.0.2',
+          port: 22,
+          username: 'admin',
+          hostKey: 'x',
+          credential: { type: 'agent' },
+          tags: [],
+        },
+      ],
       options: defaults,
       startedBy: 'me@here',
     };
@@ -274,7 +397,20 @@ describe('client: rollout start --dry-run', () => {
     assert.match(out, /1 switch in 1 cluster group/);
     assert.match(out, /wave 1 {8}sw1 \(switch:sw1\)/);
     assert.ok(!out.includes('Hosts      maintenance'));
-    const host: HostRef = { kind: 'esxi', name: 'h', cluster: 'c', address: 'a', port: 22, username: 'u', hostKey: 'k', credential: { type: 'agent' }, tags: [] };
-    assert.match(renderDryRun({ ...input, procedure: 'preflight', targets: [host] }), /Reboots {4}0 per target/);
+    const host: HostRef = {
+      kind: 'esxi',
+      name: 'h',
+      cluster: 'c',
+      address: 'a',
+      port: 22,
+      username: 'u',
+      hostKey: 'k',
+      credential: { type: 'agent' },
+      tags: [],
+    };
+    assert.match(
+      renderDryRun({ ...input, procedure: 'preflight', targets: [host] }),
+      /Reboots {4}0 per target/,
+    );
   });
 });

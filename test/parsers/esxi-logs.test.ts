@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { parseLogTime, parseShellLog, parseVmksummaryBoots } from '../../activities/esxi/parsers';
+import {
+  parseLastRebootDurationMs,
+  parseLogTime,
+  parseShellLog,
+  parseVmksummaryBoots,
+} from '../../activities/esxi/parsers';
 import { assertParseError, NOT_OUTPUT, whitespaceVariants } from './esxi-variants';
 
 // No published sample exists for these logs; the line shapes are the ones the brief and the
@@ -12,6 +17,46 @@ const VMKSUMMARY = [
   '2026-11-25T11:00:01Z heartbeat: up 0d1h0m, 0 VMs; [] []',
   '',
 ].join('\n');
+
+describe('esxi parsers: the last reboot duration from vmksummary.log', () => {
+  // Line shapes from Broadcom KB 317245 (ESXi 7/8: "bootstop[pid]: Host is rebooting", "Host has booted")
+  // and the ESXi 5.x format article ("bootstop: Host is rebooting" / "bootstop: Host has booted").
+  it('is the time from the last "Host is rebooting" to the "Host has booted" after it', () => {
+    const kb = [
+      '2025-09-18T04:25:00.360Z bootstop[137121]: Host is rebooting',
+      '2025-09-18T04:27:00.360Z Host has booted',
+      '',
+    ].join('\n');
+    assert.equal(parseLastRebootDurationMs(kb), 120_000);
+    const older = [
+      '2026-11-20T07:55:00Z bootstop: Host is rebooting',
+      '2026-11-20T08:00:00Z bootstop: Host has booted',
+      '2026-11-24T22:10:05Z bootstop: Host is rebooting',
+      '2026-11-24T22:13:35Z bootstop: Host has booted',
+    ].join('\n');
+    assert.equal(parseLastRebootDurationMs(older), 210_000);
+  });
+
+  it('knows nothing when the last boot followed a power-off or a crash, or the log has no reboot', () => {
+    assert.equal(parseLastRebootDurationMs(VMKSUMMARY), undefined, 'powered off, then booted');
+    assert.equal(parseLastRebootDurationMs('2026-11-25T10:00:00Z bootstop: Host has booted\n'), undefined);
+    assert.equal(parseLastRebootDurationMs(''), undefined);
+    assert.equal(
+      parseLastRebootDurationMs(
+        'Nov 25 10:00:00 bootstop: Host is rebooting\nNov 25 10:02:00 bootstop: Host has booted\n',
+      ),
+      undefined,
+      'no year: no duration',
+    );
+    assert.equal(
+      parseLastRebootDurationMs(
+        '2026-11-25T10:00:00Z bootstop: Host is rebooting\n2026-11-26T10:00:00Z bootstop: Host has booted\n',
+      ),
+      undefined,
+      'a day apart is not one reboot',
+    );
+  });
+});
 
 describe('esxi parsers: /var/log/vmksummary.log boots', () => {
   const expected = {

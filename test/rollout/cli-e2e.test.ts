@@ -13,7 +13,18 @@ import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 // The `ibfleet` CLI against the real rollout workflow, worker and simulated fleet: start --watch,
 // --dry-run starting nothing, exit codes, retry touching only the hosts that failed, and the audit trail.
 
-const FAST = ['--boot-deadline', '3s', '--poll-interval', '50ms', '--max-poll-interval', '200ms', '--stability', '100ms', '--heartbeat-timeout', '2s'];
+const FAST = [
+  '--boot-deadline',
+  '3s',
+  '--poll-interval',
+  '50ms',
+  '--max-poll-interval',
+  '200ms',
+  '--stability',
+  '100ms',
+  '--heartbeat-timeout',
+  '2s',
+];
 
 describe('rollouts: the ibfleet CLI end to end', () => {
   let fleet: Fleet;
@@ -21,13 +32,21 @@ describe('rollouts: the ibfleet CLI end to end', () => {
   let client: Client;
   let inventory: string;
   const savedQueue = process.env.IBFLEET_TASK_QUEUE;
-  const connect: TemporalFactory = () => Promise.resolve({ client, namespace: 'default', close: () => Promise.resolve() });
+  const connect: TemporalFactory = () =>
+    Promise.resolve({ client, namespace: 'default', close: () => Promise.resolve() });
 
   before(async () => {
     const taskQueue = uniqueTaskQueue('cli-e2e');
     process.env.IBFLEET_TASK_QUEUE = taskQueue;
     client = (await testEnv()).client;
-    fleet = await startFleet({ hosts: 4, clusters: 2, namePrefix: 'cli-', bootTimeMs: 150, controlPort: false, hostOverrides: { 'cli-03': { faults: { neverReturn: true } } } });
+    fleet = await startFleet({
+      hosts: 4,
+      clusters: 2,
+      namePrefix: 'cli-',
+      bootTimeMs: 150,
+      controlPort: false,
+      hostOverrides: { 'cli-03': { faults: { neverReturn: true } } },
+    });
     inventory = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ibfleet-cli-e2e-')), 'fleet.yaml');
     await fleet.writeInventory(inventory);
     worker = await startWorker(taskQueue);
@@ -49,7 +68,16 @@ describe('rollouts: the ibfleet CLI end to end', () => {
   it('--dry-run prints the plan and starts nothing', async () => {
     const since = Date.now();
     const h = harness({ connectTemporal: connect });
-    const code = await h.run('rollout', 'start', 'recovery-cycle', '-i', inventory, '--dry-run', '--id', 'cli-dry');
+    const code = await h.run(
+      'rollout',
+      'start',
+      'recovery-cycle',
+      '-i',
+      inventory,
+      '--dry-run',
+      '--id',
+      'cli-dry',
+    );
     assert.equal(code, 0, h.stderr());
     assert.match(h.stdout(), /esxcli system shutdown reboot/);
     assert.equal(h.temporalCalls(), 0);
@@ -59,7 +87,23 @@ describe('rollouts: the ibfleet CLI end to end', () => {
 
   it('exits 1 when a host needs attention, and retry runs only the hosts that did not succeed', async () => {
     const h = harness({ connectTemporal: connect });
-    const code = await h.run('rollout', 'start', 'recovery-cycle', '-i', inventory, '--id', 'cli-e2e', '--max-parallel', '4', '--per-cluster', '0', '--max-failures', '1', '--watch', ...FAST);
+    const code = await h.run(
+      'rollout',
+      'start',
+      'recovery-cycle',
+      '-i',
+      inventory,
+      '--id',
+      'cli-e2e',
+      '--max-parallel',
+      '4',
+      '--per-cluster',
+      '0',
+      '--max-failures',
+      '1',
+      '--watch',
+      ...FAST,
+    );
     assert.equal(code, 1, h.stdout() + h.stderr());
     assert.match(h.stdout(), /cli-03 +needs-attention/);
 
@@ -68,13 +112,28 @@ describe('rollouts: the ibfleet CLI end to end', () => {
     const r = harness({ connectTemporal: connect });
     assert.equal(await r.run('rollout', 'retry', 'cli-e2e', '--watch'), 0, r.stdout() + r.stderr());
     assert.match(r.stdout(), /cli-e2e-retry-1/);
-    for (const name of ['cli-01', 'cli-02', 'cli-04']) assert.deepEqual(await commandsSince(name, since), [], `${name} untouched by the retry`);
-    assert.ok((await commandsSince('cli-03', since)).some((c) => c.startsWith('esxcli system shutdown reboot')));
+    for (const name of ['cli-01', 'cli-02', 'cli-04'])
+      assert.deepEqual(await commandsSince(name, since), [], `${name} untouched by the retry`);
+    assert.ok(
+      (await commandsSince('cli-03', since)).some((c) => c.startsWith('esxcli system shutdown reboot')),
+    );
 
     const audit = harness({ connectTemporal: connect });
-    assert.equal(await audit.run('rollout', 'report', 'cli-e2e-retry-1', '--format', 'jsonl'), 0, audit.stderr());
-    const lines = audit.stdout().trim().split('\n').map((l) => JSON.parse(l) as { kind?: string; type?: string; command?: string });
+    assert.equal(
+      await audit.run('rollout', 'report', 'cli-e2e-retry-1', '--format', 'jsonl'),
+      0,
+      audit.stderr(),
+    );
+    const lines = audit
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind?: string; type?: string; command?: string });
     assert.ok(lines.some((l) => (l.kind ?? l.type) === 'rollout'));
-    assert.ok(lines.some((l) => typeof l.command === 'string' && l.command.startsWith('esxcli system module parameters set')));
+    assert.ok(
+      lines.some(
+        (l) => typeof l.command === 'string' && l.command.startsWith('esxcli system module parameters set'),
+      ),
+    );
   });
 });

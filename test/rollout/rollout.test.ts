@@ -21,8 +21,20 @@ describe('rollouts: the rollout workflow on the simulated fleet', () => {
   const taskQueue = uniqueTaskQueue('rollout');
   const fleets: Fleet[] = [];
 
-  async function fleet(prefix: string, hosts: number, clusters = 1, extra: Parameters<typeof startFleet>[0] = {}): Promise<Fleet> {
-    const f = await startFleet({ hosts, clusters, namePrefix: prefix, bootTimeMs: 150, controlPort: false, ...extra });
+  async function fleet(
+    prefix: string,
+    hosts: number,
+    clusters = 1,
+    extra: Parameters<typeof startFleet>[0] = {},
+  ): Promise<Fleet> {
+    const f = await startFleet({
+      hosts,
+      clusters,
+      namePrefix: prefix,
+      bootTimeMs: 150,
+      controlPort: false,
+      ...extra,
+    });
     fleets.push(f);
     return f;
   }
@@ -40,7 +52,10 @@ describe('rollouts: the rollout workflow on the simulated fleet', () => {
     const f = await fleet('win-', 12, 3);
     const hosts = f.inventory.hosts;
     const since = Date.now();
-    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, { maxParallel: 4, perCluster: 2 });
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, {
+      maxParallel: 4,
+      perCluster: 2,
+    });
     const report = (await handle.result()) as RolloutReport;
     await maybeRecordHistory(handle, 'rollout-recovery-cycle');
 
@@ -63,7 +78,11 @@ describe('rollouts: the rollout workflow on the simulated fleet', () => {
   it('runs the canary alone, waits for approval, then finishes the rest', async () => {
     const { client } = await testEnv();
     const f = await fleet('can-', 4);
-    const handle = await startRollout(client, taskQueue, 'recovery-cycle', f.inventory.hosts, { canary: 1, perCluster: 0, maxParallel: 4 });
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', f.inventory.hosts, {
+      canary: 1,
+      perCluster: 0,
+      maxParallel: 4,
+    });
     const waiting = await waitForProgress(handle, (p) => p.phase === 'awaiting-approval');
     assert.equal(waiting.counts.succeeded, 1);
     assert.equal(waiting.counts.pending, 3);
@@ -73,20 +92,70 @@ describe('rollouts: the rollout workflow on the simulated fleet', () => {
     const report = (await handle.result()) as RolloutReport;
     assert.equal(report.phase, 'succeeded');
     assert.ok(report.events.some((e) => e.action === 'approved' && e.reason === 'looks good'));
-    await rejectsMentioning(handle.executeUpdate(approveUpdate, { args: [''] }), /already (ended|completed)|nothing to approve/);
+    await rejectsMentioning(
+      handle.executeUpdate(approveUpdate, { args: [''] }),
+      /already (ended|completed)|nothing to approve/,
+    );
+  });
+
+  it('--order slowest-first: after the canary, starts hosts by their last reboot duration read from vmksummary.log', async () => {
+    const { client } = await testEnv();
+    const bootTimeMs: Record<string, number> = {
+      'ord-01': 100,
+      'ord-02': 250,
+      'ord-03': 150,
+      'ord-04': 300,
+      'ord-05': 200,
+    };
+    const f = await fleet('ord-', 5, 1, {
+      hostOverrides: Object.fromEntries(
+        Object.entries(bootTimeMs).map(([name, ms]) => [name, { bootTimeMs: ms }]),
+      ),
+    });
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', f.inventory.hosts, {
+      maxParallel: 1,
+      perCluster: 0,
+      canary: 1,
+      autoApprove: true,
+      order: 'slowest-first',
+    });
+    const report = (await handle.result()) as RolloutReport;
+    assert.equal(report.phase, 'succeeded', JSON.stringify(report.problems));
+    const started = [...report.hosts]
+      .sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''))
+      .map((x) => x.name);
+    assert.deepEqual(
+      started,
+      ['ord-01', 'ord-04', 'ord-02', 'ord-05', 'ord-03'],
+      'the canary, then slowest first',
+    );
+    for (const h of report.hosts)
+      assert.equal(h.lastRebootMs, bootTimeMs[h.name], `${h.name}: its last reboot as logged`);
+    assert.ok(
+      report.events.some(
+        (e) =>
+          e.action === 'ordered' && /5 host\(s\) with a reboot on record, 0 without/.test(e.reason ?? ''),
+      ),
+    );
   });
 
   it('pauses (no new host starts), resumes, and finishes', async () => {
     const { client } = await testEnv();
     const f = await fleet('pau-', 4);
-    const handle = await startRollout(client, taskQueue, 'recovery-cycle', f.inventory.hosts, { maxParallel: 1, perCluster: 0 });
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', f.inventory.hosts, {
+      maxParallel: 1,
+      perCluster: 0,
+    });
     await waitForProgress(handle, (p) => p.counts.running === 1);
     assert.equal(await handle.executeUpdate(pauseUpdate, { args: ['maintenance window'] }), 'paused');
     const paused = await waitForProgress(handle, (p) => p.counts.running === 0);
     const pendingWhilePaused = paused.counts.pending;
     assert.ok(pendingWhilePaused >= 2, 'hosts wait while paused');
     await rejectsMentioning(handle.executeUpdate(pauseUpdate, { args: [''] }), /already paused/);
-    assert.equal((await waitForProgress(handle, (p) => p.phase === 'paused')).counts.pending, pendingWhilePaused);
+    assert.equal(
+      (await waitForProgress(handle, (p) => p.phase === 'paused')).counts.pending,
+      pendingWhilePaused,
+    );
     assert.equal(await handle.executeUpdate(resumeUpdate, { args: [''] }), 'running');
     const report = (await handle.result()) as RolloutReport;
     assert.equal(report.phase, 'succeeded');
@@ -100,7 +169,10 @@ describe('rollouts: the rollout workflow on the simulated fleet', () => {
     const { client } = await testEnv();
     const f = await fleet('cxl-', 5);
     const hosts = f.inventory.hosts;
-    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, { maxParallel: 2, perCluster: 0 });
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, {
+      maxParallel: 2,
+      perCluster: 0,
+    });
     await waitForProgress(handle, (p) => p.counts.succeeded >= 1 && p.counts.running >= 1);
     assert.equal(await handle.executeUpdate(cancelUpdate, { args: ['operator stop'] }), 'cancelling');
     const report = (await handle.result()) as RolloutReport;
@@ -143,7 +215,10 @@ describe('rollouts: the rollout workflow on the simulated fleet', () => {
     const succeeded = report.hosts.filter((h) => h.phase === 'succeeded').map((h) => h.name);
     const since = Date.now();
     const retryTargets = hosts.filter((h) => !succeeded.includes(h.name));
-    const retry = await startRollout(client, taskQueue, 'recovery-cycle', retryTargets, { maxParallel: 2, perCluster: 0 });
+    const retry = await startRollout(client, taskQueue, 'recovery-cycle', retryTargets, {
+      maxParallel: 2,
+      perCluster: 0,
+    });
     const retried = (await retry.result()) as RolloutReport;
     assert.equal(retried.phase, 'succeeded', JSON.stringify(retried.problems));
     for (const name of succeeded) {

@@ -35,3 +35,27 @@ export function parseVmksummaryBoots(text: string): VmksummaryBoots {
     ...(time?.epochMs !== undefined ? { lastBootEpochMs: time.epochMs } : {}),
   };
 }
+
+const REBOOTING = /Host is rebooting/i;
+/** Longer than any boot: a pair this far apart is not one reboot (the log missed lines). */
+const MAX_REBOOT_MS = 6 * 3_600_000;
+
+/**
+ * How long the host's last recorded reboot took: from its last "Host is rebooting" line to the "Host has
+ * booted" line right after it (ESXi writes both; a power-off or a crash leaves no "rebooting" line, and
+ * such boots are not reboots). Undefined when the log holds no such pair with readable times.
+ */
+export function parseLastRebootDurationMs(text: string): number | undefined {
+  const lines = toLines(text).filter((l) => !isBlank(l));
+  for (let i = lines.length - 1; i > 0; i--) {
+    if (!BOOTED.test(lines[i])) continue;
+    const previous = lines[i - 1];
+    if (!REBOOTING.test(previous)) return undefined;
+    const up = parseLogTime(lines[i].trim())?.epochMs;
+    const down = parseLogTime(previous.trim())?.epochMs;
+    if (up === undefined || down === undefined) return undefined;
+    const ms = up - down;
+    return ms > 0 && ms < MAX_REBOOT_MS ? ms : undefined;
+  }
+  return undefined;
+}
