@@ -8,7 +8,6 @@ import { firstLine, spawnLogged, wrap, type Child } from './child-process';
 import { hostHistories, rolloutRuns, type HostHistory, type RolloutRun } from './history-metrics';
 import { cpuSecondsOf, peakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
 import type { ClientResult } from './rollout-client';
-import { workerNodeFlags } from '../worker/node-flags';
 
 /**
  * The start order ibfleet's rollouts use here: slowest first, from each host's last reboot in its
@@ -71,14 +70,7 @@ export async function startWorkerProcess(
   const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
   const proc = spawn(
     process.execPath,
-    // The product's flags (heap cap) unless the run overrides them through NODE_OPTIONS.
-    [
-      ...(o.workerNodeOptions ? [] : workerNodeFlags),
-      ...profile,
-      '--require',
-      'tsx/cjs',
-      path.join(repoRoot, 'worker', 'main.ts'),
-    ],
+    [...profile, '--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')],
     {
       cwd: repoRoot,
       env: {
