@@ -19,6 +19,13 @@ import { historyText, type HistoryText } from './history-text';
 
 /** Payload locations Temporal never passes through a codec: indexed search attributes and headers. */
 const UNENCODED = /(^|\.)(searchAttributes|header)\./;
+/**
+ * SDK bookkeeping in markers that the payload codec never sees: a patch's ID, and a local activity's
+ * sequence number, attempt, type and times. Allowed in plain JSON, still checked for host names; the
+ * local activity's result (details.result) must be encrypted like any payload.
+ */
+const SDK_MARKER_METADATA = /markerRecordedEventAttributes\.details\.(patch-data|data)\./;
+const LOCAL_STEP_RESULT = /markerRecordedEventAttributes\.details\.result\./;
 /** Where a host name may appear outside payloads (see above). */
 const NAMED_OUTSIDE_PAYLOADS = /(\.workflowId|\.message|\.stackTrace)$/;
 
@@ -93,12 +100,15 @@ describe('security: payload encryption end to end with the ibfleet worker', func
 
     const problems: string[] = [];
     let encrypted = 0;
+    let localStepResults = 0;
     for (const hist of histories) {
       for (const p of hist.payloads) {
         if (UNENCODED.test(p.path)) continue;
-        if (p.metadata.encoding !== 'binary/encrypted')
+        if (p.metadata.encoding === 'binary/encrypted') {
+          encrypted += 1;
+          if (LOCAL_STEP_RESULT.test(p.path)) localStepResults += 1;
+        } else if (!SDK_MARKER_METADATA.test(p.path))
           problems.push(`${hist.workflowId} ${p.path}: encoding ${p.metadata.encoding}`);
-        else encrypted += 1;
         for (const h of hosts)
           if (p.text.includes(h.name) || p.text.includes(`127.0.0.1`))
             problems.push(`${hist.workflowId} ${p.path}: plaintext ${h.name}`);
@@ -115,5 +125,6 @@ describe('security: payload encryption end to end with the ibfleet worker', func
     }
     assert.deepEqual(problems, []);
     assert.ok(encrypted > 20, `the histories hold encrypted payloads (${encrypted})`);
+    assert.ok(localStepResults > 0, 'the results of local steps are encrypted too');
   });
 });
