@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { procedureNames } from '../../common/procedures';
 import { workflowBundle } from '../helpers/temporal-env';
 
 // Recorded histories of every procedure (and rollouts), replayed against the current workflow code:
@@ -23,16 +24,7 @@ describe('workflows: replay of recorded histories', () => {
 
   it('has a recorded history for every procedure and a rollout', () => {
     const names = files.map((f) => f.replace(/\.json$/, ''));
-    for (const p of [
-      'preflight',
-      'recovery-cycle',
-      'sriov-enable',
-      'sriov-disable',
-      'module-reload',
-      'switch-sm-virt',
-      'validate-bandwidth',
-      'rollout',
-    ]) {
+    for (const p of [...procedureNames, 'rollout']) {
       assert.ok(
         names.some((n) => n.startsWith(p)),
         `a recorded history for ${p} (have: ${names.join(', ')})`,
