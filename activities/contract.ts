@@ -191,17 +191,19 @@ export interface SwitchActivities {
   enableSmVirt(input: SwitchStepInput & { restartSm: boolean }): Promise<SwitchChange>;
 }
 
+export interface BandwidthTestInput {
+  pair: GuestPairRef;
+  timing: Timing;
+  step: string;
+  test: string;
+  queuePairs: number;
+  bidirectional: boolean;
+  lineRateGbps: number;
+  port: number;
+}
+
 export interface PerftestActivities {
-  runBandwidthTest(input: {
-    pair: GuestPairRef;
-    timing: Timing;
-    step: string;
-    test: string;
-    queuePairs: number;
-    bidirectional: boolean;
-    lineRateGbps: number;
-    port: number;
-  }): Promise<BandwidthResult>;
+  runBandwidthTest(input: BandwidthTestInput): Promise<BandwidthResult>;
 }
 
 /** Each host's last reboot duration (ms) from its vmksummary.log; hosts without one are `unknown`. */

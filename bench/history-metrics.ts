@@ -3,6 +3,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import type { HostProgress } from '../common/rollout';
 import { rolloutWorkflowId, targetWorkflowId } from '../common/targets';
+import { forEachLimited } from '../common/for-each-limited';
 
 // What the host and rollout workflow histories say: their sizes, when each await-return step
 // completed (ActivityTaskCompleted of the activity that waits for the host, as the server recorded it), and where a host
@@ -32,18 +33,6 @@ export interface HostHistory {
   /** Server time of each completion of a wait for the host, in order. */
   awaitReturnCompletedAtMs: number[];
   breakdown: HostBreakdown;
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 const at = (e: HistoryEvent) => tsToMs(e.eventTime);

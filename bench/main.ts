@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { timingSchema } from '../common/procedures';
-import { startDevServer } from '../scripts/dev-server';
+import { freePort, startDevServer } from '../scripts/dev-server';
 import { writeWorkflowBundle } from '../worker/bundle';
 import { ansiblePlaybookPath } from './ansible-run';
 import { killAllChildren } from './child-process';
@@ -45,17 +44,6 @@ function int(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a non-negative integer');
   return n;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function localDate(d: Date): string {

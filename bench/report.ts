@@ -3,7 +3,6 @@ import type { AnsibleResult, ScenarioResult } from './run-scenario';
 import { distribution } from './analysis';
 import type { Bound } from './lower-bound';
 import { round } from './stats';
-import { IBFLEET_ORDER } from './ibfleet-run';
 
 // The results of one benchmark run: targets with pass/miss, and per-scenario tables, as JSON and markdown.
 
@@ -107,6 +106,7 @@ function scenarioSection(r: ScenarioResult, cores: number): string {
   const perHost = (seconds: number) => ms0((seconds * 1000) / s.hosts);
   const cpuFloorMs = (seconds: number) => (seconds * 1000) / cores;
   const ib = r.ibfleet;
+  const order = ib.order ?? 'inventory';
   const a = isAnsible(r.ansible) ? r.ansible : undefined;
   const lb = ib.bounds.measured.lowerBoundMs;
   const boot = Array.isArray(s.bootTimeMs)
@@ -126,7 +126,7 @@ function scenarioSection(r: ScenarioResult, cores: number): string {
     `| makespan | ${s1(ib.makespanMs)} | ${a ? s1(a.makespanMs) : '–'} |`,
     `| lower bound (boots as recorded) | ${s1(lb)} | ${a ? s1(a.bounds.measured.lowerBoundMs) : '–'} |`,
     `| makespan / lower bound | ${x(ib.makespanMs / lb)} | ${a ? x(a.makespanMs / a.bounds.measured.lowerBoundMs) : '–'} |`,
-    `| makespan / zero-overhead schedule in the order used (ibfleet ${IBFLEET_ORDER}, Ansible inventory) | ${x(ib.makespanMs / (IBFLEET_ORDER === 'slowest-first' ? ib.bounds.measured.lptScheduleMs : ib.bounds.measured.inOrderScheduleMs))} | ${a ? x(a.makespanMs / a.bounds.measured.inOrderScheduleMs) : '–'} |`,
+    `| makespan / zero-overhead schedule in the order used (ibfleet ${order}, Ansible inventory) | ${x(ib.makespanMs / (order === 'slowest-first' ? ib.bounds.measured.lptScheduleMs : ib.bounds.measured.inOrderScheduleMs))} | ${a ? x(a.makespanMs / a.bounds.measured.inOrderScheduleMs) : '–'} |`,
     `| lower bound from configured boot times | ${s1(ib.bounds.nominal.lowerBoundMs)} | ${a ? s1(a.bounds.nominal.lowerBoundMs) : '–'} |`,
     `| controller CPU | ${round(ib.cpuSeconds.total, 1)} s (worker ${round(ib.cpuSeconds.worker, 1)}, client ${round(ib.cpuSeconds.client, 1)}) | ${a ? `${round(a.cpuSeconds.total, 1)} s (ansible-playbook + forks + ssh ${round(a.cpuSeconds.reaped, 1)}, ControlMasters ${round(a.cpuSeconds.controlMasters, 2)})` : '–'} |`,
     `| controller peak memory | ${round(ib.memoryMb.sumOfPeaks, 0)} MB (worker VmHWM ${round(ib.memoryMb.workerPeakRss, 0)}, client ${round(ib.memoryMb.clientPeakRss, 0)}) | ${a ? `${round(a.memoryMb.sampledPeakRssSum, 0)} MB RSS sum / ${round(a.memoryMb.sampledPeakPssSum, 0)} MB PSS sum, ${a.memoryMb.peakProcesses} processes (sampled) ` : '–'} |`,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { fetchProcedureReports } from '../client/rollout/host-reports';
-import type { RolloutPhase } from '../common/rollout';
+import type { RolloutOptions, RolloutPhase } from '../common/rollout';
 import {
   bounds,
   distribution,
@@ -55,6 +55,8 @@ export interface StepStat {
 export interface IbfleetResult {
   makespanMs: number;
   phase: RolloutPhase;
+  /** The rollout's start order (absent in results recorded before the option existed: inventory). */
+  order?: RolloutOptions['order'];
   counts: Record<string, number>;
   bounds: Bounds;
   cpuSeconds: { worker: number; client: number; total: number };
@@ -218,6 +220,7 @@ export async function runScenario(
     const ibfleet: IbfleetResult = {
       makespanMs: run.makespanMs,
       phase: run.report.phase,
+      order: run.report.options.order,
       counts: run.report.counts,
       bounds: b,
       cpuSeconds: { worker: run.workerCpuSeconds, client: run.clientCpuSeconds, total: run.cpuSeconds },

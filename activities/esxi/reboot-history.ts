@@ -1,3 +1,4 @@
+import { forEachLimited } from '../../common/for-each-limited';
 import type { HostRef } from '../../common/targets';
 import type { Timing } from '../../common/procedures';
 import type { RebootDurations } from '../contract';
@@ -21,7 +22,6 @@ export async function readRebootDurations(
 ): Promise<RebootDurations> {
   const durationsMs: Record<string, number> = {};
   const unknown: string[] = [];
-  let next = 0;
   let done = 0;
   const readOne = async (host: HostRef) => {
     const cmd = new StepCommands(runner, host, input.timing, 'order-hosts', isReadOnlyCommand);
@@ -37,13 +37,11 @@ export async function readRebootDurations(
       runner.evict(host);
     }
   };
-  const worker = async () => {
-    while (next < input.hosts.length && !activitySignal()?.aborted) {
-      await readOne(input.hosts[next++]);
-      done += 1;
-      heartbeat({ done });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, input.hosts.length) }, worker));
+  await forEachLimited(input.hosts, CONCURRENCY, async (host) => {
+    if (activitySignal()?.aborted) return;
+    await readOne(host);
+    done += 1;
+    heartbeat({ done });
+  });
   return { durationsMs, unknown };
 }

@@ -1,8 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { STEP_COMMAND_FAILED } from '../../common/procedure-failures';
-import type { Timing } from '../../common/procedures';
-import type { GuestPairRef } from '../../common/targets';
-import type { BandwidthResult } from '../contract';
+import type { BandwidthResult, BandwidthTestInput } from '../contract';
 import type { CommandResult, SshRunner } from '../ssh';
 import { outputExcerpt, StepCommands } from '../step-context';
 import {
@@ -13,17 +11,6 @@ import {
   parsePerftestReport,
   type PerftestFailureKind,
 } from './parsers';
-
-export interface BandwidthTestInput {
-  pair: GuestPairRef;
-  timing: Timing;
-  step: string;
-  test: string;
-  queuePairs: number;
-  bidirectional: boolean;
-  lineRateGbps: number;
-  port: number;
-}
 
 function perftestCommand(input: BandwidthTestInput, device: string, serverAddress?: string): string {
   const flags = [

@@ -6,6 +6,7 @@ import type { HostProgress } from '../../common/rollout';
 import { targetWorkflowId } from '../../common/targets';
 import { hostProgressQuery } from '../../workflows/messages';
 import type { TemporalAccess } from '../deps';
+import { forEachLimited } from '../../common/for-each-limited';
 
 // Per-host detail lives in the host workflows (ID targetWorkflowId(target), run HostProgress.runId),
 // not in the rollout: their results are the ProcedureReports (steps and commands) of the audit trail,
@@ -13,18 +14,6 @@ import type { TemporalAccess } from '../deps';
 
 export const HOST_QUERY_DEADLINE_MS = 3_000;
 const CONCURRENCY = 16;
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 function hostHandle(temporal: TemporalAccess, procedure: ProcedureName, h: HostProgress) {
   return temporal.client.workflow.getHandle(

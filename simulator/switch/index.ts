@@ -20,19 +20,8 @@ export { SwitchState, DEFAULT_MLNX_OS_VERSION } from './state';
 export type { SmConfig, SwitchStateOptions } from './state';
 export { renderShowVersion, formatUptime, hostIdFor } from './show-version';
 
-export interface SwitchOptions {
-  name: string;
-  /** MLNX-OS release; default 3.11.1004 (the guide's). */
-  version?: string;
-  /** OpenSM runs on this switch; default true. */
-  smEnabled?: boolean;
-  /** OpenSM virtualization (needed for SR-IOV VFs); default false. */
-  smVirtEnabled?: boolean;
-  /** A running SM applies a virtualization change only when it restarts; default true (see state.ts). */
-  virtRequiresSmRestart?: boolean;
-  /** Clock for `show version` uptime. */
-  now?: () => number;
-}
+/** A simulated MLNX-OS switch is configured by its state's options (see state.ts). */
+export type SwitchOptions = SwitchStateOptions;
 
 export interface SwitchMachine extends SimMachine {
   readonly kind: 'switch';
@@ -103,15 +92,7 @@ export function splitExecLine(text: string): string[] {
 }
 
 export function createSwitchMachine(opts: SwitchOptions): SwitchMachine {
-  const stateOptions: SwitchStateOptions = {
-    name: opts.name,
-    version: opts.version,
-    smEnabled: opts.smEnabled,
-    smVirtEnabled: opts.smVirtEnabled,
-    virtRequiresSmRestart: opts.virtRequiresSmRestart,
-    now: opts.now,
-  };
-  const state = new SwitchState(stateOptions);
+  const state = new SwitchState(opts);
   return {
     name: opts.name,
     kind: 'switch',

@@ -128,8 +128,10 @@ describe('durability: commands whose SSH connection drops', () => {
         return {};
       };
     };
-    const run = async (info: { attempt: number; heartbeatDetails?: unknown }) => {
+    /** The marker is read first; `afterMarker` runs before the activity does (e.g. an earlier attempt's reboot). */
+    const run = async (info: { attempt: number; heartbeatDetails?: unknown }, afterMarker = () => {}) => {
       const before = await readBootMarker(step());
+      afterMarker();
       const env = new MockActivityEnvironment(info);
       const beats: unknown[] = [];
       env.on('heartbeat', (d: unknown) => beats.push(d));
@@ -172,12 +174,10 @@ describe('durability: commands whose SSH connection drops', () => {
 
     it('a retry with nothing recorded takes the reboot guard: the marker changed, so nothing is sent', async () => {
       reboots.length = 0;
-      const before = await readBootMarker(step());
-      boots += 1; // the earlier attempt's reboot happened before it could heartbeat
-      bootedAt = Date.now();
-      const env = new MockActivityEnvironment({ attempt: 2 });
-      const opts = { before, reason: 'test', viaEsxcli: true, deadlineAt: Date.now() + 10_000, attempt: 2 };
-      const result = await inActivity(env, () => rebootAndAwaitReturn(step(), runner, timing, opts));
+      const { before, result } = await run({ attempt: 2 }, () => {
+        boots += 1; // the earlier attempt's reboot happened before it could heartbeat
+        bootedAt = Date.now();
+      });
       assert.deepEqual(reboots, []);
       assert.equal(result.reboot.issued, false);
       assert.match(result.reboot.detail, /already rebooted by an earlier attempt/);

@@ -1,50 +1,28 @@
-import { parseEsxcfgModuleGet, parseShellLog, parseVmksummaryBoots } from '../../activities/esxi/parsers';
 import type { HostProgress } from '../../common/rollout';
-import type { HostRef } from '../../common/targets';
 import { sshRead } from '../helpers/ibfleet-harness';
+import {
+  bootCount,
+  loggedSinceMark,
+  rebootCommands,
+  storedOptions,
+  type HostMark,
+} from '../procedures/host-audit';
+
+// The marks, shell.log and boot-count reads are the procedure tests' (test/procedures/host-audit.ts).
+export { markHost, rebootCommands, storedOptions, type HostMark } from '../procedures/host-audit';
 
 // An operator's audit of simulated hosts after a rollout, over real SSH: what changed on each host
 // since a mark (shell.log), how often it booted (vmksummary.log), and what it stores now. The durability
 // tests collect every discrepancy as a line instead of stopping at the first, so one run shows them all.
 
-export interface HostMark {
-  host: HostRef;
-  mark: string;
-  boots: number;
-}
-
 const SET_OPTIONS = 'esxcli system module parameters set -m nmlx5_core -p ';
-const REBOOT = /^(esxcli system shutdown reboot |reboot( |$))/;
 
-let marks = 0;
-
-export async function bootCount(host: HostRef): Promise<number> {
-  return parseVmksummaryBoots(await sshRead(host, 'cat /var/log/vmksummary.log')).bootCount;
-}
-
-/** Boot count, then an `echo` mark as the newest line of shell.log. */
-export async function markHost(host: HostRef): Promise<HostMark> {
-  const boots = await bootCount(host);
-  marks += 1;
-  const mark = `echo ibfleet-durability-mark-${process.pid}-${marks}`;
-  await sshRead(host, mark);
-  return { host, mark, boots };
-}
-
-/** Commands run on the host since its mark; undefined when shell.log (200 lines in the simulator) lost the mark. */
+/** Commands run on the host since its mark, without the audit's own shell.log reads; undefined when shell.log (200 lines in the simulator) lost the mark. */
 export async function commandsSince(m: HostMark): Promise<string[] | undefined> {
-  const commands = parseShellLog(await sshRead(m.host, 'cat /var/log/shell.log')).map((e) => e.command);
-  const at = commands.lastIndexOf(m.mark);
-  if (at < 0) return undefined;
-  return commands.slice(at + 1).filter((c) => c !== 'cat /var/log/shell.log');
-}
-
-export async function storedOptions(host: HostRef): Promise<string> {
-  return parseEsxcfgModuleGet(await sshRead(host, 'esxcfg-module -g nmlx5_core')).options;
+  return (await loggedSinceMark(m))?.filter((c) => c !== 'cat /var/log/shell.log');
 }
 
 export const setOptionsCommands = (commands: string[]) => commands.filter((c) => c.startsWith(SET_OPTIONS));
-export const rebootCommands = (commands: string[]) => commands.filter((c) => REBOOT.test(c));
 export const maintenanceSets = (commands: string[], on: boolean) =>
   commands.filter((c) => c === `esxcli system maintenanceMode set -e ${on}`);
 

@@ -5,10 +5,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ibSearchAttributes } from '../../common/search-attributes';
-import { startDevServer } from '../../scripts/dev-server';
+import { freePort, startDevServer } from '../../scripts/dev-server';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
 import { smokeWorkflow } from '../fixtures/smoke-workflows';
-import { freePort } from '../helpers/ports';
 import { workflowBundle } from '../helpers/temporal-env';
 
 describe('foundation: npm run server', () => {

@@ -10,7 +10,12 @@ import {
   parseSriovVfList,
   parseVmksummaryBoots,
 } from '../../activities/esxi/parsers';
-import { procedureWorkflowType, type HostOptions, type ProcedureInput, type ProcedureName } from '../../common/procedures';
+import {
+  procedureWorkflowType,
+  type HostOptions,
+  type ProcedureInput,
+  type ProcedureName,
+} from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import { targetWorkflowId, type HostRef, type TargetRef } from '../../common/targets';
 import { fastHostOptions, sshRead } from '../helpers/ibfleet-harness';
@@ -68,11 +73,17 @@ export async function markHost(host: HostRef): Promise<HostMark> {
  * shell.log keeps 200 lines: a mark that rotated out fails loudly instead of hiding commands.
  */
 export async function commandsSince(m: HostMark): Promise<string[]> {
+  const logged = await loggedSinceMark(m);
+  assert.ok(logged, `${m.host.name}: shell.log no longer holds the mark (more than 200 lines since)`);
+  assert.equal(logged[logged.length - 1], 'cat /var/log/shell.log');
+  return logged.slice(0, -1);
+}
+
+/** Every shell.log command after the mark, this read included; undefined when the mark rotated out. */
+export async function loggedSinceMark(m: HostMark): Promise<string[] | undefined> {
   const commands = parseShellLog(await sshRead(m.host, 'cat /var/log/shell.log')).map((e) => e.command);
   const at = commands.lastIndexOf(m.mark);
-  assert.ok(at >= 0, `${m.host.name}: shell.log no longer holds the mark (more than 200 lines since)`);
-  assert.equal(commands[commands.length - 1], 'cat /var/log/shell.log');
-  return commands.slice(at + 1, -1);
+  return at < 0 ? undefined : commands.slice(at + 1);
 }
 
 /** Commands after an instant (shell.log timestamps), without `cat /var/log/shell.log` reads of the audit. */
@@ -96,15 +107,23 @@ export async function mstDevices(host: HostRef): Promise<string[]> {
 }
 
 /** mlxconfig values of one card: name → { current, nextBoot } as numbers in text ("1", "16"). */
-export async function mlxValues(host: HostRef, device: string): Promise<Record<string, { current?: string; nextBoot: string }>> {
+export async function mlxValues(
+  host: HostRef,
+  device: string,
+): Promise<Record<string, { current?: string; nextBoot: string }>> {
   const q = parseMlxconfigQuery(await sshRead(host, `/opt/mellanox/bin/mlxconfig -d ${device} -e query`));
-  const num = (v: string | undefined) => (v === undefined ? undefined : (/\((\d+)\)\s*$/.exec(v)?.[1] ?? v.trim()));
-  return Object.fromEntries(q.params.map((p) => [p.name, { current: num(p.current), nextBoot: num(p.nextBoot) ?? '' }]));
+  const num = (v: string | undefined) =>
+    v === undefined ? undefined : (/\((\d+)\)\s*$/.exec(v)?.[1] ?? v.trim());
+  return Object.fromEntries(
+    q.params.map((p) => [p.name, { current: num(p.current), nextBoot: num(p.nextBoot) ?? '' }]),
+  );
 }
 
 /** VFs per nmlx5 port (vmnic) as `esxcli network sriovnic vf list` shows them. */
 export async function vfsPerPort(host: HostRef): Promise<Record<string, number>> {
-  const nics = parseNicList(await sshRead(host, 'esxcli network nic list')).filter((n) => n.driver === 'nmlx5_core');
+  const nics = parseNicList(await sshRead(host, 'esxcli network nic list')).filter(
+    (n) => n.driver === 'nmlx5_core',
+  );
   const out: Record<string, number> = {};
   for (const n of nics) {
     const text = await sshRead(host, `esxcli network sriovnic vf list -n ${n.name}`).catch(() => '');
@@ -133,7 +152,12 @@ export async function startProcedure(
   target: TargetRef,
   opts: { params?: Record<string, unknown>; options?: HostOptions; tag?: string } = {},
 ): Promise<WorkflowHandle> {
-  const input: ProcedureInput = { procedure, target, params: opts.params ?? {}, options: opts.options ?? fastHostOptions };
+  const input: ProcedureInput = {
+    procedure,
+    target,
+    params: opts.params ?? {},
+    options: opts.options ?? fastHostOptions,
+  };
   return await client.workflow.start(procedureWorkflowType[procedure], {
     taskQueue,
     workflowId: testWorkflowId(target, opts.tag ?? 'test'),
@@ -148,7 +172,14 @@ export async function outcomeOf(handle: WorkflowHandle): Promise<Outcome> {
   } catch (err) {
     if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) throw err;
     const cause = err.cause;
-    return { ok: false, failure: { type: cause.type ?? '', message: cause.message, report: cause.details?.[0] as ProcedureReport } };
+    return {
+      ok: false,
+      failure: {
+        type: cause.type ?? '',
+        message: cause.message,
+        report: cause.details?.[0] as ProcedureReport,
+      },
+    };
   }
 }
 

@@ -12,7 +12,7 @@ import {
   metricsPortFromEnv,
   runtimeSettingsFromEnv,
 } from '../../worker/runtime';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../scripts/dev-server';
 
 const at = 1_700_000_000_123n * 1_000_000n; // 2023-11-14T22:13:20.123Z in nanoseconds
 

@@ -5,11 +5,10 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDevServer, type DevServer } from '../../scripts/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import { createIbfleetWorker } from '../../worker/create-worker';
 import { ibfleetBundle } from '../helpers/ibfleet-harness';
-import { freePort } from '../helpers/ports';
 import { startRollout, waitForProgress } from '../helpers/rollout-harness';
 import { repoRoot } from '../helpers/temporal-cli';
 

@@ -134,17 +134,26 @@ export function hostActivities(timing: Timing) {
   const reboots = proxyActivities<HostActivities>(rebootOptions(timing));
   const rebootAndWait = proxyActivities<HostActivities>(rebootAndAwaitOptions(timing));
   const local = compactSteps() ? proxyLocalActivities<HostActivities>(localStepOptions(timing)) : undefined;
+  // The SDK's proxies make a new function on every property read: make each local step's once, so
+  // runsLocally() recognises it and the set stays one entry per step.
+  const localSteps = new Map<string, object>();
+  const localStep = (proxies: NonNullable<typeof local>, name: string) => {
+    let fn: object | undefined = localSteps.get(name);
+    if (!fn) {
+      fn = proxies[name as keyof HostActivities];
+      localSteps.set(name, fn);
+      localStepFunctions.add(fn);
+    }
+    return fn;
+  };
   // Activity proxies are Proxies (spreading them copies nothing): route explicitly.
   return new Proxy(steps, {
     get: (target, name, receiver): unknown => {
       if (name === 'awaitHostReturn') return waits.awaitHostReturn;
       if (name === 'rebootIfStill') return reboots.rebootIfStill;
       if (name === 'rebootAndAwaitReturn') return rebootAndWait.rebootAndAwaitReturn;
-      if (local && typeof name === 'string' && !hostActivitiesNeverLocal.has(name)) {
-        const fn = local[name as keyof HostActivities];
-        localStepFunctions.add(fn);
-        return fn;
-      }
+      if (local && typeof name === 'string' && !hostActivitiesNeverLocal.has(name))
+        return localStep(local, name);
       return Reflect.get(target, name, receiver) as unknown;
     },
   });
