@@ -3,6 +3,11 @@
 # (production node_modules only) -> runtime (non-root, compiled JS, no compilers, no dev deps).
 #   docker build -t ibfleet-worker:0.1.0 .
 # The same image runs the codec server: `node dist/worker/codec-server.js`.
+# Health and metrics listen on all interfaces here (IBFLEET_*_HOST=0.0.0.0: the container's network is
+# its boundary; outside a container they default to loopback). The codec server keeps its loopback
+# default and needs IBFLEET_CODEC_HOST and IBFLEET_CODEC_AUTH[_FILE] set explicitly (docker-compose.yml).
+# /var/lib/ibfleet-codec is the mount point for its Authorization value (a named volume copies the
+# directory's owner, so the unprivileged user can write it there).
 
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
@@ -24,11 +29,14 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     IBFLEET_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     IBFLEET_HEALTH_PORT=8081 \
+    IBFLEET_HEALTH_HOST=0.0.0.0 \
     IBFLEET_METRICS_PORT=9464 \
+    IBFLEET_METRICS_HOST=0.0.0.0 \
     IBFLEET_LOG_FORMAT=json
 WORKDIR /app
 RUN groupadd --system --gid 10001 ibfleet \
- && useradd --system --uid 10001 --gid ibfleet --home-dir /app --no-create-home --shell /usr/sbin/nologin ibfleet
+ && useradd --system --uid 10001 --gid ibfleet --home-dir /app --no-create-home --shell /usr/sbin/nologin ibfleet \
+ && install -d -o ibfleet -g ibfleet -m 0700 /var/lib/ibfleet-codec
 # Code and dependencies stay root-owned and read-only to the process.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -1,3 +1,4 @@
+import type { CredentialCheckInput, CredentialCheckResult } from '../common/credential-check';
 import type { Timing } from '../common/procedures';
 import type { CommandRecord } from '../common/reports';
 import type { GuestPairRef, HostRef, SwitchRef } from '../common/targets';
@@ -150,11 +151,17 @@ export interface BandwidthResult extends Audited {
 export interface HostActivities {
   readHostFacts(input: HostStepInput): Promise<HostFacts>;
   readBootMarker(input: HostStepInput): Promise<BootMarker & Audited>;
-  /** Merge key=value into the stored nmlx5_core options (value null removes the key); verify by re-reading. */
-  setModuleOption(input: HostStepInput & { key: string; value: string | null }): Promise<ModuleOptionsChange>;
   /**
-   * Restore the option string recorded before the procedure, without the temporary `key` (unless the
-   * original explicitly had `key=0`, which is kept); every other option comes back byte for byte.
+   * Merge key=value into the stored nmlx5_core options (value null removes the key); verify by re-reading.
+   * `override`: append key=value as the last word instead of editing the key in place (a temporary
+   * setting), so the string from before stays in it for restoreModuleOptions.
+   */
+  setModuleOption(
+    input: HostStepInput & { key: string; value: string | null; override?: boolean },
+  ): Promise<ModuleOptionsChange>;
+  /**
+   * Restore the option string recorded before the procedure byte for byte; recorded with the temporary
+   * override `key=1` in it (a run after an interrupted one), without that override.
    */
   restoreModuleOptions(
     input: HostStepInput & { original: string; key: string },
@@ -215,6 +222,8 @@ export interface RebootDurations {
 /** Activities of a rollout itself (not of one host). */
 export interface FleetActivities {
   readRebootDurations(input: { hosts: HostRef[]; timing: Timing }): Promise<RebootDurations>;
+  /** Resolve every credential reference on this worker, connecting nowhere; problems by endpoint and field. */
+  checkCredentials(input: CredentialCheckInput): Promise<CredentialCheckResult>;
 }
 
 export type IbfleetActivities = HostActivities & SwitchActivities & PerftestActivities & FleetActivities;

@@ -1,4 +1,5 @@
 import type { IbfleetActivities } from './contract';
+import { checkCredentials } from './credential-check';
 import { createHostActivities } from './esxi';
 import { readRebootDurations } from './esxi/reboot-history';
 import { runBandwidthTest } from './perftest/steps';
@@ -19,5 +20,7 @@ export function createActivities(deps: ActivityDeps): IbfleetActivities {
     enableSmVirt: (input) => asActivity(() => enableSmVirt(deps.runner, input)),
     runBandwidthTest: (input) => asActivity(() => runBandwidthTest(deps.runner, input)),
     readRebootDurations: (input) => asActivity(() => readRebootDurations(deps.runner, input)),
+    checkCredentials: (input) =>
+      asActivity(() => Promise.resolve(checkCredentials(deps.runner.credentials, input))),
   };
 }

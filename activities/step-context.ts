@@ -3,11 +3,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Timing } from '../common/procedures';
 import type { CommandRecord } from '../common/reports';
 import type { SshEndpoint } from '../common/targets';
-import { STEP_COMMAND_FAILED, UNEXPECTED_OUTPUT } from '../common/procedure-failures';
-import { ParseError } from './esxi/parsers/parse-error';
+import { UnsafeValueError } from '../common/command-values';
 import {
-  boundOutput,
+  INVALID_INPUT,
+  STEP_COMMAND_FAILED,
+  UNEXPECTED_OUTPUT,
+  UNSAFE_VALUE,
+} from '../common/procedure-failures';
+import type { ShellCommand } from './command-line';
+import { ModuleOptionsError } from './esxi/parsers/module-options';
+import { ParseError } from './esxi/parsers/parse-error';
+import { safeFailure } from './failure-boundary';
+import {
   redactSecrets,
+  safeText,
   SSH_CONNECTION_LOST,
   SshError,
   toActivityFailure,
@@ -65,9 +74,9 @@ export class StepCommands {
     private readonly isReadOnly: (command: string) => boolean = () => false,
   ) {}
 
-  /** Run a command; a non-zero exit is returned, not thrown. */
+  /** Run a command (made by the command builder only); a non-zero exit is returned, not thrown. */
   async run(
-    command: string,
+    command: ShellCommand,
     opts: {
       timeoutMs?: number;
       connectTimeoutMs?: number;
@@ -109,7 +118,7 @@ export class StepCommands {
   }
 
   /** Run a command that must succeed; a non-zero exit fails the step with the command's own words. */
-  async check(command: string, opts: { okCodes?: number[]; timeoutMs?: number } = {}): Promise<string> {
+  async check(command: ShellCommand, opts: { okCodes?: number[]; timeoutMs?: number } = {}): Promise<string> {
     const result = await this.run(command, opts);
     if (!(opts.okCodes ?? [0]).includes(result.code)) {
       throw ApplicationFailure.create({
@@ -122,14 +131,36 @@ export class StepCommands {
   }
 }
 
+/** A command's own words for a failure message: stderr, else stdout; bounded, redacted, on one line. */
 export function outputExcerpt(result: Pick<CommandResult, 'stdout' | 'stderr'>): string {
-  const text = (result.stderr.trim() || result.stdout.trim() || '(no output)').replace(/\s+/g, ' ');
-  return boundOutput(redactSecrets(text), OUTPUT_IN_MESSAGE_BYTES);
+  return quoteOutput(result.stderr.trim() || result.stdout.trim() || '(no output)');
+}
+
+/** Host output quoted in a message: bounded first, then redacted (safeText), on one line. */
+export function quoteOutput(text: string): string {
+  return safeText(text, OUTPUT_IN_MESSAGE_BYTES).replace(/\s+/g, ' ');
 }
 
 /**
- * The boundary of every activity: SSH errors become typed ApplicationFailures, output we cannot parse
- * becomes a non-retryable UnexpectedOutput, everything else passes through.
+ * Errors that say the same thing on every attempt, as non-retryable failures of their own type: output
+ * we cannot parse (a stored option string ibfleet will not edit has a type of its own), a value the
+ * command builder refused (UnsafeValue: nothing was run with it) and a refused argument (ibfleet's own
+ * checks throw RangeError). Retried, they would only be refused eight times.
+ */
+function deterministicRefusal(err: unknown): ApplicationFailure | undefined {
+  const refuse = (type: string, message: string) =>
+    ApplicationFailure.create({ type, message, nonRetryable: true });
+  if (err instanceof ModuleOptionsError) return refuse(err.failureType, err.message);
+  if (err instanceof ParseError) return refuse(UNEXPECTED_OUTPUT, err.message);
+  if (err instanceof UnsafeValueError) return refuse(UNSAFE_VALUE, err.message);
+  if (err instanceof RangeError) return refuse(INVALID_INPUT, `refused: ${err.message}`);
+  return undefined;
+}
+
+/**
+ * The boundary of every activity: SSH errors become typed ApplicationFailures, deterministic refusals
+ * non-retryable ones (deterministicRefusal), everything else passes through; whatever leaves is bounded
+ * and redacted (safeFailure), so no path can put raw host output into a history.
  */
 export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
   // A single long command (entering maintenance mode, mlxconfig on real cards) must not look like a dead worker.
@@ -141,14 +172,7 @@ export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof ParseError) {
-      throw ApplicationFailure.create({
-        type: UNEXPECTED_OUTPUT,
-        message: redactSecrets(err.message),
-        nonRetryable: true,
-      });
-    }
-    throw toActivityFailure(err);
+    throw safeFailure(deterministicRefusal(err) ?? toActivityFailure(err));
   } finally {
     if (timer) clearInterval(timer);
   }

@@ -62,10 +62,14 @@ export interface IbfleetRun {
 export async function startWorkerProcess(
   o: Pick<
     IbfleetRunOptions,
-    'taskQueue' | 'temporalAddress' | 'bundlePath' | 'profileDir' | 'workerNodeOptions'
+    'taskQueue' | 'temporalAddress' | 'bundlePath' | 'profileDir' | 'workerNodeOptions' | 'hosts'
   >,
   logFile: string,
 ): Promise<Child> {
+  // The worker reads keys only from allowed directories: those of the simulated fleet's key.
+  const keyDirs = new Set(
+    o.hosts.flatMap((h) => (h.credential.type === 'private-key' ? [path.dirname(h.credential.path)] : [])),
+  );
   const log = fs.openSync(logFile, 'a');
   const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
   const proc = spawn(
@@ -86,6 +90,7 @@ export async function startWorkerProcess(
         IBFLEET_LOG_LEVEL: 'WARN',
         // Nothing is in flight when the benchmark stops the worker.
         IBFLEET_SHUTDOWN_GRACE_TIME: '10s',
+        ...(keyDirs.size > 0 ? { IBFLEET_CREDENTIAL_KEY_DIRS: [...keyDirs].join(',') } : {}),
         ...(o.workerNodeOptions ? { NODE_OPTIONS: o.workerNodeOptions } : {}),
       },
       stdio: ['ignore', 'pipe', log],

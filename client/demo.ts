@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { portAnswers, startDevServer, type DevServer } from '../scripts/dev-server';
+import { DEFAULT_KEY_DIRS } from '../activities/ssh/credential-policy';
 import { startFleet } from '../simulator/fleet';
 import { createIbfleetWorker } from '../worker/create-worker';
 import { connectClient, taskQueue } from './connection';
@@ -91,6 +92,9 @@ async function main(): Promise<void> {
     controlPort: false,
   });
   await fleet.writeInventory(inventoryFile);
+  // The worker and the CLI read keys only from allowed directories: add the fleet's, as an operator would.
+  const keyDirs = process.env.IBFLEET_CREDENTIAL_KEY_DIRS?.trim() || DEFAULT_KEY_DIRS.join(',');
+  process.env.IBFLEET_CREDENTIAL_KEY_DIRS = `${keyDirs},${path.dirname(fleet.clientKeyPath)}`;
   console.log(
     `Simulated fleet up: ${fleet.inventory.hosts.length} ESXi hosts, ${fleet.inventory.switches.length} switch, ${fleet.inventory.guestPairs.length} guest pair; inventory ${path.relative(root, inventoryFile)}.`,
   );

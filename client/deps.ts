@@ -8,7 +8,10 @@ import { connectClient, dataConverter, temporalSettings } from './connection';
 // command code with captured output and a Temporal factory that fails the test if it is ever called.
 
 export interface Output {
+  /** Text; once runCli has wrapped the output, control characters in it are escaped (terminal-text.ts). */
   write: (text: string) => void;
+  /** The caller's own terminal control sequences (the live view's cursor moves), written unchanged. */
+  control?: (sequence: string) => void;
   isTTY: boolean;
   columns?: number;
   rows?: number;

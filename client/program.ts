@@ -18,6 +18,7 @@ import { kindWords, SELECT_HELP } from './inventory/select';
 import { TIMING_FLAGS } from './options/rollout-flags';
 import { paramsHelp } from './options/set-params';
 import type { StartFlags } from './rollout/prepare';
+import { withTerminalSafeOutput } from './terminal-text';
 
 // The `ibfleet` command line (commander). Commands are thin: they hand raw strings to the functions
 // in commands/, which validate everything before connecting to Temporal.
@@ -60,7 +61,10 @@ function addStartOptions(cmd: Command): Command {
       '--canary <n>',
       'the first N targets run alone first; then the rollout waits for approval (default 0)',
     )
-    .option('--auto-approve', 'continue after the canary targets succeed without waiting for approval')
+    .option(
+      '--auto-approve',
+      'continue after the canary targets succeed without waiting for approval (needs --canary)',
+    )
     .option('--max-failures <n|p%>', 'failure budget: stop starting targets once more fail (default 0)')
     .option(
       '--order <order>',
@@ -96,18 +100,30 @@ export function buildProgram(deps: CliDeps, state: RunState): Command {
   const inventory = program.command('inventory').description('validate the inventory and pin SSH host keys');
   inventory
     .command('check')
-    .description('validate an inventory file and summarize it (nothing is contacted)')
+    .description('validate an inventory file and summarize it (nothing is contacted without --on-worker)')
     .requiredOption('-i, --inventory <file>', 'inventory YAML file')
+    .option(
+      '--on-worker',
+      'also ask the worker (through Temporal) whether it can use every credential reference',
+    )
     .addHelpText(
       'after',
       `
 Every problem is reported at once as FILE:LINE:COL: PATH: reason, e.g.
   fleet.yaml:14:15: clusters[0].hosts[1].port: must be at most 65535 (got 70000)
 
-Example:
-  ibfleet inventory check -i fleet.yaml`,
+Credential references must name what the worker's policy allows (IBFLEET_CREDENTIAL_ENV_PREFIXES,
+default IBFLEET_SSH_; IBFLEET_CREDENTIAL_ENV_NAMES; IBFLEET_CREDENTIAL_KEY_DIRS, default
+~/.ssh,/etc/ibfleet/keys: set them here as on the worker). Key files here are read and parsed;
+variables and files not here are checked by the worker before a rollout starts (or now: --on-worker).
+
+Examples:
+  ibfleet inventory check -i fleet.yaml
+  ibfleet inventory check -i fleet.yaml --on-worker`,
     )
-    .action((opts: { inventory: string }) => done(inventoryCheck(opts, deps)));
+    .action(async (opts: { inventory: string; onWorker?: boolean }) =>
+      done(await inventoryCheck(opts, deps)),
+    );
 
   inventory
     .command('scan-keys')
@@ -148,7 +164,12 @@ Examples:
       .addArgument(new Argument('<procedure>', 'the procedure to run').choices(procedureNames)),
   )
     .option('--id <id>', 'rollout ID (default: <procedure>-<yyyymmdd-hhmmss>-<random>, UTC)')
-    .option('--dry-run', 'print the plan (targets, waves, commands, reboots) and start nothing')
+    .addOption(
+      new Option(
+        '--dry-run',
+        'print the plan (targets, waves, commands, reboots) and start nothing',
+      ).conflicts('watch'),
+    )
     .option('--watch', 'follow the rollout until it closes; exit code from its outcome')
     .addHelpText(
       'after',
@@ -232,7 +253,7 @@ Examples:
       '-i, --inventory <file>',
       'take the targets from this inventory (by name) instead of the old rollout',
     )
-    .option('--dry-run', 'print the plan and start nothing')
+    .addOption(new Option('--dry-run', 'print the plan and start nothing').conflicts('watch'))
     .option('--watch', 'follow the new rollout until it closes; exit code from its outcome')
     .addHelpText(
       'after',
@@ -274,7 +295,9 @@ function writeError(deps: CliDeps, message: string): void {
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. Never throws. */
-export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+export async function runCli(argv: readonly string[], rawDeps: CliDeps): Promise<number> {
+  // Whatever is printed may quote a host: control characters are escaped (terminal-text.ts).
+  const deps = withTerminalSafeOutput(rawDeps);
   const state: RunState = { code: EXIT_OK };
   const program = buildProgram(deps, state);
   try {

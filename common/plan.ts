@@ -1,4 +1,4 @@
-import { procedureParamsSchemas, type ProcedureName, type ProcedureParams } from './procedures';
+import { procedureParamsSchemas, vfPortsFit, type ProcedureName, type ProcedureParams } from './procedures';
 
 // What a procedure would run on one target, step by step, following the InfiniBand-on-vSphere-8 guide.
 // Used by `ibfleet rollout start --dry-run`. Step names are those the procedure workflows report (so the
@@ -221,7 +221,9 @@ function sriovEnablePlan(p: ProcedureParams['sriov-enable'], mm: boolean): Plann
     readCards(
       'read-cards',
       devices,
-      p.devices ? undefined : '<dev> = each card listed by mst status, <vmnic> = each port',
+      `${p.devices ? '<vmnic> = each nmlx5 port of the cards' : '<dev> = each card listed by mst status, <vmnic> = each port'}; ` +
+        `then the guide's VF rule per card, NUM_OF_VFS > maxVfs × ports: numVfs ${p.numVfs} with maxVfs ${p.maxVfs} ` +
+        `fits cards with up to ${vfPortsFit(p.numVfs, p.maxVfs)} port(s); a card with more stops its host before any change`,
     ),
     // The guide's three mlxconfig commands (section 3.1), in its order, per card.
     ...mlxconfigSteps(devices, [

@@ -21,14 +21,31 @@ export const UNEXPECTED_OUTPUT = 'UnexpectedOutput';
 export const BANDWIDTH_BELOW_THRESHOLD = 'BandwidthBelowThreshold';
 /** A command the procedure needs failed (exit code and stderr in the message). */
 export const STEP_COMMAND_FAILED = 'StepCommandFailed';
+/**
+ * A value bound for a command (a device or vmnic name a host printed, an inventory or parameter value)
+ * does not have the exact shape it must have (common/command-values.ts). Nothing was run with it; a
+ * host printing such names may be compromised, so an operator must look.
+ */
+export const UNSAFE_VALUE = 'UnsafeValue';
+/**
+ * The stored module option string is not one ibfleet can edit byte for byte (an unbalanced quote, a
+ * quoted blank, a non-ASCII byte…: the driver might read an appended option differently from ibfleet).
+ * Refused before anything is written; an operator fixes the string by hand.
+ */
+export const MODULE_OPTIONS_UNSUPPORTED = 'ModuleOptionsUnsupported';
 
 /**
- * Hosts that may be in a changed or unknown state need an operator: they did not come back, or came
- * back wrong. Everything else that stops a procedure is a plain failure (nothing, or nothing harmful, changed).
+ * Hosts that may be in a changed or unknown state need an operator: they did not come back, came back
+ * wrong, or printed what they never should (output that does not parse, names that are not names: the
+ * host may be compromised). Everything else that stops a procedure is a plain failure (nothing, or
+ * nothing harmful, changed).
  */
 export const needsAttentionTypes: readonly string[] = [
   HOST_NOT_RETURNED,
   REBOOT_DID_NOT_START,
   VERIFICATION_FAILED,
   BANDWIDTH_BELOW_THRESHOLD,
+  UNEXPECTED_OUTPUT,
+  UNSAFE_VALUE,
+  MODULE_OPTIONS_UNSUPPORTED,
 ];

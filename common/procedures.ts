@@ -102,10 +102,27 @@ export const sriovEnableParamsSchema = z
     /** If the firmware values are still only "Next Boot" after the reboot (Quick Boot), cold-reboot once. */
     allowColdReboot: z.boolean().default(true),
   })
-  .refine((p) => p.numVfs >= p.maxVfs + 1, {
-    message: 'numVfs (NUM_OF_VFS) must be at least maxVfs + 1: one VF is reserved for the physical function',
-    path: ['numVfs'],
+  .superRefine((p, ctx) => {
+    // Checked before anything starts for the least a card can have (one port); the workflow checks
+    // each card's real port count again (workflows/host/sriov-enable.ts) before changing anything.
+    if (vfPortsFit(p.numVfs, p.maxVfs) >= 1) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['numVfs'],
+      message:
+        `numVfs (NUM_OF_VFS) must be greater than the VFs maxVfs (${p.maxVfs}) creates on ` +
+        `all of a card's ports, as one VF is reserved for the physical function (guide 3.1): at least ` +
+        `${p.maxVfs + 1} for a single-port card, ${2 * p.maxVfs + 1} for a dual-port card`,
+    });
   });
+
+/**
+ * The guide's VF rule (section 3.1): NUM_OF_VFS must be at least one more than the VFs max_vfs creates
+ * on a card's ports. The most ports per card that `numVfs` and `maxVfs` (per port) allow.
+ */
+export function vfPortsFit(numVfs: number, maxVfs: number): number {
+  return maxVfs > 0 ? Math.floor((numVfs - 1) / maxVfs) : Infinity;
+}
 
 export const sriovDisableParamsSchema = z.strictObject({
   devices: z.array(mstDevice).min(1).optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hostOptionsSchema, procedureNameSchema, type ProcedureName } from './procedures';
 import type { ProcedureOutcome } from './reports';
+import { targetRefSchema } from './target-schemas';
 import type { TargetRef } from './targets';
 
 /** `--max-failures 3` or `--max-failures 5%`. */
@@ -51,9 +52,8 @@ export const rolloutInputSchema = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
   procedure: procedureNameSchema,
   params: z.record(z.string(), z.unknown()),
-  targets: z
-    .array(z.object({ kind: z.enum(['esxi', 'switch', 'guest-pair']), name: z.string().min(1) }).loose())
-    .min(1),
+  /** Every field of every target, with the shapes the CLI checks the inventory with. */
+  targets: z.array(targetRefSchema).min(1),
   options: rolloutOptionsSchema,
   startedBy: z.string(),
   retryOf: z.string().optional(),

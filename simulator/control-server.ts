@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { formatFaults, hostFaultsSchema, parseFaultList, type HostFaults } from './faults';
 import type { Fleet } from './fleet';
+import { handleVms } from './control-vms';
 
 // The simulator's HTTP control endpoint (127.0.0.1 only):
 //   GET  /hosts                 every machine: name, kind, port, power, bootCount, faults (spec form)
@@ -9,6 +10,9 @@ import type { Fleet } from './fleet';
 //   PUT  /hosts/NAME/faults     replace them: a JSON object ({"neverReturn":true}) or a fault list
 //                               ("never-return,slow-boot=3000"); an empty body clears them
 //   POST /hosts/NAME/reboot     power-cycle the machine (cold boot; ESXi hosts only)
+//   GET  /hosts/NAME/vms        the host's VMs (state, see esxi/vm-state.ts)
+//   PUT  /hosts/NAME/vms        replace them: a JSON array of VM specs (esxi/vm-spec.ts)
+//   PATCH /hosts/NAME/vms/VM    change one VM: {"tools", "shutdownSeconds", "autostart", "power"}
 //   GET  /timings               boot time / command latency / boots of every machine
 
 export interface ControlServer {
@@ -73,6 +77,7 @@ async function handle(fleet: Fleet, req: IncomingMessage, res: ServerResponse): 
   if (!fleet.names().includes(name)) return send(res, 404, { error: `no machine named ${name}` });
   const h = fleet.host(name);
   if (parts.length === 2 && method === 'GET') {
+    h.esxi?.settle();
     return send(res, 200, {
       name,
       kind: h.kind,
@@ -97,6 +102,11 @@ async function handle(fleet: Fleet, req: IncomingMessage, res: ServerResponse): 
       fleet.setFaults(name, faults);
       return send(res, 200, h.faults);
     }
+  }
+  if (parts[2] === 'vms') {
+    if (!h.esxi) return send(res, 400, { error: `${name} is not an ESXi host` });
+    const r = handleVms(h.esxi, method, parts.slice(3), method === 'GET' ? '' : await readBody(req));
+    return send(res, r.status, r.body);
   }
   if (parts[2] === 'reboot' && parts.length === 3 && method === 'POST') {
     if (!h.esxi) return send(res, 400, { error: `${name} cannot be rebooted` });

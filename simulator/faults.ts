@@ -24,8 +24,29 @@ export const hostFaultsSchema = z.strictObject({
   moduleUnloaded: z.boolean().optional(),
   /** The host returns from its next boots without its cards. */
   cardsMissingAfterBoot: z.boolean().optional(),
+  /** Guest shutdowns of this host's VMs never finish (tools answer, the guests hang). */
+  guestShutdownHangs: z.boolean().optional(),
+  /**
+   * Hostile output: every command's output (and the switch CLI's replies) shows `to` where it would show
+   * `from`, e.g. an mst device or vmnic named "mt4129_pciconf0;touch${IFS}x;#", a guest's RDMA device or
+   * a switch release with `$()`, quotes or newlines. What the machine itself does is unchanged.
+   */
+  rewriteOutput: z.array(z.strictObject({ from: z.string().min(1), to: z.string() })).optional(),
 });
 export type HostFaults = z.infer<typeof hostFaultsSchema>;
+
+/** One output rewrite: the machine prints `to` wherever its output would show `from`. */
+export interface OutputRewrite {
+  from: string;
+  to: string;
+}
+
+/** `text` as a machine with these rewrites prints it. */
+export function rewriteOutput(text: string, rewrites: readonly OutputRewrite[] | undefined): string {
+  let out = text;
+  for (const r of rewrites ?? []) out = out.split(r.from).join(r.to);
+  return out;
+}
 
 export const FAULT_SPEC_HELP = `Fault spec: RULE[;RULE...]  RULE = HOSTS:FAULT[,FAULT...]
   HOSTS    a host name or a glob with * (e.g. esx-03, esx-1*, *)
@@ -39,6 +60,9 @@ export const FAULT_SPEC_HELP = `Fault spec: RULE[;RULE...]  RULE = HOSTS:FAULT[,
            cards-hidden            mst status lists no cards until a boot with mst_recovery=1
            module-unloaded         nmlx5_core unloaded (now and after each boot)
            cards-missing           the host returns from its next boots without its cards
+           guest-shutdown-hangs    guest shutdowns of the host's VMs never finish
+           rewrite=FROM>TO         output shows TO wherever it would show FROM (both URI-encoded:
+                                   %3B ';', %2C ',', %3E '>', %0A newline); hostile names
   Later rules add to earlier ones. Example: esx-03:never-return;esx-05:slow-boot=30000;*:drop=0.1`;
 
 export interface FaultRule {
@@ -93,6 +117,15 @@ function parseFault(token: string): HostFaults {
     case 'cards-missing-after-boot':
       noValue();
       return { cardsMissingAfterBoot: true };
+    case 'guest-shutdown-hangs':
+      noValue();
+      return { guestShutdownHangs: true };
+    case 'rewrite': {
+      const [from, to, extra] = needValue().split('>');
+      if (!from || to === undefined || extra !== undefined)
+        throw new Error(`rewrite needs FROM>TO (a '>' inside either is written %3E), got ${value}`);
+      return { rewriteOutput: [{ from: decodeURIComponent(from), to: decodeURIComponent(to) }] };
+    }
     default:
       throw new Error(`unknown fault "${name}"`);
   }
@@ -128,6 +161,8 @@ export function parseFaultsJson(json: unknown): FaultRule[] {
 export function mergeFaults(a: HostFaults, b: HostFaults): HostFaults {
   const merged: HostFaults = { ...a, ...b };
   if (a.hang || b.hang) merged.hang = [...(a.hang ?? []), ...(b.hang ?? [])];
+  if (a.rewriteOutput || b.rewriteOutput)
+    merged.rewriteOutput = [...(a.rewriteOutput ?? []), ...(b.rewriteOutput ?? [])];
   return merged;
 }
 
@@ -161,5 +196,8 @@ export function formatFaults(f: HostFaults): string {
   if (f.cardsHidden) parts.push('cards-hidden');
   if (f.moduleUnloaded) parts.push('module-unloaded');
   if (f.cardsMissingAfterBoot) parts.push('cards-missing');
+  if (f.guestShutdownHangs) parts.push('guest-shutdown-hangs');
+  for (const r of f.rewriteOutput ?? [])
+    parts.push(`rewrite=${encodeURIComponent(r.from)}>${encodeURIComponent(r.to)}`);
   return parts.join(',');
 }

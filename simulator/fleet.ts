@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GuestPairRef, GuestRef, HostRef, SwitchRef } from '../common/targets';
 import { parseCardModel, type CardModel } from './esxi/catalog';
-import { createEsxiState, type CardSpec, type EsxiState, type MlxParam } from './esxi/state';
+import {
+  createEsxiState,
+  upgradeEsxiState,
+  type CardSpec,
+  type EsxiState,
+  type MlxParam,
+  type MstPathStyle,
+} from './esxi/state';
+import { generateVmSpecs, installVms, vmSpecSchema, type VmMix, type VmSpec } from './esxi/vm-spec';
 import { startControlServer, type ControlServer } from './control-server';
 import type { EsxiMachine } from './esxi/machine';
 import { createExtras, type ExtraMachine, type SwitchSnapshot } from './fleet-extras';
@@ -32,6 +40,8 @@ export interface HostOverride {
   cards?: (string | CardSpec)[];
   /** Guide 2.4: mst status lists nothing until a boot with mst_recovery=1. */
   hiddenCards?: boolean;
+  /** Several mst access paths per card (pciconfN.1, pci_crN, /dev/ names); default one per card. */
+  mstPaths?: MstPathStyle;
   quickBoot?: boolean;
   /** Initial stored nmlx5_core option string, e.g. "max_vfs=8". */
   nmlx5CoreOptions?: string;
@@ -45,6 +55,8 @@ export interface HostOverride {
   bootTimeMs?: number;
   commandLatencyMs?: number;
   faults?: HostFaults;
+  /** VMs: a count drawn from the seeded mix (FleetOptions.vmMix), or explicit specs. Default 0. */
+  vms?: number | VmSpec[];
 }
 
 export interface FleetOptions {
@@ -80,6 +92,11 @@ export interface FleetOptions {
   controlPort?: number | false;
   /** Host name prefix (default "esx-"). */
   namePrefix?: string;
+  /** VMs per host from the seeded mix: fixed or drawn per host from [min, max] (default 0). */
+  vms?: number | [number, number];
+  /** Guest shutdown time of the mix's VMs (seconds): fixed or drawn per VM; default 2-10. */
+  vmShutdownSeconds?: number | [number, number];
+  vmMix?: VmMix;
   /** Settings for every host, then overrides by host name or glob. */
   defaults?: HostOverride;
   hostOverrides?: Record<string, HostOverride>;
@@ -135,6 +152,25 @@ function resolveCards(cards: HostOverride['cards']): CardSpec[] | undefined {
       throw new Error(`unknown card model "${c}" (ConnectX-5, ConnectX-5 Ex, ConnectX-6, ConnectX-7)`);
     return { model };
   });
+}
+
+/** A new host's VMs: explicit specs, or a count drawn (like the mix) from the host's own PRNG. */
+function addVms(state: EsxiState, ov: HostOverride, o: FleetOptions): void {
+  const rng = mulberry32(hashString(`${state.name}/vms`, o.seed ?? 1));
+  if (Array.isArray(ov.vms)) {
+    const specs = vmSpecSchema.array().safeParse(ov.vms);
+    if (!specs.success) throw new Error(`${state.name}: invalid VM specs: ${specs.error.message}`);
+    installVms(state, specs.data);
+    return;
+  }
+  const count = ov.vms ?? pick(o.vms ?? 0, rng);
+  if (count > 0) {
+    const specs = generateVmSpecs(state.name, count, rng, {
+      mix: o.vmMix,
+      shutdownSeconds: o.vmShutdownSeconds,
+    });
+    installVms(state, specs, { lenient: true });
+  }
 }
 
 function overrideFor(name: string, o: FleetOptions): HostOverride {
@@ -207,7 +243,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     let state: EsxiState;
     let faults: HostFaults;
     if (saved) {
-      state = saved.state;
+      state = upgradeEsxiState(saved.state);
       faults = saved.faults;
       if (JSON.stringify(faults) !== JSON.stringify(specFaults) && (rules.length || ov.faults))
         pendingFaults.set(name, specFaults);
@@ -223,10 +259,12 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
         nmlx5CoreOptions: ov.nmlx5CoreOptions,
         quickBoot: ov.quickBoot,
         cardsHidden: ov.hiddenCards || specFaults.cardsHidden,
+        mstPaths: ov.mstPaths,
         maintenanceMode: ov.maintenanceMode,
         mlxconfig: ov.mlxconfig,
         bootedAt,
       });
+      addVms(state, ov, opts);
       faults = specFaults;
     }
     hostCluster.set(name, cluster);

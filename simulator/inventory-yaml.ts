@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { DEFAULT_KEY_DIRS } from '../activities/ssh/credential-policy';
 import type { CredentialRef, GuestRef } from '../common/targets';
 import type { FleetInventory } from './fleet';
 
@@ -39,6 +40,11 @@ function credentialLines(c: CredentialRef, file: string, indent: string): string
   }
 }
 
+/** The IBFLEET_CREDENTIAL_KEY_DIRS setting that lets a worker read keys from `dir` (besides the defaults). */
+export function keyDirsSetting(dir: string): string {
+  return `IBFLEET_CREDENTIAL_KEY_DIRS=${[...DEFAULT_KEY_DIRS, dir].join(',')}`;
+}
+
 function tags(list: string[]): string {
   return `[${list.map(scalar).join(', ')}]`;
 }
@@ -61,10 +67,13 @@ export function renderInventoryYaml(inv: FleetInventory, file: string): string {
     inv.hosts[0]?.credential ?? inv.switches[0]?.credential ?? inv.guestPairs[0]?.server.credential;
   const lines: string[] = [
     '# ibfleet inventory of a simulated fleet, written by `npm run sim`. Paths are relative to this file.',
-    'version: 1',
-    'defaults:',
-    '  username: root',
   ];
+  // Workers read keys only from the directories their operator allows (activities/ssh/credential-policy.ts).
+  if (credential?.type === 'private-key')
+    lines.push(
+      `# The worker and the CLI must allow the key's directory: ${keyDirsSetting(dirname(resolve(credential.path)))}`,
+    );
+  lines.push('version: 1', 'defaults:', '  username: root');
   if (credential) lines.push('  credential:', ...credentialLines(credential, file, '    '));
   const clusters = [...new Set(inv.hosts.map((h) => h.cluster))];
   if (clusters.length) {

@@ -2,7 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { FAULT_SPEC_HELP } from './faults';
+import type { MstPathStyle } from './esxi/state';
+import { parseVmMix, type VmMix } from './esxi/vm-spec';
 import { startFleet, type FleetOptions } from './fleet';
+import { keyDirsSetting } from './inventory-yaml';
 
 // `npm run sim -- --hosts N ...`: starts a simulated fleet (ESXi hosts, switches, guest pairs) over
 // real SSH on 127.0.0.1, writes its inventory, prints one "ready" line and runs until SIGINT/SIGTERM.
@@ -48,7 +51,28 @@ interface CliOptions {
   cards?: string;
   quickBoot?: boolean;
   hiddenCards?: boolean;
+  mstPaths?: MstPathStyle;
   esxiVersion?: string;
+  vms?: number | [number, number];
+  vmShutdownSeconds?: number | [number, number];
+  vmMix?: VmMix;
+}
+
+/** "functions,cr-space,vmklinux" → MstPathStyle. */
+function parseMstPaths(value: string): MstPathStyle {
+  const kinds: Record<string, keyof MstPathStyle> = {
+    functions: 'functions',
+    'cr-space': 'crSpace',
+    vmklinux: 'vmklinux',
+  };
+  const style: MstPathStyle = {};
+  for (const word of value.split(',').map((w) => w.trim())) {
+    const key = kinds[word];
+    if (!key)
+      throw new InvalidArgumentError(`--mst-paths: "${word}" is not one of ${Object.keys(kinds).join(', ')}`);
+    style[key] = true;
+  }
+  return style;
 }
 
 async function main(): Promise<void> {
@@ -96,10 +120,36 @@ async function main(): Promise<void> {
     .option('--cards <models>', 'cards per host, comma separated (cx5, cx5ex, cx6, cx7)', 'cx7')
     .option('--quick-boot', 'hosts start with Quick Boot enabled (warm reboots keep mlxconfig Current)')
     .option('--hidden-cards', 'hosts start with cards hidden from mst until a boot with mst_recovery=1')
+    .option(
+      '--mst-paths <kinds>',
+      'mst lists each card under more access paths: functions (pciconfN.1), cr-space (pci_crN), vmklinux (/dev/ names)',
+      parseMstPaths,
+    )
     .option('--esxi-version <v>', 'ESXi version (8.0.0 - 8.0.3)', '8.0.2')
+    .option(
+      '--vms <n>',
+      'VMs per host from a seeded mix, or a range drawn per host, e.g. 2-4 (default 0)',
+      range('--vms', 1),
+    )
+    .option(
+      '--vm-shutdown-seconds <s>',
+      'guest shutdown time of those VMs, or a range drawn per VM (default 2-10)',
+      range('--vm-shutdown-seconds', 1),
+    )
+    .option(
+      '--vm-mix <k=p,...>',
+      'VM mix probabilities: passthrough, sriov, off, autostart, hung, no-tools (e.g. hung=0,no-tools=0)',
+      (v: string) => {
+        try {
+          return parseVmMix(v);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message);
+        }
+      },
+    )
     .addHelpText(
       'after',
-      `\n${FAULT_SPEC_HELP}\n\nControl endpoint (printed in the ready line):\n  GET /hosts, GET /hosts/NAME, GET|PUT /hosts/NAME/faults, POST /hosts/NAME/reboot, GET /timings\n  e.g. curl -X PUT --data 'never-return' http://127.0.0.1:PORT/hosts/esx-03/faults`,
+      `\n${FAULT_SPEC_HELP}\n\nControl endpoint (printed in the ready line):\n  GET /hosts, GET /hosts/NAME, GET|PUT /hosts/NAME/faults, POST /hosts/NAME/reboot, GET /timings,\n  GET|PUT /hosts/NAME/vms, PATCH /hosts/NAME/vms/VM\n  e.g. curl -X PUT --data 'never-return' http://127.0.0.1:PORT/hosts/esx-03/faults`,
     );
   program.parse();
   const o = program.opts<CliOptions>();
@@ -130,8 +180,12 @@ async function main(): Promise<void> {
       cards: o.cards?.split(',').map((c) => c.trim()),
       quickBoot: o.quickBoot,
       hiddenCards: o.hiddenCards,
+      mstPaths: o.mstPaths,
       esxiVersion: o.esxiVersion,
     },
+    vms: o.vms,
+    vmShutdownSeconds: o.vmShutdownSeconds,
+    vmMix: o.vmMix,
     log: (message) => process.stderr.write(`sim: ${message}\n`),
   };
   const fleet = await startFleet(options);
@@ -157,6 +211,9 @@ async function main(): Promise<void> {
 
   const counts = `${fleet.inventory.hosts.length} hosts, ${fleet.inventory.switches.length} switches, ${fleet.inventory.guestPairs.length} guest pairs`;
   process.stdout.write(`sim ready: ${counts}; inventory ${inventoryOut}; control ${fleet.controlUrl}\n`);
+  process.stderr.write(
+    `sim: workers and the CLI using this inventory need ${keyDirsSetting(dirname(fleet.clientKeyPath))}\n`,
+  );
 }
 
 main().catch((err: Error) => {

@@ -3,7 +3,7 @@ import { bootHost, recordEarlierReboot, releaseDevices, shutdownHost } from './e
 import type { RebootRequest } from './esxi/host-context';
 import { EsxiMachine } from './esxi/machine';
 import type { EsxiState } from './esxi/state';
-import type { HostFaults } from './faults';
+import { rewriteOutput, type HostFaults } from './faults';
 import { fingerprint, type HostKeyStore } from './host-keys';
 import type { MachineKind, SimMachine } from './machine';
 import { ClientAuth, SshMachineServer } from './ssh-server';
@@ -88,6 +88,7 @@ export class SimHost extends EventEmitter {
       this.esxi = new EsxiMachine(o.esxiState, {
         now: () => Date.now(),
         mlxconfigFails: () => this.faultState.mlxconfigFail === true,
+        guestShutdownHangs: () => this.faultState.guestShutdownHangs === true,
         changed: () => o.onChange(),
         requestReboot: (r) => this.requestReboot(r),
       });
@@ -114,6 +115,7 @@ export class SimHost extends EventEmitter {
         drops: () => (this.faultState.drop ?? 0) > 0 && o.rng() < (this.faultState.drop ?? 0),
         random: () => o.rng(),
         commandLatencyMs: () => this.timings.commandLatencyMs,
+        rewriteOutput: (text) => rewriteOutput(text, this.faultState.rewriteOutput),
       },
     });
   }

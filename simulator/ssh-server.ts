@@ -61,6 +61,8 @@ export interface SessionPolicy {
   /** Float in [0,1) from the host's PRNG. */
   random(): number;
   commandLatencyMs(): number;
+  /** The output as the machine prints it (hostile-output faults); identity by default. */
+  rewriteOutput?(text: string): string;
 }
 
 export interface SshMachineServerOptions {
@@ -277,12 +279,21 @@ export class SshMachineServer {
     shell?: Shell,
   ): Promise<ExecResult & { combined: string }> {
     const machine = this.o.machine;
+    const rewrite = (text: string) => this.o.policy.rewriteOutput?.(text) ?? text;
+    let r: ExecResult & { combined?: string };
     if (machine.execCli && !machine.commands) {
       machine.onCommandLine?.(line, this.o.username);
-      const r = await machine.execCli(line, { user: this.o.username, signal, stdin: '' });
-      return { ...r, combined: r.stdout + r.stderr };
+      r = await machine.execCli(line, { user: this.o.username, signal, stdin: '' });
+    } else {
+      r = await runCommandLine(machine, line, { user: this.o.username, signal, shell });
     }
-    return runCommandLine(machine, line, { user: this.o.username, signal, shell });
+    const [stdout, stderr] = [rewrite(r.stdout), rewrite(r.stderr)];
+    return {
+      ...r,
+      stdout,
+      stderr,
+      combined: r.combined === undefined ? stdout + stderr : rewrite(r.combined),
+    };
   }
 
   private async runExec(
@@ -386,7 +397,7 @@ export class SshMachineServer {
       machine.onCommandLine?.(line, this.o.username);
       const r = await session.input(line);
       if (controller.signal.aborted) return false;
-      write(r.output);
+      write(this.o.policy.rewriteOutput?.(r.output) ?? r.output);
       if (r.close) {
         channel.exit(0);
         channel.end();

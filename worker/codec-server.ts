@@ -1,29 +1,42 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PayloadCodec } from '@temporalio/common';
 import { loadCodecFromEnv, PayloadDecryptionError } from '../client/codec/aes-gcm-codec';
+import { CodecConfigError } from '../client/codec/keyring';
 import { PayloadJsonError, payloadsFromJson, payloadsToJson } from '../client/codec/payload-json';
+import {
+  authorized,
+  type CodecAccessOptions,
+  defaultAllowedHosts,
+  hostAllowed,
+  isLoopbackAddress,
+  originAllowed,
+  sameSecret,
+  sessionCookie,
+  SESSION_SECONDS,
+} from './codec-access';
+import {
+  checkedAuthorization,
+  codecServerSettingsFromEnv,
+  type CodecServerSettings,
+  DEFAULT_CODEC_HOST,
+  DEFAULT_CODEC_PORT,
+  DEFAULT_CORS_ORIGIN,
+} from './codec-server-config';
 
 // `npm run codec-server`: the Temporal codec server protocol over HTTP, so the Web UI and
 // `temporal workflow show --codec-endpoint` can show ibfleet's encrypted payloads.
 //   POST /encode, POST /decode (also /{namespace}/encode|decode), body { payloads: [...] } in proto JSON.
-// It is a decryption service: bind it where only operators reach it, and set IBFLEET_CODEC_AUTH.
+//   GET|POST /login: signs a browser in (session cookie) for the Web UI.   GET /healthz: liveness.
+// It is a decryption service: it binds loopback and requires authentication unless told otherwise
+// (see codec-access.ts for the checks, codec-server-config.ts for the settings).
 
-export const DEFAULT_CODEC_PORT = 8888;
-export const DEFAULT_CORS_ORIGIN = 'http://localhost:8233';
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_LOGIN_BYTES = 4096;
 const ROUTE = /^(?:\/[^/]+)?\/(encode|decode)$/;
 
-export interface CodecServerOptions {
+export interface CodecServerOptions extends CodecServerSettings {
   codec: PayloadCodec;
-  /** 0 picks a free port. */
-  port?: number;
-  host?: string;
-  /** Browser origins allowed to call the server (the Temporal Web UI's). */
-  corsOrigins?: string[];
-  /** If set, requests must carry exactly this Authorization header value. */
-  authorization?: string;
 }
 
 export interface CodecServer {
@@ -32,47 +45,40 @@ export interface CodecServer {
   close(): Promise<void>;
 }
 
-export function codecServerOptionsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Omit<CodecServerOptions, 'codec'> {
-  const origins = (env.IBFLEET_CODEC_CORS_ORIGIN ?? DEFAULT_CORS_ORIGIN)
-    .split(',')
-    .map((origin) => origin.trim().replace(/\/+$/, ''))
-    .filter((origin) => origin.length > 0);
-  return {
-    port: parsePort(env.IBFLEET_CODEC_PORT, DEFAULT_CODEC_PORT, 'IBFLEET_CODEC_PORT'),
-    host: env.IBFLEET_CODEC_HOST || '0.0.0.0',
-    corsOrigins: origins,
-    authorization: env.IBFLEET_CODEC_AUTH || undefined,
-  };
-}
-
-function parsePort(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value.trim() === '') return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number`);
-  return port;
-}
-
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
-  const origins = new Set(options.corsOrigins ?? [DEFAULT_CORS_ORIGIN]);
+  const host = options.host ?? DEFAULT_CODEC_HOST;
+  if (options.authorization === false && !isLoopbackAddress(host)) {
+    throw new CodecConfigError(
+      `authentication can be turned off (IBFLEET_CODEC_AUTH=off) only on a loopback address, ` +
+        `not on ${host}: set IBFLEET_CODEC_AUTH or IBFLEET_CODEC_AUTH_FILE`,
+    );
+  }
+  if (options.authorization !== false) checkedAuthorization(options.authorization, 'the authorization value');
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((allowed) => allowed.toLowerCase()));
+  const access: CodecAccessOptions = {
+    authorization: options.authorization,
+    allowedHosts,
+    corsOrigins: new Set(options.corsOrigins ?? [DEFAULT_CORS_ORIGIN]),
+  };
   const server = http.createServer((req, res) => {
-    handle(req, res, options, origins).catch(() => {
+    handle(req, res, options.codec, access).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_CODEC_PORT, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port ?? DEFAULT_CODEC_PORT, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  if (!options.allowedHosts) {
+    for (const allowed of defaultAllowedHosts(host, port)) allowedHosts.add(allowed);
+  }
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -85,24 +91,33 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
 async function handle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  options: CodecServerOptions,
-  origins: ReadonlySet<string>,
+  codec: PayloadCodec,
+  access: CodecAccessOptions,
 ): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  // Liveness only, for container health checks (which use the container's own address as Host).
+  if (path === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+  // Before anything else: a DNS-rebinding page reaches this server under its own host name.
+  if (!hostAllowed(req, access)) {
+    return sendJson(res, 403, { error: 'Host not allowed (see IBFLEET_CODEC_ALLOWED_HOSTS)' });
+  }
+  if (!originAllowed(req, access)) return sendJson(res, 403, { error: 'origin not allowed' });
   const origin = req.headers.origin;
-  const originAllowed = origin !== undefined && origins.has(origin);
-  if (originAllowed) {
+  if (origin !== undefined && access.corsOrigins.has(origin)) {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Credentials', 'true');
   }
   res.setHeader('Vary', 'Origin');
 
-  const path = (req.url ?? '/').split('?')[0];
-  if (path === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+  if (path === '/login') return handleLogin(req, res, access);
   const route = ROUTE.exec(path);
   if (!route) return sendJson(res, 404, { error: 'not found' });
 
   if (req.method === 'OPTIONS') {
-    if (!originAllowed) return sendJson(res, 403, { error: 'origin not allowed' });
+    // Preflights carry no credentials; the request that follows is checked.
+    if (origin === undefined || !access.corsOrigins.has(origin)) {
+      return sendJson(res, 403, { error: 'origin not allowed' });
+    }
     res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
     res.setHeader(
       'Access-Control-Allow-Headers',
@@ -116,21 +131,22 @@ async function handle(
     res.setHeader('Allow', 'POST, OPTIONS');
     return sendJson(res, 405, { error: 'method not allowed' });
   }
-  if (options.authorization !== undefined && !sameSecret(req.headers.authorization, options.authorization)) {
-    return sendJson(res, 401, { error: 'unauthorized' });
+  if (!authorized(req, access)) {
+    return sendJson(res, 401, {
+      error: 'unauthorized: send the configured Authorization header, or sign in at /login',
+    });
   }
 
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(req));
+    body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
   } catch (err) {
     if (err instanceof BodyTooLargeError) return sendJson(res, 413, { error: err.message });
     return sendJson(res, 400, { error: 'body is not valid JSON' });
   }
   try {
     const payloads = payloadsFromJson(body);
-    const result =
-      route[1] === 'encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
+    const result = route[1] === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
     sendJson(res, 200, payloadsToJson(result));
   } catch (err) {
     if (err instanceof PayloadJsonError || err instanceof PayloadDecryptionError) {
@@ -140,25 +156,78 @@ async function handle(
   }
 }
 
+/** GET: a form for the Authorization value; POST: checks it and sets the session cookie. */
+async function handleLogin(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  access: CodecAccessOptions,
+): Promise<void> {
+  if (access.authorization === false) {
+    return sendHtml(
+      res,
+      404,
+      '<p>Authentication is off (IBFLEET_CODEC_AUTH=off): nothing to sign in to.</p>',
+    );
+  }
+  if (req.method === 'GET') return sendHtml(res, 200, loginForm(''));
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'GET, POST');
+    return sendJson(res, 405, { error: 'method not allowed' });
+  }
+  let token: string | null;
+  try {
+    token = new URLSearchParams(await readBody(req, MAX_LOGIN_BYTES)).get('token');
+  } catch {
+    return sendHtml(res, 413, loginForm('The request is too large.'));
+  }
+  if (!sameSecret(token?.trim() ?? undefined, access.authorization)) {
+    return sendHtml(res, 401, loginForm('That is not the configured value.'));
+  }
+  res.setHeader('Set-Cookie', sessionCookie(access.authorization));
+  sendHtml(
+    res,
+    200,
+    `<p>Signed in for ${SESSION_SECONDS / 3600} hours. The Web UI can decode payloads now if it ` +
+      `sends credentials to this server (TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true, or ` +
+      `"Include cross-origin credentials" in its codec server settings).</p>`,
+  );
+}
+
+function loginForm(message: string): string {
+  return (
+    (message ? `<p><strong>${message}</strong></p>` : '') +
+    '<form method="post"><label>Authorization value (IBFLEET_CODEC_AUTH) ' +
+    '<input type="password" name="token" autocomplete="off" required></label> ' +
+    '<button type="submit">Sign in</button></form>'
+  );
+}
+
+function sendHtml(res: http.ServerResponse, status: number, body: string): void {
+  const text = `<!doctype html><html><head><meta charset="utf-8"><title>ibfleet codec server</title></head><body><h1>ibfleet codec server</h1>${body}</body></html>`;
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    // No scripts, no framing (clickjacking), the form posts only back here.
+    'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+  });
+  res.end(text);
+}
+
 class BodyTooLargeError extends Error {}
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
+async function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError(`body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new BodyTooLargeError(`body larger than ${maxBytes} bytes`);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Constant-time comparison that does not leak the expected value's length either. */
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -168,15 +237,18 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 }
 
 async function main(): Promise<void> {
-  const codec = loadCodecFromEnv();
+  // Shows payloads only: SDK markers and histories from before encryption are plain and shown as they are.
+  const codec = loadCodecFromEnv(process.env, { passPlaintext: true });
   if (!codec) {
     throw new Error('no payload codec configured: set IBFLEET_CODEC_KEY_FILE or IBFLEET_CODEC_KEYS');
   }
-  const options = codecServerOptionsFromEnv();
+  const options = codecServerSettingsFromEnv();
   const server = await startCodecServer({ codec, ...options });
   console.error(
     `codec server listening on ${server.url} (CORS origins: ${(options.corsOrigins ?? []).join(', ') || 'none'}; ` +
-      `authorization ${options.authorization ? 'required' : 'NOT required'})`,
+      (options.authorization === false
+        ? 'authentication OFF: any local process can decrypt payloads)'
+        : 'authorization required)'),
   );
   const stop = () => {
     server.close().then(

@@ -10,6 +10,7 @@ import type { State } from '@temporalio/worker';
 export type WorkerState = State;
 
 export const DEFAULT_HEALTH_PORT = 8081;
+export const DEFAULT_HEALTH_HOST = '127.0.0.1';
 
 export interface HealthServerOptions {
   /** Current worker state, e.g. `() => worker?.getState() ?? 'INITIALIZED'`. */
@@ -18,7 +19,7 @@ export interface HealthServerOptions {
   ready?: () => boolean;
   /** Default: IBFLEET_HEALTH_PORT, else 8081. 0 picks a free port. */
   port?: number;
-  /** Default: IBFLEET_HEALTH_HOST, else 0.0.0.0 (reachable from the container runtime). */
+  /** Default: IBFLEET_HEALTH_HOST, else 127.0.0.1 (containers set 0.0.0.0 to publish the port). */
   host?: string;
 }
 
@@ -36,6 +37,11 @@ export function healthPortFromEnv(env: NodeJS.ProcessEnv = process.env): number 
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error('IBFLEET_HEALTH_PORT must be a port number');
   return port;
+}
+
+/** IBFLEET_HEALTH_HOST, else loopback: state is nobody else's business unless exposed on purpose. */
+export function healthHostFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.IBFLEET_HEALTH_HOST?.trim() || DEFAULT_HEALTH_HOST;
 }
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
@@ -61,7 +67,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listenPort, options.host ?? (process.env.IBFLEET_HEALTH_HOST || '0.0.0.0'), () => {
+    server.listen(listenPort, options.host ?? healthHostFromEnv(), () => {
       server.off('error', reject);
       resolve();
     });

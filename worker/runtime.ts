@@ -18,13 +18,15 @@ export type LogFormat = 'json' | 'pretty';
 export interface RuntimeSettings {
   /** Prometheus port; 'off' disables the exporter. Default: IBFLEET_METRICS_PORT, else 9464. */
   metricsPort?: number | 'off';
-  /** Address the metrics endpoint binds to. Default: IBFLEET_METRICS_HOST, else 0.0.0.0. */
+  /** Address the metrics endpoint binds to. Default: IBFLEET_METRICS_HOST, else 127.0.0.1. */
   metricsHost?: string;
   logFormat: LogFormat;
   logLevel: LogLevel;
 }
 
 export const DEFAULT_METRICS_PORT = 9464;
+/** Loopback unless exposed on purpose (containers set IBFLEET_METRICS_HOST=0.0.0.0). */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 /** IBFLEET_LOG_FORMAT (json|pretty; default json unless stderr is a terminal), IBFLEET_LOG_LEVEL (default INFO). */
@@ -35,7 +37,7 @@ export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Ru
   if (!LEVELS.includes(level)) throw new Error(`IBFLEET_LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   return {
     metricsPort: metricsPortFromEnv(env),
-    metricsHost: env.IBFLEET_METRICS_HOST,
+    metricsHost: env.IBFLEET_METRICS_HOST?.trim() || DEFAULT_METRICS_HOST,
     logFormat: format,
     logLevel: level,
   };
@@ -63,8 +65,10 @@ export function buildRuntimeOptions(
     logging: { filter: { core: coreLevel(settings.logLevel), other: 'ERROR' }, forward: {} },
   };
   if (metricsPort !== 'off') {
+    const host = settings.metricsHost || DEFAULT_METRICS_HOST;
+    const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host; // IPv6
     telemetryOptions.metrics = {
-      prometheus: { bindAddress: `${settings.metricsHost || '0.0.0.0'}:${metricsPort}` },
+      prometheus: { bindAddress: `${bracketed}:${metricsPort}` },
     };
   }
   return { logger: createLogger(settings.logFormat, settings.logLevel, write), telemetryOptions };

@@ -7,3 +7,4 @@ export { moduleReloadWorkflow } from './host/module-reload';
 export { switchSmVirtWorkflow } from './switch-sm-virt';
 export { validateBandwidthWorkflow } from './validate-bandwidth';
 export { rolloutWorkflow } from './rollout';
+export { credentialCheckWorkflow } from './credential-check';

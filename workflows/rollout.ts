@@ -41,6 +41,8 @@ import { targetCluster, targetWorkflowId, type HostRef, type TargetRef } from '.
 import type { FleetActivities } from '../activities/contract';
 import { formatIssues } from '../common/zod-issues';
 import { classify, hostFinishedFrom, invalidInput } from './host/procedure-run';
+import { refuseUnusableCredentials } from './credential-check';
+import { problemList } from './host/validate';
 import {
   approveUpdate,
   cancelUpdate,
@@ -175,6 +177,7 @@ export async function rolloutWorkflow(input: RolloutInput, carried?: RolloutStat
   );
 
   // --- the window ----------------------------------------------------------------------------
+  if (!carried) await refuseUnusableCredentials(input.targets);
   try {
     await CancellationScope.cancellable(async () => {
       if (!carried && options.order === 'slowest-first') await orderSlowestFirst();
@@ -519,5 +522,5 @@ function validateRolloutInput(input: RolloutInput): void {
       seen.add(t.name);
     });
   }
-  if (problems.length > 0) throw invalidInput(`invalid rollout input: ${problems.join('; ')}`);
+  if (problems.length > 0) throw invalidInput(`invalid rollout input: ${problemList(problems)}`);
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MLXCONFIG_REJECTED, VERIFICATION_FAILED } from '../../common/procedure-failures';
 import type { MlxconfigChange, QuickBootChange } from '../contract';
-import type { StepCommands } from '../step-context';
+import { quoteOutput, type StepCommands } from '../step-context';
 import { esxCommands } from './commands';
 import { mlxconfigParam, parseMlxconfigQuery, parseMlxconfigSet, ParseError } from './parsers';
 
@@ -29,7 +29,7 @@ export function rejectWith(cmd: StepCommands, device: string, output: string): n
   const message = result.ok ? output.trim() : result.error.message;
   throw ApplicationFailure.create({
     type: MLXCONFIG_REJECTED,
-    message: `${cmd.endpoint.name}: mlxconfig -d ${device} failed: ${message}`,
+    message: `${cmd.endpoint.name}: mlxconfig -d ${device} failed: ${quoteOutput(message)}`,
     nonRetryable: true,
     details: result.ok
       ? []
@@ -43,6 +43,7 @@ export async function setMlxconfig(
   device: string,
   values: Record<string, string>,
 ): Promise<Omit<MlxconfigChange, 'commands'>> {
+  esxCommands.mlxSet(device, values); // checks the device, every key and value before anything runs
   const keys = Object.keys(values);
   const before = await nextBootValues(cmd, device, keys);
   const pending = Object.fromEntries(Object.entries(values).filter(([k, v]) => before[k] !== v));

@@ -30,7 +30,8 @@ export function createHostActivities(runner: SshRunner): HostActivities {
   return {
     readHostFacts: (input) => step(input, readHostFacts),
     readBootMarker: (input) => step(input, (cmd) => readBootMarker(cmd)),
-    setModuleOption: (input) => step(input, (cmd) => setModuleOption(cmd, input.key, input.value)),
+    setModuleOption: (input) =>
+      step(input, (cmd) => setModuleOption(cmd, input.key, input.value, input.override)),
     restoreModuleOptions: (input) =>
       step(input, (cmd) => restoreModuleOptions(cmd, input.original, input.key)),
     setMaintenanceMode: (input) => step(input, (cmd) => setMaintenanceMode(cmd, input.enabled)),

@@ -1,14 +1,24 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { PRECONDITION_FAILED, VERIFICATION_FAILED } from '../../common/procedure-failures';
+import { VERIFICATION_FAILED } from '../../common/procedure-failures';
 import type { ModuleOptionsChange } from '../contract';
 import type { StepCommands } from '../step-context';
-import { esxCommands, isShellSafe } from './commands';
-import { getModuleOption, mergeModuleOption, removeModuleOption } from './parsers';
+import { esxCommands } from './commands';
+import {
+  mergeModuleOption,
+  overrideModuleOption,
+  removeModuleOption,
+  withoutModuleOptionOverride,
+} from './parsers';
 import { readModuleOptions } from './read-state';
+
+/** The temporary value a procedure overrides a key with (mst_recovery=1) and takes off again. */
+const OVERRIDE_VALUE = '1';
 
 /**
  * Write the whole nmlx5_core option string (`esxcli ... -p` replaces it) only if it differs, then read
- * it back: the change is verified, and a retried attempt finds it done and changes nothing.
+ * it back: the change is verified, and a retried attempt finds it done and changes nothing. `target`
+ * parses the string it is given: one ibfleet cannot edit byte for byte is refused (ModuleOptionsError)
+ * before anything is written.
  */
 async function writeOptionsIfNeeded(
   cmd: StepCommands,
@@ -17,13 +27,7 @@ async function writeOptionsIfNeeded(
   const before = await readModuleOptions(cmd);
   const wanted = target(before);
   if (wanted === before) return { before, after: before, changed: false };
-  if (!isShellSafe(wanted)) {
-    throw ApplicationFailure.create({
-      type: PRECONDITION_FAILED,
-      message: `${cmd.endpoint.name}: refusing to write module options containing quotes or shell characters: '${wanted}'`,
-      nonRetryable: true,
-    });
-  }
+  // The builder checks the string's shape and quotes it for the shell (UnsafeValue if it cannot be written).
   await cmd.check(esxCommands.setModuleOptions(wanted));
   const after = await readModuleOptions(cmd);
   if (after !== wanted) {
@@ -36,19 +40,25 @@ async function writeOptionsIfNeeded(
   return { before, after, changed: true };
 }
 
-/** Merge key=value into the stored options (or remove the key when value is null); nothing else changes. */
-export function setModuleOption(cmd: StepCommands, key: string, value: string | null) {
-  return writeOptionsIfNeeded(cmd, (current) =>
-    value === null ? removeModuleOption(current, key) : mergeModuleOption(current, key, value),
-  );
+/**
+ * Set key=value in the stored options (or remove the key when value is null); nothing else changes.
+ * In place for settings meant to stay; as an appended override (see overrideModuleOption) for a
+ * temporary one, which restoreModuleOptions takes off again.
+ */
+export function setModuleOption(cmd: StepCommands, key: string, value: string | null, override = false) {
+  return writeOptionsIfNeeded(cmd, (current) => {
+    if (value === null) return removeModuleOption(current, key);
+    return override ? overrideModuleOption(current, key, value) : mergeModuleOption(current, key, value);
+  });
 }
 
 /**
- * The options as they were before a procedure, without its temporary key. An original that set the key
- * to 0 explicitly is kept as it was (0 is the normal mode the procedure returns to).
+ * The options as they were before a procedure that overrode `key` with 1: the recorded string itself
+ * (byte for byte, whatever it holds for the key — 0, 00, a bare key…) unless it was recorded with the
+ * override in it (a procedure run again after an interrupted one), which is then taken off.
  */
 export function restoredOptions(original: string, key: string): string {
-  return getModuleOption(original, key) === '0' ? original : removeModuleOption(original, key);
+  return withoutModuleOptionOverride(original, key, OVERRIDE_VALUE);
 }
 
 export function restoreModuleOptions(cmd: StepCommands, original: string, key: string) {

@@ -38,7 +38,7 @@ export async function reloadNmlx5Module(
         nonRetryable: true,
       });
     }
-    await cmd.check(esxCommands.loadModule(MODULE, 'mst_recovery=1'));
+    await cmd.check(esxCommands.loadModule(MODULE, ['mst_recovery=1']));
     actions.push(`loaded ${MODULE} mst_recovery=1 (until the next reboot)`);
   }
   let devices = await readMstDevices(cmd);

@@ -5,6 +5,7 @@ import type { StepCommands } from '../step-context';
 import { esxCommands, MODULE } from './commands';
 import { rejectWith } from './firmware';
 import {
+  groupMstCards,
   parseEsxcfgModuleGet,
   parseMaintenanceMode,
   parseMlxconfigQuery,
@@ -31,12 +32,15 @@ export function optionValues(options: string): Record<string, string> {
   return Object.fromEntries(parseModuleOptions(options).map((o) => [o.key, o.value ?? '']));
 }
 
-/** Cards listed by `mst status` (empty when the cards are hidden or mst is not installed). */
+/**
+ * Cards listed by `mst status`, one device per card (see mst-cards.ts: a card listed under several
+ * access paths counts once); empty when the cards are hidden or mst is not installed.
+ */
 export async function readMstDevices(cmd: StepCommands): Promise<string[]> {
   const r = await cmd.run(esxCommands.mstStatus);
   if (r.code === 127) return []; // MFT/NMST not installed: preflight reports it from the VIB list.
   if (r.code !== 0 && r.stdout.trim() === '') return [];
-  return parseMstStatus(r.stdout).map((d) => d.name);
+  return groupMstCards(parseMstStatus(r.stdout)).map((c) => c.device);
 }
 
 /** The boot marker: vmksummary's boot count, and boot time = controller clock − uptime. */
@@ -128,10 +132,18 @@ export async function readCards(
     .filter((n) => n.driver === MODULE)
     .sort((a, b) => a.pciDevice.localeCompare(b.pciDevice))
     .map((n) => ({ name: n.name, pci: n.pciDevice }));
-  const wanted = verbose.filter((d) => !devices || devices.includes(d.mst));
+  // One card per physical card, not per access path (pciconf0.1, pci_cr0): mlxconfig once per card.
+  const rowOf = (path: string) => verbose.find((d) => d.mst === path);
+  const wanted = groupMstCards(verbose.map((d) => ({ name: d.mst, pci: d.pci })))
+    .filter((c) => !devices || c.paths.some((p) => devices.includes(p)))
+    .map((c) => rowOf(c.device))
+    .filter((d) => d !== undefined);
+  // Every command made from a name the host printed is built (its shape checked) before any of them runs.
+  const queries = wanted.map((d) => ({ d, query: esxCommands.mlxQuery(d.mst) }));
+  const vfLists = ports.map((p) => ({ p, list: esxCommands.vfList(p.name) }));
   const cards = await Promise.all(
-    wanted.map(async (d): Promise<CardInfo> => {
-      const r = await cmd.run(esxCommands.mlxQuery(d.mst));
+    queries.map(async ({ d, query: command }): Promise<CardInfo> => {
+      const r = await cmd.run(command);
       if (r.code !== 0) rejectWith(cmd, d.mst, r.stdout + r.stderr);
       const query = parseMlxconfigQuery(r.stdout);
       const params: Record<string, MlxParam> = {};
@@ -153,8 +165,8 @@ export async function readCards(
     }),
   );
   const vfEntries = await Promise.all(
-    ports.map(async (p): Promise<[string, number]> => {
-      const r = await cmd.run(esxCommands.vfList(p.name));
+    vfLists.map(async ({ p, list }): Promise<[string, number]> => {
+      const r = await cmd.run(list);
       // A port without SR-IOV answers with an error: it has no VFs.
       return [p.name, r.code === 0 ? parseSriovVfList(r.stdout).length : 0];
     }),

@@ -35,11 +35,6 @@ function sleep(ms: number): Promise<void> {
   }
 }
 
-/** Reasons go inside double quotes on the host: keep them plain. */
-function plainReason(reason: string): string {
-  return reason.replace(/[^\w .:=,()/-]/g, ' ').slice(0, 120);
-}
-
 /**
  * Reboot only if the boot marker is still `before`. On a retried attempt the previous one may have issued
  * a reboot that has not taken effect yet, so first wait (up to rebootStartMs of the same marker) for it.
@@ -50,6 +45,8 @@ export async function rebootIfStill(
   timing: Timing,
   opts: { before: BootMarker; reason: string; viaEsxcli: boolean; attempt: number },
 ): Promise<Omit<RebootResult, 'commands'>> {
+  // Built first: a reason of the wrong shape stops the step before anything runs on the host.
+  const command = opts.viaEsxcli ? esxCommands.reboot(opts.reason) : esxCommands.busyboxReboot;
   const sameSince = Date.now();
   for (let polls = 0; ; polls++) {
     // Unreachable (e.g. an earlier attempt's reboot in progress) fails this attempt; Temporal retries it.
@@ -66,7 +63,6 @@ export async function rebootIfStill(
     await sleep(timing.maxPollIntervalMs);
   }
 
-  const command = opts.viaEsxcli ? esxCommands.reboot(plainReason(opts.reason)) : esxCommands.busyboxReboot;
   try {
     const r = await cmd.run(command);
     if (r.code !== 0) {

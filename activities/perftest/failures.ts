@@ -1,3 +1,5 @@
+import { safeText } from '../ssh/redact';
+
 // Known perftest failures, recognized in its stderr/stdout [S: linux-rdma/perftest]. The kinds let an
 // activity tell an operator what to fix (start the server, pick the device, enable SM virtualization...).
 
@@ -14,7 +16,7 @@ export type PerftestFailureKind =
 
 export interface PerftestFailure {
   kind: PerftestFailureKind;
-  /** The line that identified the failure, trimmed. */
+  /** The line that identified the failure, trimmed (bounded and redacted: it goes into results and messages). */
   message: string;
   /** Extracted detail: "10.0.0.1:18515", "mlx5_9", the port state ("Down")... */
   detail?: string;
@@ -32,13 +34,15 @@ const PATTERNS: { kind: PerftestFailureKind; re: RegExp }[] = [
   { kind: 'bad-arguments', re: /(Invalid Command or flag\.?|Parser function exited with Error)/ },
 ];
 
+const LINE_BYTES = 512;
+
 /** The first known failure in the text (stderr, or stdout+stderr), or undefined. */
 export function detectPerftestFailure(text: string): PerftestFailure | undefined {
   const lines = text.split(/\r\n|\r|\n/);
   for (const { kind, re } of PATTERNS) {
     for (const line of lines) {
       const m = re.exec(line);
-      if (m) return { kind, message: line.trim(), detail: m[1] };
+      if (m) return { kind, message: safeText(line.trim(), LINE_BYTES), detail: m[1] };
     }
   }
   return undefined;

@@ -40,6 +40,10 @@ export interface IbstatCa {
 
 const COMMAND = 'ibstat';
 const CA_LINE = /^\s*(CA|Switch|Router|iWARP RNIC|\?\?\?)\s*:?\s*'([^']*)'\s*$/;
+/** The start of a CA line, whatever follows (a name with a quote in it does not match CA_LINE). */
+const CA_START = /^\s*(?:CA|Switch|Router|iWARP RNIC|\?\?\?)\s*:?\s*'/;
+/** A device name: letters, digits, _ . - (and a space: the guide's copy shows "mlx5 0" for mlx5_0). */
+const CA_NAME = /^[A-Za-z0-9][A-Za-z0-9_. -]{0,63}$/;
 const PORT_LINE = /^\s*Port (\d+):\s*$/;
 const FIELD_LINE = /^\s*([A-Za-z][A-Za-z ]*[A-Za-z]):\s*(.*?)\s*$/;
 
@@ -92,6 +96,10 @@ export function parseIbstat(text: string): IbstatCa[] {
   for (const line of lines) {
     if (line.trim() === '') continue;
     const caMatch = CA_LINE.exec(line);
+    // A guest is a tenant's machine: a device name that is not one is refused, never passed on.
+    if (CA_START.test(line) && !(caMatch && CA_NAME.test(caMatch[2]))) {
+      throw new ParseError(COMMAND, `CA lines naming RDMA devices such as "CA 'mlx5_0'"`, line);
+    }
     if (caMatch) {
       ca = { name: caMatch[2], nodeType: caMatch[1], ports: [], fields: {} };
       cas.push(ca);

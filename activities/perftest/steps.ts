@@ -3,6 +3,7 @@ import { STEP_COMMAND_FAILED } from '../../common/procedure-failures';
 import type { BandwidthResult, BandwidthTestInput } from '../contract';
 import type { CommandResult, SshRunner } from '../ssh';
 import { outputExcerpt, StepCommands } from '../step-context';
+import { guestCommands } from './commands';
 import {
   detectPerftestFailure,
   findIbPort,
@@ -11,22 +12,6 @@ import {
   parsePerftestReport,
   type PerftestFailureKind,
 } from './parsers';
-
-function perftestCommand(input: BandwidthTestInput, device: string, serverAddress?: string): string {
-  const flags = [
-    '-d',
-    device,
-    '-a',
-    '-F',
-    '--report_gbits',
-    '-q',
-    String(input.queuePairs),
-    '-p',
-    String(input.port),
-  ];
-  if (input.bidirectional) flags.push('-b');
-  return [input.test, ...flags, ...(serverAddress ? [serverAddress] : [])].join(' ');
-}
 
 /** Failures that mean the VF link carries nothing: the port is not Active, or the VM has no IB device. */
 const LINK_DOWN: readonly PerftestFailureKind[] = ['port-not-active', 'no-devices'];
@@ -41,9 +26,23 @@ export async function runBandwidthTest(
   runner: SshRunner,
   input: BandwidthTestInput,
 ): Promise<Omit<BandwidthResult, 'commands'> & { commands: BandwidthResult['commands'] }> {
+  // Both commands are built first: a device, address or number of the wrong shape (the workflow input is
+  // anyone's) stops the pair before anything runs on either guest.
+  const flags = {
+    test: input.test,
+    queuePairs: input.queuePairs,
+    port: input.port,
+    bidirectional: input.bidirectional,
+  };
+  const serverCommand = guestCommands.perftest({ ...flags, device: input.pair.server.ibDevice });
+  const clientCommand = guestCommands.perftest({
+    ...flags,
+    device: input.pair.client.ibDevice,
+    serverAddress: input.pair.server.dataAddress,
+  });
   const server = new StepCommands(runner, input.pair.server, input.timing, input.step);
   const client = new StepCommands(runner, input.pair.client, input.timing, input.step);
-  const ibstat = await client.run('ibstat');
+  const ibstat = await client.run(guestCommands.ibstat);
   const port =
     ibstat.code === 0 ? findIbPort(parseIbstat(ibstat.stdout), input.pair.client.ibDevice) : undefined;
   const linkState = port
@@ -69,7 +68,7 @@ export async function runBandwidthTest(
   const stopServer = new AbortController();
   let serverEnded: CommandResult | undefined;
   const serverRun = server
-    .run(perftestCommand(input, input.pair.server.ibDevice), { ...long, signal: stopServer.signal })
+    .run(serverCommand, { ...long, signal: stopServer.signal })
     .then((r) => (serverEnded = r));
   serverRun.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   const endServer = async () => {
@@ -79,10 +78,7 @@ export async function runBandwidthTest(
   let clientOut: string;
   try {
     for (let tries = 0; ; tries++) {
-      const r = await client.run(
-        perftestCommand(input, input.pair.client.ibDevice, input.pair.server.dataAddress),
-        long,
-      );
+      const r = await client.run(clientCommand, long);
       clientOut = r.stdout + r.stderr;
       if (r.code === 0) break;
       let failing = input.pair.client.name;

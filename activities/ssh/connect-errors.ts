@@ -5,7 +5,7 @@ import {
   type EndpointLabel,
   type SshError,
 } from './errors';
-import { redactSecrets } from './redact';
+import { safeText } from './redact';
 
 // Turns the untyped errors ssh2 emits before a connection is ready into the typed errors of errors.ts.
 // ssh2 tags them with `level` (client-socket, client-timeout, handshake, client-authentication, ...).
@@ -32,7 +32,7 @@ export function classifyConnectError(
   ctx: ConnectErrorContext = {},
 ): SshError {
   const e: Ssh2ErrorShape = err instanceof Error ? err : { message: String(err) };
-  const detail = redactSecrets(e.message);
+  const detail = safeText(e.message, 1024); // may quote the server (a disconnect's description)
   const authFailed = () =>
     new SshAuthFailedError(
       endpoint,

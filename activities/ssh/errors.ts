@@ -12,7 +12,7 @@ import {
   SSH_HANDSHAKE_FAILED,
   type SshFailureType,
 } from '../../common/failure-types';
-import { boundOutput, redactSecrets } from './redact';
+import { boundOutput, safeText } from './redact';
 
 // Typed errors of the SSH layer. Messages name the endpoint and what went wrong, never a secret:
 // commands and stderr are redacted and bounded before they are put in a message or in details.
@@ -33,7 +33,7 @@ const STDERR_MAX_BYTES = 4096;
 
 /** A command as it may appear in messages and histories. */
 export function safeCommandText(command: string): string {
-  return boundOutput(redactSecrets(command), COMMAND_TEXT_MAX_BYTES);
+  return safeText(command, COMMAND_TEXT_MAX_BYTES);
 }
 
 export abstract class SshError extends Error {
@@ -165,7 +165,7 @@ export class SshConnectionLostError extends SshError {
       `SSH connection to ${describeEndpoint(endpoint)} was lost` +
         (command === undefined ? '' : ` while running "${safeCommandText(command)}"`) +
         (commandMayHaveStarted ? ' (the command may have run)' : '') +
-        (detail ? `: ${redactSecrets(detail)}` : ''),
+        (detail ? `: ${safeText(detail, STDERR_MAX_BYTES)}` : ''),
       endpoint,
     );
   }
@@ -214,7 +214,7 @@ export class CommandFailedError extends SshError {
     stderr: string,
     retryable = false,
   ) {
-    const safeStderr = boundOutput(redactSecrets(stderr), STDERR_MAX_BYTES);
+    const safeStderr = safeText(stderr, STDERR_MAX_BYTES);
     const firstLines = boundOutput(safeStderr.trim(), 512);
     super(
       `Command on ${describeEndpoint(endpoint)} exited with code ${code}: "${safeCommandText(command)}"` +
@@ -250,5 +250,5 @@ export function toActivityFailure(err: unknown): Error {
   }
   if (err instanceof TemporalFailure) return err;
   if (err instanceof Error) return err;
-  return new Error(redactSecrets(String(err)));
+  return new Error(safeText(String(err), STDERR_MAX_BYTES));
 }

@@ -37,5 +37,5 @@ export {
   type PresentedHostKey,
 } from './host-key';
 export { CredentialResolver, describeCredential, type ResolvedCredential } from './credentials';
-export { redactSecrets, boundOutput } from './redact';
+export { redactSecrets, boundOutput, safeText } from './redact';
 export * from '../../common/failure-types';

@@ -3,6 +3,7 @@ import type { Timing } from '../../common/procedures';
 import type { SshEndpoint } from '../../common/targets';
 import { endpointLabel } from './connection';
 import { ConnectionPool, type Lease, type PoolOptions } from './connection-pool';
+import { CredentialResolver } from './credentials';
 import { CommandFailedError, SshChannelFailedError, SshConnectionLostError } from './errors';
 import { CommandNotSentError, execOnChannel, type CommandResult } from './exec-channel';
 import { abortReason } from './semaphore';
@@ -66,11 +67,14 @@ const DEFAULT_PTY: PseudoTtyOptions = { term: 'vt100', cols: 511, rows: 24 };
 export type { CommandResult };
 
 export class SshRunner {
+  /** Where every connection's credential is resolved (and the credential check runs). */
+  readonly credentials: CredentialResolver;
   private readonly pool: ConnectionPool;
   private readonly channelCloseGraceMs: number;
 
   constructor(options: SshRunnerOptions = {}) {
-    this.pool = new ConnectionPool(options);
+    this.credentials = options.credentials ?? new CredentialResolver();
+    this.pool = new ConnectionPool({ ...options, credentials: this.credentials });
     this.channelCloseGraceMs = options.channelCloseGraceMs ?? 5_000;
   }
 

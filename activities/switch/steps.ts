@@ -3,12 +3,18 @@ import { STEP_COMMAND_FAILED } from '../../common/procedure-failures';
 import type { CommandRecord } from '../../common/reports';
 import type { SwitchChange, SwitchState, SwitchStepInput } from '../contract';
 import type { ShellSession, SshRunner } from '../ssh';
-import { activitySignal, heartbeat } from '../step-context';
+import { activitySignal, heartbeat, quoteOutput } from '../step-context';
+import { checkValue, valueShapes } from '../../common/command-values';
+import type { CliLine } from '../command-line';
 import { findCliErrors } from './cli-output';
+import { switchCommands as cli } from './commands';
 import { parseShowIbSm, parseShowIbSmVirt, parseShowVersion } from './parsers';
 
-/** Any MLNX-OS prompt: `sw1 [standalone: master] > `, `... # `, `... (config) # `. */
-const PROMPT = /\[[^\]\n]*\]\s*(?:\([^)\n]*\)\s*)?[>#]\s*$/;
+/**
+ * Any MLNX-OS prompt: `sw1 [standalone: master] > `, `... # `, `... (config) # `. Brackets cannot nest
+ * in it, so each `[` is scanned only up to the next one: linear in what a switch prints.
+ */
+const PROMPT = /\[[^[\]\n]*\]\s*(?:\([^()\n]*\)\s*)?[>#]\s*$/;
 
 /**
  * One interactive MLNX-OS CLI session (the switch's CLI is interactive: prompts, enable, configure
@@ -31,7 +37,7 @@ class SwitchCli {
     return new SwitchCli(session, input);
   }
 
-  async send(line: string): Promise<string> {
+  async send(line: CliLine): Promise<string> {
     heartbeat();
     const started = Date.now();
     const at = new Date().toISOString();
@@ -51,7 +57,7 @@ class SwitchCli {
     if (errors.length > 0) {
       throw ApplicationFailure.create({
         type: STEP_COMMAND_FAILED,
-        message: `${this.input.target.name}: \`${line}\` failed: ${errors.join('; ')}`,
+        message: `${this.input.target.name}: \`${line}\` failed: ${quoteOutput(errors.join('; '))}`,
         nonRetryable: true,
       });
     }
@@ -66,23 +72,25 @@ class SwitchCli {
 async function withCli<R extends object>(
   runner: SshRunner,
   input: SwitchStepInput,
-  body: (cli: SwitchCli) => Promise<R>,
+  body: (session: SwitchCli) => Promise<R>,
 ) {
-  const cli = await SwitchCli.open(runner, input);
+  const session = await SwitchCli.open(runner, input);
   try {
-    const result = await body(cli);
-    return { ...result, commands: cli.commands };
+    const result = await body(session);
+    return { ...result, commands: session.commands };
   } finally {
-    await cli.close();
+    await session.close();
   }
 }
 
-async function readState(cli: SwitchCli): Promise<Omit<SwitchState, 'commands'>> {
-  await cli.send('enable');
-  const version = parseShowVersion(await cli.send('show version'));
-  const smEnabled = parseShowIbSm(await cli.send('show ib sm'));
-  const smVirtEnabled = parseShowIbSmVirt(await cli.send('show ib sm virt'));
-  return { release: version.release, smEnabled, smVirtEnabled };
+async function readState(session: SwitchCli): Promise<Omit<SwitchState, 'commands'>> {
+  await session.send(cli.enable);
+  const version = parseShowVersion(await session.send(cli.showVersion));
+  // The release decides what happens next and goes into the report: exactly a dotted number, or stop.
+  const release = checkValue(valueShapes.mlnxOsRelease, version.release);
+  const smEnabled = parseShowIbSm(await session.send(cli.showIbSm));
+  const smVirtEnabled = parseShowIbSmVirt(await session.send(cli.showIbSmVirt));
+  return { release, smEnabled, smVirtEnabled };
 }
 
 export function readSwitchState(runner: SshRunner, input: SwitchStepInput) {
@@ -91,29 +99,29 @@ export function readSwitchState(runner: SshRunner, input: SwitchStepInput) {
 
 /** Enable the SM and its virtualization support, save the configuration, restart the SM if asked. */
 export function enableSmVirt(runner: SshRunner, input: SwitchStepInput & { restartSm: boolean }) {
-  return withCli(runner, input, async (cli): Promise<Omit<SwitchChange, 'commands'>> => {
-    const before = await readState(cli);
+  return withCli(runner, input, async (session): Promise<Omit<SwitchChange, 'commands'>> => {
+    const before = await readState(session);
     const actions: string[] = [];
-    await cli.send('configure terminal');
+    await session.send(cli.configureTerminal);
     if (!before.smVirtEnabled) {
-      await cli.send('ib sm virt enable');
-      actions.push('ib sm virt enable');
+      await session.send(cli.ibSmVirtEnable);
+      actions.push(cli.ibSmVirtEnable);
     }
     if (!before.smEnabled) {
-      await cli.send('ib sm');
-      actions.push('ib sm');
+      await session.send(cli.ibSm);
+      actions.push(cli.ibSm);
     }
     if (actions.length > 0) {
-      await cli.send('configuration write');
-      actions.push('configuration write');
+      await session.send(cli.configurationWrite);
+      actions.push(cli.configurationWrite);
       if (input.restartSm && before.smEnabled) {
-        await cli.send('no ib sm');
-        await cli.send('ib sm');
+        await session.send(cli.noIbSm);
+        await session.send(cli.ibSm);
         actions.push('restarted the SM (no ib sm; ib sm)');
       }
     }
-    const smEnabled = parseShowIbSm(await cli.send('show ib sm'));
-    const smVirtEnabled = parseShowIbSmVirt(await cli.send('show ib sm virt'));
+    const smEnabled = parseShowIbSm(await session.send(cli.showIbSm));
+    const smVirtEnabled = parseShowIbSmVirt(await session.send(cli.showIbSmVirt));
     return { release: before.release, smEnabled, smVirtEnabled, actions };
   });
 }

@@ -25,8 +25,20 @@ export class PayloadDecryptionError extends Error {
   override name = 'PayloadDecryptionError';
 }
 
+export interface AesGcmCodecOptions {
+  /**
+   * Return unencrypted payloads as they are on decode instead of refusing them. Only for showing
+   * payloads (the codec server behind the Web UI, where SDK markers and histories from before
+   * encryption are plain); never for a worker or a client that acts on what it decodes.
+   */
+  passPlaintext?: boolean;
+}
+
 export class AesGcmCodec implements PayloadCodec {
-  constructor(private readonly keyring: CodecKeyring) {}
+  constructor(
+    private readonly keyring: CodecKeyring,
+    private readonly options: AesGcmCodecOptions = {},
+  ) {}
 
   get currentKeyId(): string {
     return this.keyring.currentKeyId;
@@ -61,8 +73,17 @@ export class AesGcmCodec implements PayloadCodec {
 
   private decrypt(payload: Payload): Payload {
     const encoding = metadataString(payload, METADATA_ENCODING_KEY);
-    // Payloads written before encryption was switched on stay readable.
-    if (encoding !== ENCRYPTED_ENCODING) return payload;
+    if (encoding !== ENCRYPTED_ENCODING) {
+      // With encryption configured, everything ibfleet reads was written encrypted by a holder of the
+      // key. A plain payload was written by someone without it (e.g. a workflow started, signalled or
+      // queried with plain JSON on the namespace): refused, so a worker runs nothing from it.
+      if (this.options.passPlaintext) return payload;
+      throw new PayloadDecryptionError(
+        `refusing an unencrypted payload (encoding ${JSON.stringify(encoding?.slice(0, 40) ?? 'none')}): ` +
+          `payload encryption is configured, so every payload must be encrypted with a configured codec key ` +
+          `(was it written by a client without IBFLEET_CODEC_KEY_FILE / IBFLEET_CODEC_KEYS?)`,
+      );
+    }
     const keyId = metadataString(payload, METADATA_KEY_ID);
     if (!keyId) throw new PayloadDecryptionError(`encrypted payload has no ${METADATA_KEY_ID} metadata`);
     const key = this.keyring.keys.get(keyId);
@@ -100,7 +121,10 @@ function metadataString(payload: Payload, key: string): string | undefined {
 }
 
 /** The codec configured by IBFLEET_CODEC_KEY_FILE or IBFLEET_CODEC_KEYS/IBFLEET_CODEC_KEY_ID; undefined if none. */
-export function loadCodecFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadCodec | undefined {
+export function loadCodecFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: AesGcmCodecOptions = {},
+): PayloadCodec | undefined {
   const keyring = keyringFromEnv(env);
-  return keyring ? new AesGcmCodec(keyring) : undefined;
+  return keyring ? new AesGcmCodec(keyring, options) : undefined;
 }

@@ -1,22 +1,59 @@
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EXIT_NOT_ALL_SUCCEEDED, EXIT_OK, UsageError } from '../cli-error';
 import type { CliDeps } from '../deps';
 import { compareKey, rewriteHostKeys, type ScanRow } from '../inventory/host-keys';
+import {
+  checkCredentialsHere,
+  cliCredentialPolicy,
+  credentialInventoryProblems,
+  inventoryEndpointCredentials,
+} from '../inventory/credential-checks';
 import { loadInventory } from '../inventory/load';
+import { InventoryError } from '../inventory/problems';
 import { summarizeInventory } from '../inventory/summary';
 import { formatDuration, parseDuration } from '../options/duration';
-import { table } from './with-temporal';
+import { checkCredentialsOnWorker } from '../rollout/worker-credential-check';
+import { table, withTemporal } from './with-temporal';
 
 // `ibfleet inventory check` and `ibfleet inventory scan-keys`.
 
 export interface CheckFlags {
   inventory: string;
+  /** Also ask the worker (through Temporal) whether it can use every credential reference. */
+  onWorker?: boolean;
 }
 
-export function inventoryCheck(flags: CheckFlags, deps: CliDeps): number {
-  const inv = loadInventory(flags.inventory);
-  deps.stdout.write(summarizeInventory(inv, flags.inventory).join('\n') + '\n');
+export async function inventoryCheck(flags: CheckFlags, deps: CliDeps): Promise<number> {
+  const file = flags.inventory;
+  const inv = loadInventory(file);
+  const endpoints = inventoryEndpointCredentials(inv);
+  const here = checkCredentialsHere(endpoints, deps.env, cliCredentialPolicy(deps.env));
+  if (here.problems.length > 0)
+    throw new InventoryError(file, credentialInventoryProblems(here.problems, file, inv.targetPaths));
+  let credentialLines: string[];
+  if (flags.onWorker) {
+    const stamp = deps.now().toISOString().replace(/\D/g, '').slice(0, 14);
+    const onWorker = await withTemporal(deps, (temporal) =>
+      checkCredentialsOnWorker(temporal, endpoints, `inventory-${stamp}-${deps.randomSuffix()}`),
+    );
+    if (onWorker.length > 0)
+      throw new InventoryError(
+        file,
+        credentialInventoryProblems(onWorker, file, inv.targetPaths, ' (on the worker)'),
+      );
+    credentialLines = ['credential references: the worker can use every one'];
+  } else if (here.notHere.length > 0) {
+    credentialLines = [
+      'credential references the worker checks before a rollout starts (not visible here; --on-worker checks now):',
+      ...here.notHere.map((reason) => `  ${reason}`),
+    ];
+  } else {
+    credentialLines = [
+      'credential references: all usable here (the worker checks them again before a rollout starts)',
+    ];
+  }
+  deps.stdout.write([...summarizeInventory(inv, file), ...credentialLines].join('\n') + '\n');
   return EXIT_OK;
 }
 
@@ -72,11 +109,20 @@ function statusText(row: ScanRow): string {
   }
 }
 
-/** Writes next to the file and renames over it, so a crash never leaves half an inventory. */
+/**
+ * Writes the new text in a private folder next to the file and renames it over the file, so a crash
+ * never leaves half an inventory. The folder is made by mkdtemp (a name nobody can predict, mode 0700),
+ * so nobody else can plant a file or a symlink where the text is written.
+ */
 function writeAtomically(file: string, text: string): void {
-  const tmp = join(dirname(file), `.${basename(file)}.ibfleet-${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: statSync(file).mode });
-  renameSync(tmp, file);
+  const dir = mkdtempSync(join(dirname(file), `.${basename(file)}.ibfleet-`));
+  try {
+    const tmp = join(dir, basename(file));
+    writeFileSync(tmp, text, { mode: statSync(file).mode & 0o777, flag: 'wx' });
+    renameSync(tmp, file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function inventoryScanKeys(flags: ScanKeysFlags, deps: CliDeps): Promise<number> {

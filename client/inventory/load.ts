@@ -11,6 +11,12 @@ import { resolveInventory } from './resolve';
 import { inventoryFileSchema } from './schema';
 import type { Inventory } from './types';
 
+/**
+ * yaml's bound on alias expansions (uses of an anchor, multiplied through nested anchors): far more
+ * than an inventory needs (an anchored credential on each of 10,000 hosts), far less than a bomb.
+ */
+const MAX_ALIAS_EXPANSIONS = 10_000;
+
 export interface LoadInventoryOptions {
   /** Load endpoints without hostKey even if the file does not allow it (scan-keys, to pin them). */
   allowUnpinnedHostKeys?: boolean;
@@ -48,7 +54,18 @@ export function parseInventory(text: string, file: string, opts: LoadInventoryOp
     );
   }
 
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (err) {
+    // yaml throws a ReferenceError for an alias bomb ("billion laughs"): nested anchors whose uses multiply.
+    const why =
+      err instanceof ReferenceError && /alias/i.test(err.message)
+        ? `YAML aliases expand too much (over ${MAX_ALIAS_EXPANSIONS} expansions: anchors used ` +
+          'that often, or nested anchors whose uses multiply); refused as a resource-exhaustion risk'
+        : `cannot read the YAML: ${(err as Error).message.split('\n')[0]}`;
+    throw new InventoryError(file, [{ file, path: '', message: why }]);
+  }
   const problem = (path: readonly PathSegment[], message: string, atKey = false): InventoryProblem => ({
     file,
     path: formatPath(path),

@@ -69,17 +69,37 @@ interface Term {
   text: string;
   key: string;
   negate: boolean;
-  patterns: { glob: string; re: RegExp }[];
+  globs: string[];
 }
 
 const VALUE_CHARS = /^[A-Za-z0-9._:/*?-]+$/;
 
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
+/**
+ * Whether `text` matches `glob` as a whole (* any run, ? one character). The greedy two-pointer
+ * matcher: on a mismatch it only moves the last `*` one character further, so it takes
+ * O(|glob| x |text|) steps at worst; a regular expression of many `*` backtracks exponentially.
+ */
+export function globMatches(glob: string, text: string): boolean {
+  let g = 0;
+  let t = 0;
+  let star = -1; // glob index just after the last `*` seen
+  let resume = 0; // text index where that `*` currently ends
+  while (t < text.length) {
+    if (g < glob.length && (glob[g] === '?' || glob[g] === text[t])) {
+      g += 1;
+      t += 1;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = ++g;
+      resume = t;
+    } else if (star >= 0) {
+      g = star;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.length && glob[g] === '*') g += 1;
+  return g === glob.length;
 }
 
 /** Parses one --select expression for targets of `kind`; throws UsageError naming the bad part. */
@@ -109,14 +129,14 @@ export function parseSelector(expr: string, kind: TargetKind): Term[] {
       text,
       key,
       negate: op === '!=',
-      patterns: values.map((glob) => ({ glob, re: globToRegExp(glob) })),
+      globs: values,
     };
   });
 }
 
 function termMatches(term: Term, kind: TargetKind, target: TargetRef): boolean {
   const values = ATTRIBUTES[kind][term.key](target);
-  const any = values.some((v) => term.patterns.some((p) => p.re.test(v)));
+  const any = values.some((v) => term.globs.some((glob) => globMatches(glob, v)));
   return term.negate ? !any : any;
 }
 
@@ -147,11 +167,11 @@ export function selectTargets(inv: Inventory, kind: TargetKind, exprs: readonly 
   for (const expr of exprs) {
     const terms = parseSelector(expr, kind);
     for (const term of terms) {
-      for (const p of term.patterns) {
+      for (const glob of term.globs) {
         const known = all.flatMap((t) => ATTRIBUTES[kind][term.key](t));
-        if (!known.some((v) => p.re.test(v)))
+        if (!known.some((v) => globMatches(glob, v)))
           throw new UsageError(
-            `--select ${JSON.stringify(expr)}: no ${KIND_WORDS[kind].one} has ${term.key} matching "${p.glob}"` +
+            `--select ${JSON.stringify(expr)}: no ${KIND_WORDS[kind].one} has ${term.key} matching "${glob}"` +
               (known.length ? ` (${term.key} values: ${preview(known)})` : ''),
           );
       }

@@ -177,6 +177,10 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
     return { options: rolloutOptionsSchema.parse({}), problems };
   }
   const options = parsed.data;
+  if (options.autoApprove && options.canary === 0)
+    problems.push(
+      '--auto-approve: needs --canary N (N ≥ 1): it skips the wait for approval after the canary targets, and without --canary there is none',
+    );
   const t = options.host.timing;
   if (t.pollIntervalMs > t.maxPollIntervalMs)
     problems.push(

@@ -37,6 +37,6 @@ export async function fetchOriginalInput(temporal: TemporalAccess, rolloutId: st
     throw new CliFailure(
       `workflow ${workflowId}: its input is not a rollout input (${parsed.error.issues[0]?.message})`,
     );
-  // The schema keeps target objects loose; they are the TargetRefs the rollout was started with.
-  return parsed.data as unknown as RolloutInput;
+  // Checked (every target too) with the schema the rollout workflow checks its input with.
+  return parsed.data;
 }

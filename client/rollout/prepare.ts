@@ -5,9 +5,15 @@ import {
   type ProcedureName,
 } from '../../common/procedures';
 import { rolloutInputSchema, type RolloutInput } from '../../common/rollout';
+import { endpointCredentials } from '../../common/credential-check';
 import type { TargetRef } from '../../common/targets';
 import { UsageError } from '../cli-error';
 import type { CliDeps } from '../deps';
+import {
+  checkCredentialsHere,
+  cliCredentialPolicy,
+  credentialInventoryProblems,
+} from '../inventory/credential-checks';
 import { loadInventory } from '../inventory/load';
 import { formatInventoryProblem, InventoryError } from '../inventory/problems';
 import { kindWords, selectTargets } from '../inventory/select';
@@ -17,7 +23,8 @@ import { parseSetParams } from '../options/set-params';
 import { generateRolloutId, rolloutIdProblem } from './rollout-id';
 
 // Everything `rollout start` checks before it may talk to Temporal. All problems are collected and
-// reported together (one per line); nothing here performs I/O beyond reading the inventory file.
+// reported together (one per line); nothing here performs I/O beyond reading the inventory file and
+// the key files it names.
 
 export interface StartFlags extends RolloutFlags {
   inventory: string;
@@ -59,10 +66,31 @@ export function unpinnedTargetProblems(
   return problems;
 }
 
+/**
+ * Credentials of the targets that cannot work, as far as this machine can tell (the worker checks
+ * them again, definitively, before the rollout starts: see launchRollout).
+ */
+function localCredentialProblems(
+  targets: readonly TargetRef[],
+  inv: Inventory,
+  file: string,
+  env: CliDeps['env'],
+): string[] {
+  let policy;
+  try {
+    policy = cliCredentialPolicy(env);
+  } catch (err) {
+    if (err instanceof UsageError) return [err.message];
+    throw err;
+  }
+  const { problems } = checkCredentialsHere(endpointCredentials(targets), env, policy);
+  return credentialInventoryProblems(problems, file, inv.targetPaths).map(formatInventoryProblem);
+}
+
 export function prepareRollout(
   procedureArg: string,
   flags: StartFlags,
-  deps: Pick<CliDeps, 'now' | 'randomSuffix' | 'identity'>,
+  deps: Pick<CliDeps, 'now' | 'randomSuffix' | 'identity' | 'env'>,
 ): PreparedRollout {
   const procedure = parseProcedure(procedureArg);
   const problems: string[] = [];
@@ -94,6 +122,7 @@ export function prepareRollout(
     }
     if (targets.length > 0) {
       problems.push(...unpinnedTargetProblems(targets, inventory, flags.inventory));
+      problems.push(...localCredentialProblems(targets, inventory, flags.inventory, deps.env));
       if (opts.problems.length === 0)
         problems.push(...optionProblemsForTargets(opts.options, targets.length));
     }

@@ -6,6 +6,7 @@ import { rolloutWorkflowId } from '../../common/targets';
 import { UsageError } from '../cli-error';
 import { taskQueue } from '../connection';
 import type { TemporalAccess } from '../deps';
+import { isPayloadSizeRefusal, serverSizeRefusal } from './input-size';
 
 // Starting the rollout workflow (written elsewhere; this is the agreed interface: type name, input,
 // workflow ID, task queue and search attributes).
@@ -48,6 +49,9 @@ export async function startRolloutWorkflow(
       ],
     });
   } catch (err) {
+    // The CLI checks the size before it starts; a server with a lower limit says so itself.
+    if (isPayloadSizeRefusal(err))
+      throw await serverSizeRefusal(input, temporal.client.options.loadedDataConverter, err);
     if (err instanceof WorkflowExecutionAlreadyStartedError)
       throw new RolloutExistsError(
         `a rollout with ID "${input.rolloutId}" already exists (workflow ${workflowId}, running or closed); ` +

@@ -34,7 +34,7 @@ function pad(text: string, n: number): string {
   return text.length >= n ? text : text + ' '.repeat(n - text.length);
 }
 
-function clip(text: string, width: number): string {
+export function clip(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 3))}...`;
 }
 

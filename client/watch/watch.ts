@@ -4,7 +4,8 @@ import type { CliDeps, Output, TemporalAccess } from '../deps';
 import { fillRunningSteps } from '../rollout/host-reports';
 import { errorText, queryProgress, type RolloutRef } from '../rollout/state';
 import { progressChanges } from './changes';
-import { renderProgressFrame } from './render';
+import { terminalSafe } from '../terminal-text';
+import { clip, renderProgressFrame } from './render';
 import { everyHostSucceeded, renderReportSummary } from './summary';
 
 // `rollout watch`: poll the progress query about once a second until the workflow closes, then print
@@ -46,8 +47,12 @@ class TtyView implements View {
     this.drawn = 0;
   }
   private redraw(lines: string[]): void {
-    const up = this.drawn > 0 ? `\x1b[${this.drawn}A\r\x1b[0J` : '';
-    this.out.write(up + lines.join('\n') + '\n');
+    // Cursor up over the last frame and clear below: our own sequence, the only one written as is.
+    if (this.drawn > 0) (this.out.control ?? this.out.write)(`\x1b[${this.drawn}A\r\x1b[0J`);
+    // Escaped here already (write() would too) so that each line still fits the width: a wrapped
+    // line would break the cursor-up count.
+    const width = (this.out.columns ?? 100) - 1;
+    this.out.write(lines.map((l) => clip(terminalSafe(l), width)).join('\n') + '\n');
     this.drawn = lines.length;
   }
 }

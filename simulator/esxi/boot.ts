@@ -1,6 +1,7 @@
 import { moduleCatalog } from './catalog';
 import { computeVfs, effectiveCoreParams, recoveryModeActive } from './derived';
 import { appendLog, MAX_VMKSUMMARY_LINES, MLX_PARAMS, type EsxiState } from './state';
+import { startVmsAfterBoot, stopAllVms } from './vm-power';
 
 // Power transitions of a simulated ESXi host, as pure mutations of its state.
 
@@ -26,9 +27,10 @@ export function recordEarlierReboot(state: EsxiState, bootedAt: number, tookMs: 
   );
 }
 
-/** The host goes down: marker in vmksummary.log, every session is gone. */
+/** The host goes down: marker in vmksummary.log, every session is gone, running VMs stop hard. */
 export function shutdownHost(state: EsxiState, now: number): void {
   if (state.power === 'off') return;
+  stopAllVms(state);
   appendLog(
     state.logs.vmksummary,
     `${new Date(now).toISOString()} bootstop: Host is rebooting`,
@@ -56,6 +58,7 @@ export function bootHost(state: EsxiState, o: BootOptions): void {
       }
     }
   }
+  const firstBoot = state.boot.count === 0;
   const count = state.boot.count + 1;
   state.boot = {
     count,
@@ -72,6 +75,7 @@ export function bootHost(state: EsxiState, o: BootOptions): void {
   claimDevices(state);
   // Guide 2.4: one boot in recovery mode makes hidden cards visible for good.
   if (state.boot.claimed && recoveryModeActive(state)) state.cardsHidden = false;
+  startVmsAfterBoot(state, firstBoot);
   appendLog(
     state.logs.vmksummary,
     `${new Date(o.now).toISOString()} bootstop: Host has booted`,

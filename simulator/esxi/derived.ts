@@ -19,9 +19,35 @@ export function mstName(card: CardState): string {
   return `${cardCatalog[card.model].mstPrefix}_pciconf${card.mstIndex}`;
 }
 
+/** One access path of a card as `mst status` lists it, with the PCI function it reaches. */
+export interface MstAccessPath {
+  name: string;
+  fn: number;
+}
+
+/** The paths `mst status` lists for a card: mstName first, then per state.mstPaths (derived order). */
+export function mstAccessPaths(state: EsxiState, card: CardState): MstAccessPath[] {
+  const style = state.mstPaths ?? {};
+  const prefix = style.vmklinux ? '/dev/' : '';
+  const base = mstName(card);
+  const paths: MstAccessPath[] = [{ name: base, fn: 0 }];
+  if (style.functions) for (let fn = 1; fn < card.ports; fn++) paths.push({ name: `${base}.${fn}`, fn });
+  if (style.crSpace)
+    paths.push({ name: `${cardCatalog[card.model].mstPrefix}_pci_cr${card.mstIndex}`, fn: 0 });
+  return paths.map((p) => ({ ...p, name: prefix + p.name }));
+}
+
 /** "0000:65:00.0" */
 export function pciAddress(bus: number, device: number, fn: number): string {
   return `0000:${bus.toString(16).padStart(2, '0')}:${device.toString(16).padStart(2, '0')}.${fn.toString(16)}`;
+}
+
+/** ESXi's form in VF lists and .vmx files: "0000:65:00.1" -> "00000:101:00.1" (decimal) [V]. */
+export function decimalPciId(pci: string): string {
+  const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-9a-f])$/.exec(pci);
+  if (!m) return pci;
+  const dec = (h: string, w: number) => String(parseInt(h, 16)).padStart(w, '0');
+  return `${dec(m[1], 5)}:${dec(m[2], 3)}:${dec(m[3], 2)}.${parseInt(m[4], 16)}`;
 }
 
 /** Onboard NICs before the Mellanox ports (vmnic0, vmnic1). */
@@ -115,11 +141,15 @@ export function mstVisibleCards(state: EsxiState): CardState[] {
   return [...state.cards].sort((a, b) => a.pciBus - b.pciBus);
 }
 
-/** Finds a card by mst name (optionally under /dev/mst/) or PCI address (with or without domain). */
+/**
+ * Finds a card by any of its mst access paths (with or without /dev/ or /dev/mst/) or by PCI address
+ * (with or without domain).
+ */
 export function findMstDevice(state: EsxiState, dev: string): CardState | undefined {
-  const name = dev.replace(/^\/dev\/mst\//, '');
+  const bare = (path: string) => path.replace(/^\/dev\/(?:mst\/)?/, '');
+  const name = bare(dev);
   return mstVisibleCards(state).find((card) => {
-    if (mstName(card) === name) return true;
+    if (mstName(card) === name || mstAccessPaths(state, card).some((p) => bare(p.name) === name)) return true;
     const pci = pciAddress(card.pciBus, 0, 0);
     return pci === name || pci.slice(5) === name;
   });

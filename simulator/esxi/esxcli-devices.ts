@@ -1,9 +1,10 @@
 import type { ExecResult } from '../machine';
 import { baseVibs, cardCatalog, mellanoxVibs } from './catalog';
-import { nicsPresent, nmlxPorts, ONBOARD_NICS, vfPciAddress, type NmlxPort } from './derived';
+import { decimalPciId, nicsPresent, nmlxPorts, ONBOARD_NICS, vfPciAddress, type NmlxPort } from './derived';
 import { isError, parseOptions } from './esxcli-args';
 import { esxcliBlocks, esxcliTable, type Cell } from './format';
 import { err, out, type EsxiContext } from './host-context';
+import { vfOwners } from './vm-power';
 
 // esxcli software vib, network nic / sriovnic, hardware pci.
 
@@ -142,14 +143,6 @@ export function sriovnicList(host: EsxiContext, args: string[]): ExecResult {
   );
 }
 
-/** VF addresses in the VF list use ESXi's "00000:101:00.1" form (decimal bus) [V]. */
-function vfListAddress(pci: string): string {
-  const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-9a-f])$/.exec(pci);
-  if (!m) return pci;
-  const dec = (h: string, w: number) => String(parseInt(h, 16)).padStart(w, '0');
-  return `${dec(m[1], 5)}:${dec(m[2], 3)}:${dec(m[3], 2)}.${parseInt(m[4], 16)}`;
-}
-
 /** VFs of each port, with PCI addresses: [port, vf index, address]. */
 export function vfAddresses(host: EsxiContext): { port: NmlxPort; vf: number; pci: string }[] {
   const result: { port: NmlxPort; vf: number; pci: string }[] = [];
@@ -170,9 +163,15 @@ export function sriovnicVfList(host: EsxiContext, args: string[]): ExecResult {
   const nic = opts.get('nic-name') as string;
   if (!sriovPorts(host).some((p) => p.vmnic === nic))
     return err(`Error: ${nic} is not an SR-IOV NIC or does not exist\n`);
+  host.settle();
+  // A running VM with an SR-IOV adapter on this PF holds the next VF [R: allocation order].
+  const owners = vfOwners(host.state);
   const rows: Cell[][] = vfAddresses(host)
     .filter((v) => v.port.vmnic === nic)
-    .map((v) => [v.vf, false, vfListAddress(v.pci), '-']);
+    .map((v) => {
+      const owner = owners.get(v.port.pci)?.[v.vf];
+      return [v.vf, owner !== undefined, decimalPciId(v.pci), owner === undefined ? '-' : String(owner)];
+    });
   return out(
     esxcliTable(['VF ID', 'Active', 'PCI Address', 'Owner World ID'], rows, [true, true, false, false]),
   );

@@ -5,7 +5,7 @@ import { isError, parseBool, parseOptions } from './esxcli-args';
 import { esxcliKeyValues, esxcliMultilineTable, esxcliTable } from './format';
 import { err, out, type EsxiContext } from './host-context';
 
-// esxcli system ...: module, maintenanceMode, shutdown, stats, version, hostname.
+// esxcli system ...: module, shutdown, stats, version, hostname (maintenanceMode: maintenance.ts).
 
 function installedModules(host: EsxiContext): string[] {
   return Object.keys(moduleCatalog)
@@ -97,36 +97,13 @@ export function moduleParametersSet(host: EsxiContext, args: string[]): ExecResu
   return out('');
 }
 
-export function maintenanceModeGet(host: EsxiContext, args: string[]): ExecResult {
-  const opts = parseOptions(args, []);
-  if (isError(opts)) return opts;
-  return out(host.state.maintenanceMode ? 'Enabled\n' : 'Disabled\n');
-}
-
-export function maintenanceModeSet(host: EsxiContext, args: string[]): ExecResult {
-  const opts = parseOptions(args, [
-    { short: 'e', long: 'enable', required: true },
-    { short: 't', long: 'timeout' },
-    { short: 'm', long: 'vsanmode' },
-  ]);
-  if (isError(opts)) return opts;
-  const enable = parseBool(opts.get('enable'));
-  if (enable === undefined)
-    return err(`Error: Invalid value for option -e|--enable: ${String(opts.get('enable'))}\n`);
-  if (enable === host.state.maintenanceMode) {
-    return err(`Maintenance mode is already ${enable ? 'enabled' : 'disabled'}.\n`);
-  }
-  host.state.maintenanceMode = enable;
-  host.changed();
-  return out('');
-}
-
 export function shutdownReboot(host: EsxiContext, args: string[]): ExecResult {
   const opts = parseOptions(args, [
     { short: 'd', long: 'delay' },
     { short: 'r', long: 'reason', required: true },
   ]);
   if (isError(opts)) return opts;
+  host.settle();
   if (!host.state.maintenanceMode) return err('The host must be in maintenance mode\n');
   const delay = opts.get('delay');
   const seconds = typeof delay === 'string' ? Number(delay) : 0;

@@ -1,9 +1,7 @@
-import type { ExecResult } from '../machine';
+import type { ExecContext, ExecResult } from '../machine';
 import { nicList, pciList, sriovnicList, sriovnicVfList, vibGet, vibList } from './esxcli-devices';
 import {
   hostnameGet,
-  maintenanceModeGet,
-  maintenanceModeSet,
   moduleGet,
   moduleList,
   moduleParametersList,
@@ -13,10 +11,16 @@ import {
   versionGet,
 } from './esxcli-system';
 import { err, type EsxiContext } from './host-context';
+import { maintenanceModeGet, maintenanceModeSet } from './maintenance';
+import { vmProcessKill, vmProcessList } from './vm-commands';
 
 // `esxcli [--formatter=...] namespace... command [options]`: walks the namespace tree.
 
-type Handler = (host: EsxiContext, args: string[]) => ExecResult;
+type Handler = (
+  host: EsxiContext,
+  args: string[],
+  ctx: Pick<ExecContext, 'signal'>,
+) => ExecResult | Promise<ExecResult>;
 interface Namespace {
   [name: string]: Namespace | Handler;
 }
@@ -40,6 +44,7 @@ const tree: Namespace = {
     sriovnic: { list: sriovnicList, vf: { list: sriovnicVfList } },
   },
   hardware: { pci: { list: pciList } },
+  vm: { process: { list: vmProcessList, kill: vmProcessKill } },
 };
 
 function usage(path: string[], ns: Namespace): string {
@@ -52,7 +57,11 @@ function usage(path: string[], ns: Namespace): string {
   return text;
 }
 
-export function esxcli(host: EsxiContext, argv: string[]): ExecResult {
+export function esxcli(
+  host: EsxiContext,
+  argv: string[],
+  ctx: Pick<ExecContext, 'signal'>,
+): ExecResult | Promise<ExecResult> {
   let args = argv.slice(1);
   while (args[0]?.startsWith('-')) {
     const opt = args[0];
@@ -74,7 +83,7 @@ export function esxcli(host: EsxiContext, argv: string[]): ExecResult {
     if (next === undefined) return err(`Error: Unknown command or namespace ${[...path, word].join(' ')}\n`);
     path.push(word);
     args = args.slice(1);
-    if (typeof next === 'function') return next(host, args);
+    if (typeof next === 'function') return next(host, args, ctx);
     node = next;
   }
 }

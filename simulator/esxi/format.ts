@@ -68,9 +68,9 @@ export function esxcliBlocks(blocks: { title: string; pairs: [string, Cell][] }[
   return blocks.map((b) => `${b.title}\n${esxcliKeyValues(b.pairs)}\n`).join('');
 }
 
-/** `mst status` [V]. */
-export function mstStatus(devices: string[]): string {
-  return `MST devices:\n------------\n${devices.map((d) => `${d}\n`).join('')}`;
+/** `mst status` [V]; without the dash rule as MFT prints it under vmklinux (MFT 4.22 VMware synopsis). */
+export function mstStatus(devices: string[], underline = true): string {
+  return `MST devices:\n${underline ? '------------\n' : ''}${devices.map((d) => `${d}\n`).join('')}`;
 }
 
 export interface MstVerboseRow {

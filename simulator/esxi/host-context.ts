@@ -17,9 +17,18 @@ export interface EsxiContext {
   now(): number;
   /** mlxconfig fault: every mlxconfig invocation fails to open the device. */
   mlxconfigFails(): boolean;
-  /** Marks the state changed (persisted by the fleet). */
+  /** Marks the state changed (persisted by the fleet; wakes waiting commands). */
   changed(): void;
   requestReboot(request: RebootRequest): void;
+  /** Applies the VM transitions that are due (vm-power.ts settleHost): call before reading VMs. */
+  settle(): void;
+  /**
+   * Resolves true once `done()` holds, false at `deadline` (epoch ms; null: none) or when `signal`
+   * aborts; re-checked after every state change and when the next guest shutdown is due.
+   */
+  waitUntil(done: () => boolean, deadline: number | null, signal: AbortSignal): Promise<boolean>;
+  /** Fault: guest shutdowns on this host never finish. */
+  guestShutdownHangs(): boolean;
 }
 
 export const out = (stdout: string, code = 0): ExecResult => ({ stdout, stderr: '', code });

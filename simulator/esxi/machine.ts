@@ -4,7 +4,11 @@ import { esxcli } from './esxcli';
 import { out, type EsxiContext, type RebootRequest } from './host-context';
 import { flint, mlxconfig, mst } from './mft';
 import { appendLog, MAX_SHELL_LOG_LINES, type EsxiState } from './state';
+import { vimCmd } from './vim-cmd';
 import { esxcfgModule, kill, loadEsxEnable, ps, vmkloadMod } from './vmkernel';
+import { nextTransitionAt, settleHost } from './vm-power';
+import { readVmx } from './vmx';
+import { realSchedule, StateWaiters, type Schedule } from './waiters';
 
 // A simulated ESXi 8 host as the simulator's shell sees it: programs, paths and log files.
 
@@ -22,6 +26,7 @@ const BASE_PATHS = [
   '/bin/uptime',
   '/bin/date',
   '/bin/whoami',
+  '/bin/vim-cmd',
   '/bin/sh',
 ];
 const MFT_PATHS = ['/opt/mellanox/bin/mst', '/opt/mellanox/bin/mlxconfig', '/opt/mellanox/bin/flint'];
@@ -34,16 +39,28 @@ export interface EsxiHooks {
   mlxconfigFails(): boolean;
   changed(): void;
   requestReboot(request: RebootRequest): void;
+  /** Timers for waiting commands (default setTimeout; tests drive a fake clock). */
+  schedule?: Schedule;
+  /** Fault: guest shutdowns never finish. */
+  guestShutdownHangs?(): boolean;
 }
 
 export class EsxiMachine implements SimMachine, EsxiContext {
   readonly kind = 'esxi' as const;
   private commandMap?: Map<string, CommandImpl>;
+  private readonly waiters: StateWaiters;
 
   constructor(
     public state: EsxiState,
     private readonly hooks: EsxiHooks,
-  ) {}
+  ) {
+    this.waiters = new StateWaiters({
+      now: () => this.now(),
+      schedule: hooks.schedule ?? realSchedule,
+      settle: () => this.settle(),
+      nextTransitionAt: () => nextTransitionAt(this.state),
+    });
+  }
 
   get name(): string {
     return this.state.name;
@@ -59,6 +76,19 @@ export class EsxiMachine implements SimMachine, EsxiContext {
 
   changed(): void {
     this.hooks.changed();
+    this.waiters.notify();
+  }
+
+  settle(): void {
+    if (settleHost(this.state, this.now())) this.changed();
+  }
+
+  waitUntil(done: () => boolean, deadline: number | null, signal: AbortSignal): Promise<boolean> {
+    return this.waiters.waitUntil(done, deadline, signal);
+  }
+
+  guestShutdownHangs(): boolean {
+    return this.hooks.guestShutdownHangs?.() === true;
   }
 
   requestReboot(request: RebootRequest): void {
@@ -83,7 +113,8 @@ export class EsxiMachine implements SimMachine, EsxiContext {
           ? impl(argv, ctx.stdin)
           : { stdout: '', stderr: `sh: ${argv[0]}: not found\n`, code: 127 };
     return new Map<string, CommandImpl>([
-      ['esxcli', (argv) => esxcli(this, argv)],
+      ['esxcli', (argv, ctx) => esxcli(this, argv, ctx)],
+      ['vim-cmd', (argv) => vimCmd(this, argv)],
       ['esxcfg-module', (argv) => esxcfgModule(this, argv)],
       ['vmkload_mod', (argv) => vmkloadMod(this, argv)],
       ['ps', () => ps(this)],
@@ -111,7 +142,7 @@ export class EsxiMachine implements SimMachine, EsxiContext {
       case '/etc/hostname':
         return `${this.state.name}\n`;
       default:
-        return undefined;
+        return path.startsWith('/vmfs/volumes/') ? readVmx(this.state, path) : undefined;
     }
   }
 

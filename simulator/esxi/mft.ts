@@ -1,6 +1,6 @@
 import type { ExecResult } from '../machine';
 import { cardCatalog } from './catalog';
-import { findMstDevice, mstName, mstVisibleCards, nmlxPorts } from './derived';
+import { findMstDevice, mstAccessPaths, mstName, mstVisibleCards, nmlxPorts } from './derived';
 import {
   flintQuery,
   mlxconfigQuery,
@@ -41,37 +41,43 @@ export function parseMlxValue(param: MlxParam, text: string): number | undefined
   return undefined;
 }
 
-function header(card: CardState, index: number): MlxDeviceHeader {
+/** `device`: the path as given with -d (mlxconfig prints it back), else the card's first path. */
+function header(card: CardState, index: number, device?: string): MlxDeviceHeader {
   return {
     index,
     deviceType: cardCatalog[card.model].deviceType,
     name: card.partNumber,
     description: card.description,
-    device: mstName(card),
+    device: device ?? mstName(card),
   };
+}
+
+/** `mst status [-vv]`: every access path of every visible card (state.mstPaths, see derived.ts). */
+function mstStatusOutput(host: EsxiContext, verbose: boolean): string {
+  const state = host.state;
+  const cards = mstVisibleCards(state);
+  if (!verbose) {
+    const names = cards.flatMap((card) => mstAccessPaths(state, card).map((p) => p.name));
+    return mstStatus(names, !state.mstPaths?.vmklinux);
+  }
+  const ports = nmlxPorts(state);
+  return mstStatusVerbose(
+    cards.flatMap((card) =>
+      mstAccessPaths(state, card).map((path) => ({
+        deviceType: `${cardCatalog[card.model].deviceType}(rev:0)`,
+        mst: path.name,
+        pci: `${card.pciBus.toString(16).padStart(2, '0')}:00.${path.fn}`,
+        rdma: '',
+        net: `net-${ports.find((p) => p.card === card && p.port === path.fn)?.vmnic ?? ''}`,
+        numa: '',
+      })),
+    ),
+  );
 }
 
 export function mst(host: EsxiContext, argv: string[]): ExecResult {
   const sub = argv[1];
-  if (sub === 'status') {
-    const cards = mstVisibleCards(host.state);
-    if (argv.includes('-v') || argv.includes('-vv')) {
-      const ports = nmlxPorts(host.state);
-      return out(
-        mstStatusVerbose(
-          cards.map((card) => ({
-            deviceType: `${cardCatalog[card.model].deviceType}(rev:0)`,
-            mst: mstName(card),
-            pci: `${card.pciBus.toString(16).padStart(2, '0')}:00.0`,
-            rdma: '',
-            net: `net-${ports.find((p) => p.card === card && p.port === 0)?.vmnic ?? ''}`,
-            numa: '',
-          })),
-        ),
-      );
-    }
-    return out(mstStatus(cards.map(mstName)));
-  }
+  if (sub === 'status') return out(mstStatusOutput(host, argv.includes('-v') || argv.includes('-vv')));
   if (sub === 'version') return out(`mst, ${MFT_VERSION}\n`);
   if (sub === 'start' || sub === 'stop' || sub === 'restart') return out('');
   return err(`Usage: mst {start|stop|restart|status [-v[v]]|version}\n`);
@@ -148,7 +154,7 @@ export function mlxconfig(host: EsxiContext, argv: string[], stdin: string): Exe
           next: formatMlxValue(p, v.next),
         };
       });
-      text += mlxconfigQuery(header(card, i + 1), rows, args.verbose);
+      text += mlxconfigQuery(header(card, i + 1, args.device), rows, args.verbose);
     }
     return out(text);
   }
@@ -180,7 +186,7 @@ export function mlxconfig(host: EsxiContext, argv: string[], stdin: string): Exe
       value: formatMlxValue(c.name, c.value),
     }));
     const confirmed = args.yes || /^\s*y/i.test(stdin);
-    const text = mlxconfigSet(header(card, 1), rows);
+    const text = mlxconfigSet(header(card, 1, args.device), rows);
     if (!confirmed) {
       const prompt = text.slice(0, text.indexOf(' Apply new Configuration?'));
       return {

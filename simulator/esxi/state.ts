@@ -1,4 +1,11 @@
 import { cardCatalog, esxiReleases, type CardModel } from './catalog';
+import {
+  datastoreFor,
+  firstWorldId,
+  type DatastoreState,
+  type MaintenanceRequest,
+  type VmState,
+} from './vm-state';
 
 // The JSON-serialisable state of one simulated ESXi host. Everything else (VIB rows, module
 // descriptions, card names) is derived from the shared catalog.
@@ -55,6 +62,19 @@ export interface BootState {
   vfs: number[];
 }
 
+/**
+ * How MFT lists each card in `mst status` (every option off: one bare mtXXXX_pciconfN per card, as on
+ * ESXi 8 with nmlx5). A real host may list one card under several access paths.
+ */
+export interface MstPathStyle {
+  /** A path per PCI function of a dual-port card (mtXXXX_pciconfN.1), as for ConnectX-4 and later. */
+  functions?: boolean;
+  /** The direct CR-space path too (mtXXXX_pci_crN), as for ConnectX-3 under the native driver. */
+  crSpace?: boolean;
+  /** Names under /dev/ and no dash rule under "MST devices:", as under the legacy vmklinux driver. */
+  vmklinux?: boolean;
+}
+
 export interface EsxiState {
   schema: 1;
   name: string;
@@ -68,11 +88,20 @@ export interface EsxiState {
   quickBoot: boolean;
   /** Guide 2.4: mst lists no cards until the host has booted once with mst_recovery=1. */
   cardsHidden: boolean;
+  /** Access paths mst lists per card (absent in states saved before it existed: one path per card). */
+  mstPaths?: MstPathStyle;
   power: 'on' | 'off';
   boot: BootState;
   logs: { vmksummary: string[]; shell: string[] };
   /** Next pid for shell.log lines. */
   nextPid: number;
+  /** Registered VMs, in vmid order (vm-state.ts). */
+  vms: VmState[];
+  datastore: DatastoreState;
+  /** Next VM world ID (VMX cartel ID = world ID - 1). */
+  nextWorldId: number;
+  /** A maintenance-mode entry waiting for the powered-on VMs to stop. */
+  maintenanceRequest?: MaintenanceRequest;
 }
 
 export interface CardSpec {
@@ -95,6 +124,7 @@ export interface CreateEsxiOptions {
   nmlx5CoreOptions?: string;
   quickBoot?: boolean;
   cardsHidden?: boolean;
+  mstPaths?: MstPathStyle;
   maintenanceMode?: boolean;
   /** Initial mlxconfig values (Current and Next Boot) for every card. */
   mlxconfig?: Partial<Record<MlxParam, number>>;
@@ -168,6 +198,7 @@ export function createEsxiState(o: CreateEsxiOptions): EsxiState {
     maintenanceMode: o.maintenanceMode ?? false,
     quickBoot: o.quickBoot ?? false,
     cardsHidden: o.cardsHidden ?? false,
+    ...(o.mstPaths ? { mstPaths: o.mstPaths } : {}),
     power: 'on',
     boot: {
       count: 0,
@@ -181,7 +212,18 @@ export function createEsxiState(o: CreateEsxiOptions): EsxiState {
     },
     logs: { vmksummary: [], shell: [] },
     nextPid: 2100000 + ((o.index * 7919) % 90000),
+    vms: [],
+    datastore: datastoreFor(o.name),
+    nextWorldId: firstWorldId(o.name),
   };
+}
+
+/** Fills the fields that state files written by older simulators lack (a host without VMs). */
+export function upgradeEsxiState(state: EsxiState): EsxiState {
+  state.vms ??= [];
+  state.datastore ??= datastoreFor(state.name);
+  state.nextWorldId ??= firstWorldId(state.name);
+  return state;
 }
 
 /** Appends a line to a bounded log. */

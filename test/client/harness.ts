@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliDeps, HostKeyScanner, TemporalFactory } from '../../client/deps';
 import { runCli } from '../../client/program';
+import { TEST_CREDENTIAL_POLICY_ENV } from '../helpers/credential-policy-env';
 
 // Runs the real CLI code in-process with captured output, a fixed clock and identity, and by default a
 // Temporal factory that records every call (tests of bad input assert it was never called).
@@ -20,7 +21,14 @@ export interface Harness {
 export const noScanner: HostKeyScanner = () => Promise.reject(new Error('the test did not expect a host key scan'));
 
 export function harness(
-  opts: { connectTemporal?: TemporalFactory; scanHostKey?: HostKeyScanner; isTTY?: boolean; onStdout?: (text: string) => void } = {},
+  opts: {
+    connectTemporal?: TemporalFactory;
+    scanHostKey?: HostKeyScanner;
+    isTTY?: boolean;
+    onStdout?: (text: string) => void;
+    /** The CLI's environment, over the test credential policy (credential-policy-env.ts). */
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Harness {
   let out = '';
   let err = '';
@@ -42,7 +50,7 @@ export function harness(
       return opts.connectTemporal ? opts.connectTemporal() : Promise.reject(new Error('Temporal must not be contacted in this test'));
     },
     scanHostKey: opts.scanHostKey ?? noScanner,
-    env: {},
+    env: { ...TEST_CREDENTIAL_POLICY_ENV, ...opts.env },
     now: () => new Date('2025-03-04T05:06:07Z'),
     sleep: (ms, signal) =>
       new Promise((resolve) => {
@@ -92,7 +100,7 @@ export const VALID_INVENTORY = `# test fleet
 version: 1
 defaults:
   username: root
-  credential: { type: private-key, path: keys/id_ed25519 }
+  credential: { type: private-key, path: /etc/ibfleet/keys/id_ed25519 }
 clusters:
   - name: gpu-a
     hosts:
@@ -105,7 +113,7 @@ clusters:
         port: 2222
         hostKey: ${KEY_A}
         tags: [cx7]
-        credential: { type: password-env, env: IBFLEET_ESX02_PASSWORD }
+        credential: { type: password-env, env: IBFLEET_SSH_ESX02_PASSWORD }
       - name: esx-03
         address: 10.0.0.13
         hostKey: ${KEY_A}

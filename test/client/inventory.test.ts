@@ -46,7 +46,7 @@ const inventoryCases: BadCase[] = [
   {
     name: 'address not an address',
     yaml: replaced('address: 10.0.0.13', 'address: "not an address"'),
-    expect: ['clusters[0].hosts[2].address: must be an IPv4/IPv6 address or a DNS name (got "not an address")'],
+    expect: ['clusters[0].hosts[2].address: must be an IPv4/IPv6 address or a DNS name (RFC 1123', '(got "not an address")'],
   },
   {
     name: 'duplicate host name across clusters',
@@ -85,22 +85,22 @@ const inventoryCases: BadCase[] = [
   },
   {
     name: 'unknown credential type',
-    yaml: replaced('{ type: password-env, env: IBFLEET_ESX02_PASSWORD }', '{ type: kerberos }'),
+    yaml: replaced('{ type: password-env, env: IBFLEET_SSH_ESX02_PASSWORD }', '{ type: kerberos }'),
     expect: ['clusters[0].hosts[1].credential.type: must be one of "private-key", "agent", "password-env"'],
   },
   {
     name: 'private-key credential without path',
-    yaml: replaced('credential: { type: private-key, path: keys/id_ed25519 }', 'credential: { type: private-key }'),
+    yaml: replaced('credential: { type: private-key, path: /etc/ibfleet/keys/id_ed25519 }', 'credential: { type: private-key }'),
     expect: ['defaults.credential.path: is required'],
   },
   {
     name: 'password-env with a bad variable name',
-    yaml: replaced('env: IBFLEET_ESX02_PASSWORD', 'env: 1-BAD'),
+    yaml: replaced('env: IBFLEET_SSH_ESX02_PASSWORD', 'env: 1-BAD'),
     expect: ['clusters[0].hosts[1].credential.env: must be an environment variable name'],
   },
   {
     name: 'credential with a key of another kind',
-    yaml: replaced('{ type: password-env, env: IBFLEET_ESX02_PASSWORD }', '{ type: agent, path: /x }'),
+    yaml: replaced('{ type: password-env, env: IBFLEET_SSH_ESX02_PASSWORD }', '{ type: agent, path: /x }'),
     expect: ['clusters[0].hosts[1].credential.path: unknown key (allowed: type, socketEnv)'],
   },
   {
@@ -110,7 +110,7 @@ const inventoryCases: BadCase[] = [
   },
   {
     name: 'credential neither on the host nor in defaults',
-    yaml: replaced('  credential: { type: private-key, path: keys/id_ed25519 }\n', ''),
+    yaml: replaced('  credential: { type: private-key, path: /etc/ibfleet/keys/id_ed25519 }\n', ''),
     expect: ['clusters[0].hosts[0].credential: is required (set it here or in defaults.credential)'],
   },
   {
@@ -187,7 +187,7 @@ const optionCases: BadCase[] = [
   {
     name: '--set numVfs below maxVfs + 1',
     argv: ['--set', 'numVfs=8', '--set', 'maxVfs=8'],
-    expect: ['--set numVfs: numVfs (NUM_OF_VFS) must be at least maxVfs + 1'],
+    expect: ['--set numVfs: numVfs (NUM_OF_VFS) must be greater than the VFs maxVfs (8) creates', 'at least 9 for a single-port card', '(got 8)'],
   },
   { name: '--set bad device', argv: ['--set', 'devices=mt4129_pciconf0,eth0'], expect: ['--set devices[1]: must be an mst device name such as mt4129_pciconf0 (got "eth0")'] },
   { name: '--set empty list', argv: ['--set', 'devices='], expect: ['--set devices: expected a comma-separated list without empty items'] },
@@ -318,12 +318,12 @@ describe('client: valid inventories', () => {
       port: 22,
       username: 'root',
       hostKey: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
-      credential: { type: 'private-key', path: join(ROOT, 'examples/keys/id_ed25519') },
+      credential: { type: 'private-key', path: '/etc/ibfleet/keys/id_ed25519' },
       cluster: 'gpu-a',
       tags: ['cx7', 'rack-4'],
     });
     assert.equal(h2.port, 2222);
-    assert.deepEqual(h2.credential, { type: 'password-env', env: 'IBFLEET_ESX02_PASSWORD' });
+    assert.deepEqual(h2.credential, { type: 'password-env', env: 'IBFLEET_SSH_ESX02_PASSWORD' });
     assert.equal(inv.switches[0].username, 'admin');
     const pair = inv.guestPairs[0];
     assert.equal(pair.kind, 'guest-pair');
@@ -334,13 +334,13 @@ describe('client: valid inventories', () => {
   });
 
   it('expands ~ and keeps absolute key paths', () => {
-    const text = replaced('credential: { type: private-key, path: keys/id_ed25519 }', 'credential: { type: private-key, path: ~/.ssh/id_ed25519, passphraseEnv: KEY_PASS }');
-    const inv = parseInventory(text.replace('{ type: password-env, env: IBFLEET_ESX02_PASSWORD }', '{ type: private-key, path: /etc/ibfleet/key }'), '/inv/fleet.yaml', {
+    const text = replaced('credential: { type: private-key, path: /etc/ibfleet/keys/id_ed25519 }', 'credential: { type: private-key, path: ~/.ssh/id_ed25519, passphraseEnv: KEY_PASS }');
+    const inv = parseInventory(text.replace('{ type: password-env, env: IBFLEET_SSH_ESX02_PASSWORD }', '{ type: private-key, path: /etc/ibfleet/key }'), '/inv/fleet.yaml', {
       homeDir: '/home/op',
     });
     assert.deepEqual(inv.hosts[0].credential, { type: 'private-key', path: '/home/op/.ssh/id_ed25519', passphraseEnv: 'KEY_PASS' });
     assert.deepEqual(inv.hosts[1].credential, { type: 'private-key', path: '/etc/ibfleet/key' });
-    const rel = parseInventory(VALID_INVENTORY, '/inv/sub/fleet.yaml');
+    const rel = parseInventory(replaced('path: /etc/ibfleet/keys/id_ed25519', 'path: keys/id_ed25519'), '/inv/sub/fleet.yaml');
     assert.deepEqual(rel.hosts[0].credential, { type: 'private-key', path: '/inv/sub/keys/id_ed25519' });
   });
 

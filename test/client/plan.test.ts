@@ -201,7 +201,7 @@ describe('client: procedure plans', () => {
       esxCommands.mlxSet('mt4129_pciconf0', { SRIOV_EN: '1', NUM_OF_VFS: '16' }),
       esxCommands.quickBootSet(false),
       esxCommands.unloadModule('nmlx5_rdma'),
-      esxCommands.loadModule('nmlx5_core', 'mst_recovery=1'),
+      esxCommands.loadModule('nmlx5_core', ['mst_recovery=1']),
       esxCommands.reboot('ibfleet sriov-enable'),
     ])
       assert.ok(all.has(c), `plan lacks ${c}`);

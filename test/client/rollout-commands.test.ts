@@ -31,6 +31,9 @@ describe('client: rollout commands against Temporal (stub rollout workflow)', fu
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(require.resolve('../fixtures/stub-rollout-workflows')),
+      // The CLI asks the worker about credentials before starting (test/client/credential-checks.test.ts
+      // tests that): here every reference is usable.
+      activities: { checkCredentials: () => Promise.resolve({ problems: [], distinctReferences: 0 }) },
     });
     running = worker.run();
     tmp = tempDir();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isReadOnlyCommand } from '../../activities/esxi/commands';
+import { esxCommands, isReadOnlyCommand } from '../../activities/esxi/commands';
 import { rebootAndAwaitReturn, rebootIfStill } from '../../activities/esxi/reboot';
 import { readBootMarker } from '../../activities/esxi/read-state';
 import { SshConnectionLostError, SshRunner } from '../../activities/ssh';
@@ -34,7 +34,7 @@ describe('durability: commands whose SSH connection drops', () => {
   let dropNext = 0;
 
   before(async () => {
-    process.env.IBFLEET_TEST_PASSWORD = PASSWORD;
+    process.env.IBFLEET_SSH_TEST_PASSWORD = PASSWORD;
     server = await TestSshServer.start({
       users: [{ username: 'root', password: PASSWORD }],
       exec: (req) => {
@@ -68,7 +68,7 @@ describe('durability: commands whose SSH connection drops', () => {
   after(async () => {
     await runner.closeAll();
     await server.close();
-    delete process.env.IBFLEET_TEST_PASSWORD;
+    delete process.env.IBFLEET_SSH_TEST_PASSWORD;
   });
 
   const step = () => new StepCommands(runner, endpointOf(server), timing, 'reboot-1', isReadOnlyCommand);
@@ -80,7 +80,7 @@ describe('durability: commands whose SSH connection drops', () => {
   it('asks a read again when its connection drops, but never re-sends a change', async () => {
     seen.length = 0;
     dropNext = 2;
-    const read = await step().check('esxcfg-module -g nmlx5_core');
+    const read = await step().check(esxCommands.moduleOptions);
     assert.match(read, /max_vfs=4/);
     assert.deepEqual(seen, [
       'esxcfg-module -g nmlx5_core',
@@ -90,7 +90,8 @@ describe('durability: commands whose SSH connection drops', () => {
 
     seen.length = 0;
     dropNext = 1;
-    const set = 'esxcli system module parameters set -m nmlx5_core -p "max_vfs=8"';
+    const set = esxCommands.setModuleOptions('max_vfs=8');
+    assert.equal(set, 'esxcli system module parameters set -m nmlx5_core -p "max_vfs=8"');
     await assert.rejects(step().run(set), SshConnectionLostError);
     assert.deepEqual(seen, [set], "the change was sent once; retrying it is the step's business");
   });

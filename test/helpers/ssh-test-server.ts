@@ -357,7 +357,7 @@ export function endpointOf(server: TestSshServer, overrides: Partial<SshEndpoint
     port: server.port,
     username: 'root',
     hostKey: server.hostKeyFingerprint,
-    credential: { type: 'password-env', env: 'IBFLEET_TEST_PASSWORD' },
+    credential: { type: 'password-env', env: 'IBFLEET_SSH_TEST_PASSWORD' },
     ...overrides,
   };
 }

@@ -1,5 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { cell, parseEsxcliKeyValue, parseEsxcliTable, valueOf } from '../../activities/esxi/parsers';
+import {
+  cell,
+  parseEsxcliKeyValue,
+  parseEsxcliTable,
+  readEsxcliTable,
+  SHAPES,
+  valueOf,
+  type ColumnSpec,
+} from '../../activities/esxi/parsers';
 import { assertParseError, esxcliTable, fixture, NOT_OUTPUT, whitespaceVariants } from './esxi-variants';
 
 describe('esxi parsers: generic esxcli table', () => {
@@ -67,9 +75,63 @@ describe('esxi parsers: generic esxcli table', () => {
     assert.deepEqual(t.rows, [{ Name: 'vmnic0', Frobs: '7', Driver: 'ntg3' }]);
   });
 
-  it('falls back to whitespace order when cells drift far from their dashes', () => {
+  it('takes the columns from the dash runs whatever the space between them', () => {
+    const text = [
+      'Name   PCI Device   Admin Status Speed  Description',
+      '------ ------------ ------------ ------ -----------',
+      'vmnic0 0000:81:00.0 Up           1000   Intel Corporation I350',
+      'vmnic2 0000:02:00.0 Down         100000 Mellanox Technologies MT28800 Family',
+    ].join('\n');
+    assert.deepEqual(parseEsxcliTable(text), {
+      columns: ['Name', 'PCI Device', 'Admin Status', 'Speed', 'Description'],
+      rows: [
+        {
+          Name: 'vmnic0',
+          'PCI Device': '0000:81:00.0',
+          'Admin Status': 'Up',
+          Speed: '1000',
+          Description: 'Intel Corporation I350',
+        },
+        {
+          Name: 'vmnic2',
+          'PCI Device': '0000:02:00.0',
+          'Admin Status': 'Down',
+          Speed: '100000',
+          Description: 'Mellanox Technologies MT28800 Family',
+        },
+      ],
+    });
+  });
+
+  const SHAPED: ColumnSpec[] = [
+    { title: 'Name', shape: SHAPES.name },
+    { title: 'Used', shape: SHAPES.number },
+    { title: 'Size', shape: SHAPES.number },
+  ];
+
+  it('reads a row by order when its cells drift far from their dashes and the shapes confirm it', () => {
     const text = ['Name  Used  Size', '----  ----  ----', 'a_very_long_name  12  345', ''].join('\n');
-    assert.deepEqual(parseEsxcliTable(text).rows, [{ Name: 'a_very_long_name', Used: '12', Size: '345' }]);
+    // By position the numbers land in one column; the shapes refuse that, one word per column fits.
+    assert.deepEqual(parseEsxcliTable(text).rows, [{ Name: 'a_very_long_name', Used: '', Size: '12  345' }]);
+    assert.deepEqual(readEsxcliTable(text, 'x', SHAPED), [
+      { Name: 'a_very_long_name', Used: '12', Size: '345' },
+    ]);
+  });
+
+  it('refuses, naming the column and the cell, a row that fits neither by position nor by order', () => {
+    const text = ['Name  Used  Size', '----  ----  ----', 'a_very_long_name  12', ''].join('\n');
+    assertParseError(
+      (t) => readEsxcliTable(t, 'vmkload_mod -l', SHAPED),
+      text,
+      /column "Used" to hold a number, not ""/,
+    );
+    const shifted = ['Name    Used  Size', '------  ----  ----', 'nmlx5   x     1', ''].join('\n');
+    assertParseError((t) => readEsxcliTable(t, 'vmkload_mod -l', SHAPED), shifted, /"Used".*"x".*row 1/);
+  });
+
+  it('reads a header whose only dash line is one long separator by the titles', () => {
+    const text = ['Name    Driver  Link', '--------------------', 'vmnic0  nenic   Up', ''].join('\n');
+    assert.deepEqual(parseEsxcliTable(text).rows, [{ Name: 'vmnic0', Driver: 'nenic', Link: 'Up' }]);
   });
 
   it('keeps tables with blank lines between rows and lines above the header', () => {

@@ -170,6 +170,32 @@ describe('esxi parsers: mlxconfig -e query', () => {
     assertParseError(parseMlxconfigQuery, fixture('mlxconfig-error-no-devices.txt'), /no-devices/);
     assertParseError(parseMlxconfigQuery, NOT_OUTPUT.flint, 'mlxconfig query');
   });
+
+  it('refuses a row whose values do not fill the columns, rather than guess which one is missing', () => {
+    const table = (row: string) =>
+      `Device #1:\n----------\n\nConfigurations:          Default     Current     Next Boot\n${row}\n`;
+    assert.equal(
+      parseMlxconfigQuery(table('*  SRIOV_EN   False(0)   True(1)   True(1)')).params[0].current,
+      'True(1)',
+    );
+    assertParseError(
+      parseMlxconfigQuery,
+      table('*  SRIOV_EN   False(0)   True(1)'),
+      /3 value\(s\) for SRIOV_EN \(one per column\), not "False\(0\) True\(1\)"/,
+    );
+    assertParseError(parseMlxconfigQuery, table('   NUM_OF_VFS   0   0   16   8'), /NUM_OF_VFS/);
+  });
+
+  it('reads past blank lines and a copy\'s "..." inside the table, to "The \'*\' shows"', () => {
+    const q = parseMlxconfigQuery(fixture('mlxconfig-query-smtx-esxi70u3.txt'));
+    assert.deepEqual(
+      q.params.map((x) => [x.name, x.nextBoot]),
+      [
+        ['NUM_OF_VFS', '8'],
+        ['SRIOV_EN', 'True(1)'],
+      ],
+    );
+  });
 });
 
 describe('esxi parsers: mlxconfig -y set', () => {

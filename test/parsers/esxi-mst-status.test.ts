@@ -3,6 +3,7 @@ import {
   CARD_MODELS,
   cardModelForMstDevice,
   cardModelForPciDeviceId,
+  groupMstCards,
   mstDeviceId,
   parseMstStatus,
   parseMstStatusVerbose,
@@ -53,9 +54,73 @@ describe('esxi parsers: mst status', () => {
     );
   });
 
-  it('throws ParseError for other output', () => {
+  it('keeps the PCI address Linux prints under a path', () => {
+    assert.deepEqual(parseMstStatus(fixture('mst-status-linux-cx3-two-paths.txt')), [
+      { name: '/dev/mst/mt4099_pciconf0', deviceId: 'mt4099', pci: '0000:13:00.0' },
+      { name: '/dev/mst/mt4099_pci_cr0', deviceId: 'mt4099', pci: '0000:13:00.0' },
+    ]);
+  });
+
+  it('reads the vmklinux listing: /dev/ names, no dash rule', () => {
+    assert.deepEqual(
+      parseMstStatus(fixture('mst-status-mft422-vmware-vmklinux.txt')).map((d) => d.name),
+      ['/dev/mt4099_pciconf0', '/dev/mt4099_pci_cr0'],
+    );
+  });
+
+  it('throws ParseError for other output and for lines in the list that are no device', () => {
     assertParseError(parseMstStatus, '', 'mst status');
     assertParseError(parseMstStatus, NOT_OUTPUT.notFound, 'mst status');
+    assertParseError(
+      parseMstStatus,
+      'MST devices:\n------------\nmt4123_pciconf0 mt4123_pciconf1\n-E- Failed to open mt4123_pciconf2\n',
+      /device names such as mt4123_pciconf0, not "-E-"/,
+    );
+  });
+});
+
+describe('esxi parsers: mst access paths grouped into cards', () => {
+  it('counts a card once whatever its paths: pciconf and pci_cr, other functions, /dev/ prefixes', () => {
+    const names = (list: string[]) => groupMstCards(list.map((name) => ({ name })));
+    assert.deepEqual(names(['mt4099_pciconf0', 'mt4099_pci_cr0']), [
+      { device: 'mt4099_pciconf0', paths: ['mt4099_pciconf0', 'mt4099_pci_cr0'] },
+    ]);
+    assert.deepEqual(names(['/dev/mt4099_pci_cr0', '/dev/mt4099_pciconf0']), [
+      { device: '/dev/mt4099_pciconf0', paths: ['/dev/mt4099_pci_cr0', '/dev/mt4099_pciconf0'] },
+    ]);
+    assert.deepEqual(
+      names([
+        'mt4123_pciconf0.1',
+        'mt4123_pciconf0',
+        'mt4123_pciconf1',
+        'mt4123_pciconf1.1',
+        'mt4129_pciconf0',
+      ]).map((c) => c.device),
+      ['mt4123_pciconf0', 'mt4123_pciconf1', 'mt4129_pciconf0'],
+    );
+    // Only a second function listed: it is still the card's path.
+    assert.deepEqual(names(['mt4125_pciconf0.1']), [
+      { device: 'mt4125_pciconf0.1', paths: ['mt4125_pciconf0.1'] },
+    ]);
+  });
+
+  it('groups by PCI domain:bus:device where mst printed it, over the names', () => {
+    assert.deepEqual(
+      groupMstCards([
+        { name: 'mt4119_pciconf0', pci: '3b:00.0' },
+        { name: 'mt4119_pciconf1', pci: '0000:3b:00.1' },
+        { name: 'mt4119_pciconf2', pci: 'af:00.0' },
+        { name: 'mt4119_pci_cr0' },
+      ]),
+      [
+        {
+          device: 'mt4119_pciconf0',
+          paths: ['mt4119_pciconf0', 'mt4119_pciconf1', 'mt4119_pci_cr0'],
+          pci: '3b:00.0',
+        },
+        { device: 'mt4119_pciconf2', paths: ['mt4119_pciconf2'], pci: 'af:00.0' },
+      ],
+    );
   });
 });
 
@@ -119,9 +184,31 @@ describe('esxi parsers: mst status -vv', () => {
     );
   });
 
-  it('throws ParseError for other output', () => {
+  it('reads rows separated by blank lines (Linux) and collapsed spaces (a published copy)', () => {
+    assert.deepEqual(
+      parseMstStatusVerbose(fixture('mst-status-v-linux-bluefield2-blank-rows.txt')).map((r) => r.mst),
+      ['/dev/mst/mt41686_pciconf0.1', '/dev/mst/mt41686_pciconf0'],
+    );
+    assert.deepEqual(
+      parseMstStatusVerbose(fixture('mst-status-vv-smtx-esxi70u3-single-space.txt')).map((r) => [
+        r.mst,
+        r.pci,
+      ]),
+      [
+        ['mt4121_pciconf0', '02:00.0'],
+        ['mt4121_pciconf0.1', '02:00.1'],
+      ],
+    );
+  });
+
+  it('throws ParseError for other output and for rows without type, device and PCI address', () => {
     assertParseError(parseMstStatusVerbose, '', 'mst status -vv');
     assertParseError(parseMstStatusVerbose, fixture('mst-status.txt'), 'mst status -vv');
+    assertParseError(
+      parseMstStatusVerbose,
+      'PCI devices:\n------------\nDEVICE_TYPE  MST  PCI  RDMA  NET  NUMA\nConnectX7(rev:0)  03:00.0  net-vmnic4\n',
+      /row 1: "ConnectX7\(rev:0\) {2}03:00.0 {2}net-vmnic4"/,
+    );
   });
 });
 

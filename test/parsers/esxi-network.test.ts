@@ -78,6 +78,49 @@ describe('esxi parsers: esxcli network nic list', () => {
     assert.deepEqual([nics[0].linkStatus, nics[0].speed], ['Down', 0]);
   });
 
+  it('reads the public ESXi 7.0U3 capture whose columns are one space apart', () => {
+    const nics = parseNicList(fixture('network-nic-list-smtx-esxi70u3-single-space.txt'));
+    assert.deepEqual(
+      nics.map((n) => [n.name, n.pciDevice, n.driver]),
+      [
+        ['vmnic0', '0000:81:00.0', 'igbn'],
+        ['vmnic1', '0000:81:00.1', 'igbn'],
+        ['vmnic2', '0000:02:00.0', 'nmlx5_core'],
+        ['vmnic3', '0000:02:00.1', 'nmlx5_core'],
+      ],
+    );
+  });
+
+  it('refuses rows that do not fit the header instead of reading them into the wrong columns', () => {
+    const header = [
+      'Name    PCI Device    Driver      Link Status  Speed  MAC Address        Description',
+      '------  ------------  ----------  -----------  -----  -----------------  -----------',
+    ];
+    const row =
+      'vmnic2  0000:02:00.0  nmlx5_core  Up           100000  ec:0d:9a:8a:27:8a  Mellanox Technologies';
+    assert.equal(parseNicList([...header, row].join('\n'))[0].speed, 100000);
+    // A terminal that wrapped the long description: the rest is no NIC.
+    assertParseError(
+      parseNicList,
+      [...header, row, 'MT28800 Family [ConnectX-5 Ex]'].join('\n'),
+      /column "PCI Device" to hold a PCI address.*not "Family \[ConnectX-5" \(row 2/,
+    );
+    // A missing cell shifts nothing silently.
+    assertParseError(
+      parseNicList,
+      [...header, 'vmnic3  0000:02:00.1  nmlx5_core  Up                  ec:0d:9a:8a:27:8b  Mellanox'].join(
+        '\n',
+      ),
+      /column "Speed" to hold a number, not ""/,
+    );
+    // Cells of one kind under the title of another (an old header over a new row layout).
+    assertParseError(
+      parseNicList,
+      [...header, '0000:02:00.0  vmnic2  nmlx5_core  Up  100000  ec:0d:9a:8a:27:8a  Mellanox'].join('\n'),
+      /esxcli network nic list: expected column "Name"/,
+    );
+  });
+
   it('throws ParseError for other output and tables without the NIC columns', () => {
     assertParseError(parseNicList, '', 'esxcli network nic list');
     assertParseError(parseNicList, NOT_OUTPUT.esxcliError, 'esxcli network nic list');

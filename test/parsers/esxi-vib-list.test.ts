@@ -96,6 +96,20 @@ describe('esxi parsers: esxcli software vib list', () => {
     assert.deepEqual(parseVibList('\n\n'), []);
   });
 
+  it('refuses rows whose cells do not have their shape (table or grep rows)', () => {
+    const table = esxi8.split('\n').slice(0, 2).join('\n');
+    assertParseError(
+      parseVibList,
+      `${table}\nnmlx5-core                     4.23.0.36-14vmw.801.0.0.21495797     VMW     2023-04-29        VMwareCertified  host\n`,
+      /column "Acceptance Level" to hold an acceptance level/,
+    );
+    assertParseError(
+      parseVibList,
+      'nmlx5-core  4.23.0.36  VMW  Certified  2023-04-29  host\n',
+      /Acceptance Level to be an acceptance level such as VMwareCertified, not "Certified"/,
+    );
+  });
+
   it('throws ParseError for output of something else', () => {
     assertParseError(parseVibList, NOT_OUTPUT.esxcliError, COMMAND);
     assertParseError(parseVibList, NOT_OUTPUT.flint, COMMAND);

@@ -94,4 +94,21 @@ describe('parsers: ibstat', () => {
         ),
     );
   });
+
+  it('refuses a device name that is not one (a guest is a tenant machine: it may print anything)', () => {
+    for (const name of [
+      'mlx5_0;touch${IFS}z',
+      'mlx5_0$(reboot)',
+      'mlx5_0`id`',
+      "mlx5_0'; id; '",
+      '"mlx5_0"',
+      '-x',
+    ]) {
+      assert.throws(
+        () => parseIbstat(`CA '${name}'\n\tCA type: MT4126\n\tPort 1:\n\t\tState: Active\n`),
+        (e: unknown) => e instanceof ParseError && /CA lines naming RDMA devices/.test(e.message),
+        name,
+      );
+    }
+  });
 });

@@ -21,7 +21,7 @@ import {
 } from './host-audit';
 
 const ORIGINAL = 'pfctx=0x08 trust_state=2';
-const WRONG_PASSWORD_ENV = 'IBFLEET_TEST_FAILURES_WRONG_PASSWORD';
+const WRONG_PASSWORD_ENV = 'IBFLEET_SSH_TEST_FAILURES_WRONG_PASSWORD';
 
 /**
  * Nothing ran on the host after the workflow closed (shell.log timestamps after its close time). Call it

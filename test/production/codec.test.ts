@@ -15,7 +15,6 @@ import {
 } from '../../client/codec/aes-gcm-codec';
 import { CodecConfigError, keyringFromEnv, makeKeyring } from '../../client/codec/keyring';
 import { dataConverter } from '../../client/connection';
-import { startCodecServer, type CodecServer } from '../../worker/codec-server';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
 import { smokeWorkflow } from '../fixtures/smoke-workflows';
 import { testEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal-env';
@@ -116,10 +115,25 @@ describe('production: AES-GCM payload codec', () => {
     });
   });
 
-  it('passes unencrypted payloads through on decode (history from before encryption was enabled)', async () => {
+  it('refuses unencrypted payloads on decode (written by someone without the key); passes them only for display', async () => {
     const codec = new AesGcmCodec(makeKeyring('k1', [['k1', k1]]));
-    const plain = toPayload({ legacy: true });
-    assert.deepEqual((await codec.decode([plain])).map(fromPayload), [{ legacy: true }]);
+    const [encrypted] = await codec.encode([toPayload('fine')]);
+    for (const plain of [
+      toPayload({ target: { ibDevice: 'mlx5_0;reboot' } }),
+      { metadata: {}, data: Buffer.from('{}') },
+    ]) {
+      await assert.rejects(codec.decode([encrypted, plain]), (err: Error) => {
+        assert.ok(err instanceof PayloadDecryptionError, err.message);
+        assert.match(err.message, /refusing an unencrypted payload .*payload encryption is configured/);
+        return true;
+      });
+    }
+    // The codec server only shows payloads: SDK markers and old histories are plain there.
+    const display = new AesGcmCodec(makeKeyring('k1', [['k1', k1]]), { passPlaintext: true });
+    assert.deepEqual((await display.decode([encrypted, toPayload({ legacy: true })])).map(fromPayload), [
+      'fine',
+      { legacy: true },
+    ]);
   });
 
   describe('configuration', () => {
@@ -193,108 +207,6 @@ describe('production: AES-GCM payload codec', () => {
         },
       );
     });
-  });
-});
-
-describe('production: codec server (Temporal codec server protocol)', () => {
-  const codec = new AesGcmCodec(makeKeyring('k1', [['k1', key()]]));
-  const uiOrigin = 'http://ui.example:8080';
-  let server: CodecServer;
-  before(async () => {
-    server = await startCodecServer({ codec, port: 0, host: '127.0.0.1', corsOrigins: [uiOrigin] });
-  });
-  after(() => server.close());
-
-  const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}${route}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-
-  it('encodes and decodes over HTTP, with the JSON shape the UI and CLI use', async () => {
-    const original = {
-      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
-      data: btoa('"hi"'),
-    };
-    const encodeRes = await post('/encode', { payloads: [original] }, { Origin: uiOrigin });
-    assert.equal(encodeRes.status, 200);
-    assert.equal(encodeRes.headers.get('access-control-allow-origin'), uiOrigin);
-    const encoded = (await encodeRes.json()) as {
-      payloads: { metadata: Record<string, string>; data: string }[];
-    };
-    assert.equal(atob(encoded.payloads[0].metadata.encoding), ENCRYPTED_ENCODING);
-    assert.equal(atob(encoded.payloads[0].metadata[METADATA_KEY_ID]), 'k1');
-
-    // The namespace-prefixed route is what `--codec-endpoint 'http://host/{namespace}'` produces.
-    const decodeRes = await post('/default/decode', encoded, { 'X-Namespace': 'default' });
-    assert.equal(decodeRes.status, 200);
-    assert.deepEqual(await decodeRes.json(), { payloads: [original] });
-  });
-
-  it('answers CORS preflight for the configured UI origin only', async () => {
-    const preflight = (origin: string) =>
-      fetch(`${server.url}/decode`, {
-        method: 'OPTIONS',
-        headers: {
-          Origin: origin,
-          'Access-Control-Request-Method': 'POST',
-          'Access-Control-Request-Headers': 'content-type,x-namespace',
-        },
-        signal: AbortSignal.timeout(10_000),
-      });
-    const allowed = await preflight(uiOrigin);
-    assert.equal(allowed.status, 204);
-    assert.equal(allowed.headers.get('access-control-allow-origin'), uiOrigin);
-    assert.match(allowed.headers.get('access-control-allow-methods') ?? '', /POST/);
-    assert.match(allowed.headers.get('access-control-allow-headers') ?? '', /x-namespace/);
-    assert.equal(allowed.headers.get('access-control-allow-credentials'), 'true');
-
-    const denied = await preflight('http://evil.example');
-    assert.equal(denied.status, 403);
-    assert.equal(denied.headers.get('access-control-allow-origin'), null);
-  });
-
-  it('rejects bad requests with 4xx and a reason', async () => {
-    assert.equal((await post('/decode', { nope: true })).status, 400);
-    assert.equal((await post('/decode', { payloads: [{ data: '***' }] })).status, 400);
-    const tampered = await post('/decode', {
-      payloads: [
-        {
-          metadata: { encoding: btoa(ENCRYPTED_ENCODING), [METADATA_KEY_ID]: btoa('k1') },
-          data: randomBytes(40).toString('base64'),
-        },
-      ],
-    });
-    assert.equal(tampered.status, 400);
-    assert.match(((await tampered.json()) as { error: string }).error, /failed authentication/);
-    assert.equal((await post('/elsewhere', { payloads: [] })).status, 404);
-    const get = await fetch(`${server.url}/decode`, { signal: AbortSignal.timeout(10_000) });
-    assert.equal(get.status, 405);
-  });
-
-  it('requires the configured Authorization header when one is set', async () => {
-    const guarded = await startCodecServer({
-      codec,
-      port: 0,
-      host: '127.0.0.1',
-      authorization: 'Bearer s3cr3t',
-    });
-    try {
-      const call = (headers: Record<string, string>) =>
-        fetch(`${guarded.url}/encode`, {
-          method: 'POST',
-          headers,
-          body: '{"payloads":[]}',
-          signal: AbortSignal.timeout(10_000),
-        });
-      assert.equal((await call({})).status, 401);
-      assert.equal((await call({ Authorization: 'Bearer wrong' })).status, 401);
-      assert.equal((await call({ Authorization: 'Bearer s3cr3t' })).status, 200);
-    } finally {
-      await guarded.close();
-    }
   });
 });
 

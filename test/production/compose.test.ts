@@ -42,6 +42,7 @@ describe('production: docker-compose.yml (static checks)', () => {
       'temporal-setup',
       'temporal-ui',
       'ibfleet-worker',
+      'ibfleet-codec-token',
       'ibfleet-codec-server',
     ]) {
       assert.ok(services[name], `service ${name} missing`);
@@ -71,7 +72,7 @@ describe('production: docker-compose.yml (static checks)', () => {
   });
 
   it('depends only on services that exist, with conditions that fit them', () => {
-    const oneShots = new Set(['temporal-schema', 'temporal-setup']);
+    const oneShots = new Set(['temporal-schema', 'temporal-setup', 'ibfleet-codec-token']);
     for (const [name, service] of Object.entries(services)) {
       const deps = service.depends_on ?? {};
       assert.ok(!Array.isArray(deps), `${name}: depends_on should state conditions`);
@@ -157,6 +158,50 @@ describe('production: docker-compose.yml (static checks)', () => {
     );
   });
 
+  it('exposes health and metrics from the container on purpose (their default is loopback)', () => {
+    const e = env('ibfleet-worker');
+    // The published ports and Prometheus on the compose network reach the container's address.
+    assert.equal(e.IBFLEET_METRICS_HOST, '0.0.0.0');
+    assert.equal(e.IBFLEET_HEALTH_HOST, '0.0.0.0');
+  });
+
+  it('runs the codec server with a generated Authorization value, loopback-published, Host-checked', () => {
+    const codec = services['ibfleet-codec-server'];
+    const e = env('ibfleet-codec-server');
+    const allEnv = Object.values(services).flatMap((service) => Object.entries(service.environment ?? {}));
+    assert.ok(
+      !allEnv.some(([name, value]) => name === 'IBFLEET_CODEC_AUTH' && /^off$/i.test(String(value).trim())),
+      'authentication is never turned off',
+    );
+    assert.equal(e.IBFLEET_CODEC_AUTH, undefined, 'no Authorization value written into the file');
+
+    // The one-shot writes the value into a named volume that the codec server mounts read-only.
+    const token = services['ibfleet-codec-token'];
+    assert.equal(token.image, services['ibfleet-worker'].image);
+    assert.ok(token.build);
+    const command = token.command as string[];
+    assert.deepEqual(command.slice(0, 2), ['node', 'dist/worker/codec-token.js']);
+    const tokenFile = command[2];
+    assert.equal(e.IBFLEET_CODEC_AUTH_FILE, tokenFile);
+    const tokenDir = path.posix.dirname(tokenFile);
+    assert.ok(compose.volumes && 'codec-auth' in compose.volumes);
+    assert.ok(token.volumes?.includes(`codec-auth:${tokenDir}`), 'the one-shot mounts the volume writable');
+    assert.ok(codec.volumes?.includes(`codec-auth:${tokenDir}:ro`), 'the codec server mounts it read-only');
+    const dependsOn = codec.depends_on as Record<string, { condition: string }>;
+    assert.equal(dependsOn['ibfleet-codec-token']?.condition, 'service_completed_successfully');
+
+    // Listens on all interfaces in the container (its default is loopback), published on loopback only.
+    assert.equal(e.IBFLEET_CODEC_HOST, '0.0.0.0');
+    assert.ok(codec.ports?.length);
+    for (const port of codec.ports ?? []) assert.match(port, /^127\.0\.0\.1:/);
+    assert.ok(codec.ports?.includes(`127.0.0.1:${e.IBFLEET_CODEC_PORT}:${e.IBFLEET_CODEC_PORT}`));
+    // The UI's endpoint is an accepted Host; the UI sends the session cookie from /login.
+    const endpoint = new URL(env('temporal-ui').TEMPORAL_CODEC_ENDPOINT);
+    assert.ok(e.IBFLEET_CODEC_ALLOWED_HOSTS.split(',').includes(endpoint.host));
+    assert.equal(env('temporal-ui').TEMPORAL_CODEC_INCLUDE_CREDENTIALS, 'true');
+    assert.ok(codec.healthcheck?.test.join(' ').includes(`127.0.0.1:${e.IBFLEET_CODEC_PORT}/healthz`));
+  });
+
   it('mounts only files that exist in the repository', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const volume of service.volumes ?? []) {
@@ -232,6 +277,23 @@ describe('production: Dockerfile (static checks)', () => {
     assert.ok(finalStage.indexOf(user[0]) < finalStage.findIndex((line) => line.startsWith('CMD ')));
     const healthcheck = finalStage.find((line) => line.startsWith('HEALTHCHECK '));
     assert.ok(healthcheck?.includes('/healthz'));
+  });
+
+  it('exposes health and metrics on the container network, and has the codec token directory', () => {
+    const env = finalStage.filter((line) => line.startsWith('ENV ')).join(' ');
+    assert.match(env, /\bIBFLEET_HEALTH_HOST=0\.0\.0\.0\b/);
+    assert.match(env, /\bIBFLEET_METRICS_HOST=0\.0\.0\.0\b/);
+    assert.doesNotMatch(
+      env,
+      /IBFLEET_CODEC_(HOST|AUTH)/,
+      'the codec server is exposed by the compose file only',
+    );
+    assert.ok(
+      finalStage.some((line) =>
+        /install -d -o ibfleet -g ibfleet -m 0700 \/var\/lib\/ibfleet-codec\b/.test(line),
+      ),
+      'the volume mount point belongs to the unprivileged user',
+    );
   });
 
   it('keeps secrets and local state out of the build context', () => {

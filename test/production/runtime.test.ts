@@ -3,7 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { LogTimestamp, type LogEntry } from '@temporalio/worker';
-import { startHealthServer, type HealthServer, type WorkerState } from '../../worker/health';
+import {
+  healthHostFromEnv,
+  startHealthServer,
+  type HealthServer,
+  type WorkerState,
+} from '../../worker/health';
 import {
   buildRuntimeOptions,
   createLogger,
@@ -76,7 +81,7 @@ describe('production: worker runtime (logs and metrics)', () => {
     assert.throws(() => metricsPortFromEnv({ IBFLEET_METRICS_PORT: 'nine' }), /IBFLEET_METRICS_PORT/);
     assert.deepEqual(runtimeSettingsFromEnv({ IBFLEET_LOG_FORMAT: 'pretty', IBFLEET_LOG_LEVEL: 'debug' }), {
       metricsPort: 9464,
-      metricsHost: undefined,
+      metricsHost: '127.0.0.1',
       logFormat: 'pretty',
       logLevel: 'DEBUG',
     });
@@ -84,9 +89,19 @@ describe('production: worker runtime (logs and metrics)', () => {
     assert.throws(() => runtimeSettingsFromEnv({ IBFLEET_LOG_LEVEL: 'LOUD' }), /IBFLEET_LOG_LEVEL/);
   });
 
-  it('binds Prometheus to 0.0.0.0:PORT, or not at all when off', () => {
+  it('binds Prometheus to loopback by default, to IBFLEET_METRICS_HOST if set, or not at all when off', () => {
     const on = buildRuntimeOptions({ metricsPort: 9464, logFormat: 'json', logLevel: 'INFO' });
-    assert.deepEqual(on.telemetryOptions?.metrics, { prometheus: { bindAddress: '0.0.0.0:9464' } });
+    assert.deepEqual(on.telemetryOptions?.metrics, { prometheus: { bindAddress: '127.0.0.1:9464' } });
+    const fromEnv = (env: NodeJS.ProcessEnv) =>
+      buildRuntimeOptions(runtimeSettingsFromEnv({ IBFLEET_LOG_FORMAT: 'json', ...env })).telemetryOptions
+        ?.metrics;
+    assert.deepEqual(fromEnv({}), { prometheus: { bindAddress: '127.0.0.1:9464' } });
+    assert.deepEqual(fromEnv({ IBFLEET_METRICS_HOST: '0.0.0.0' }), {
+      prometheus: { bindAddress: '0.0.0.0:9464' },
+    });
+    assert.deepEqual(fromEnv({ IBFLEET_METRICS_HOST: '::1', IBFLEET_METRICS_PORT: '9100' }), {
+      prometheus: { bindAddress: '[::1]:9100' },
+    });
     assert.deepEqual(on.telemetryOptions?.logging, { filter: { core: 'WARN', other: 'ERROR' }, forward: {} });
     const off = buildRuntimeOptions({ metricsPort: 'off', logFormat: 'json', logLevel: 'INFO' });
     assert.equal(off.telemetryOptions?.metrics, undefined);
@@ -182,6 +197,20 @@ describe('production: worker health endpoint', () => {
     assert.deepEqual(await get('/readyz'), { status: 200, body: { status: 'RUNNING', ready: true } });
     state = 'DRAINING';
     assert.equal((await get('/readyz')).status, 503);
+  });
+
+  it('listens on loopback unless IBFLEET_HEALTH_HOST says otherwise', async () => {
+    assert.equal(healthHostFromEnv({}), '127.0.0.1');
+    assert.equal(healthHostFromEnv({ IBFLEET_HEALTH_HOST: '0.0.0.0' }), '0.0.0.0');
+    const saved = process.env.IBFLEET_HEALTH_HOST;
+    delete process.env.IBFLEET_HEALTH_HOST;
+    const defaults = await startHealthServer({ state: () => 'RUNNING', port: 0 });
+    try {
+      assert.match(defaults.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await defaults.close();
+      if (saved !== undefined) process.env.IBFLEET_HEALTH_HOST = saved;
+    }
   });
 
   it('answers 404 elsewhere, 405 for other methods, and 503 if the state getter throws', async () => {

@@ -18,8 +18,8 @@ import { historyText, keyBody, leaksOf, type HistoryText } from './history-text'
 // of the run (payloads decoded), the worker's stdout/stderr and the CLI's output are searched for the
 // password, the key's base64 body and every 20-character piece of it.
 
-const PASSWORD_ENV = 'IBFLEET_SEC_FLEET_PASSWORD';
-const LEAKY_ENV = 'IBFLEET_SEC_LEAKY_PASSWORD';
+const PASSWORD_ENV = 'IBFLEET_SSH_SEC_FLEET_PASSWORD';
+const LEAKY_ENV = 'IBFLEET_SSH_SEC_LEAKY_PASSWORD';
 const FAST = [
   '--boot-deadline',
   '3s',

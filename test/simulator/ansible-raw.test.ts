@@ -16,12 +16,14 @@ describe('simulator: Ansible raw module', () => {
   let dir: string;
 
   before(async function () {
-    if (!fs.existsSync('/usr/bin/ansible')) throw new Error('ansible is missing: apt-get install ansible (as .ci/run does)');
+    if (!fs.existsSync('/usr/bin/ansible'))
+      throw new Error('ansible is missing: npm run test:setup installs it');
     fleet = await startFleet({ hosts: 2, namePrefix: 'ans-', bootTimeMs: 100, controlPort: false });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibfleet-ansible-'));
     fs.writeFileSync(path.join(dir, 'known_hosts'), fleet.knownHosts());
     const lines = fleet.inventory.hosts.map(
-      (h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=${h.username} ansible_ssh_private_key_file=${fleet.clientKeyPath}`,
+      (h) =>
+        `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=${h.username} ansible_ssh_private_key_file=${fleet.clientKeyPath}`,
     );
     fs.writeFileSync(path.join(dir, 'hosts.ini'), `[esxi]\n${lines.join('\n')}\n`);
   });
@@ -33,7 +35,15 @@ describe('simulator: Ansible raw module', () => {
   it('runs esxcli through raw on every host, with a pty and verified host keys', async () => {
     const { stdout } = await run(
       'ansible',
-      ['esxi', '-i', path.join(dir, 'hosts.ini'), '-m', 'raw', '-a', 'esxcli system version get; grep -c booted /var/log/vmksummary.log'],
+      [
+        'esxi',
+        '-i',
+        path.join(dir, 'hosts.ini'),
+        '-m',
+        'raw',
+        '-a',
+        'esxcli system version get; grep -c booted /var/log/vmksummary.log',
+      ],
       {
         env: {
           ...process.env,

@@ -21,6 +21,7 @@ const READ_ONLY_COMMANDS = [
   '/opt/mellanox/bin/flint -d mt4129_pciconf0 q',
   'mst status',
   'esxcli system maintenanceMode get',
+  'vim-cmd vmsvc/getallvms',
   'esxcli system version get',
   'esxcli network nic list',
   'esxcli network sriovnic list',

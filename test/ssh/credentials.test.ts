@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
@@ -36,13 +37,13 @@ describe('ssh: credentials', () => {
   it('password-env: a missing variable is a non-retryable error naming the variable', async () => {
     const err = await rejection(
       new CredentialResolver({}).resolve(
-        { type: 'password-env', env: 'ESXI_ROOT_PASSWORD' },
+        { type: 'password-env', env: 'IBFLEET_SSH_ESXI_ROOT_PASSWORD' },
         endpoint,
         'root',
       ),
     );
     assert.ok(err instanceof CredentialUnavailableError);
-    assert.match(err.message, /ESXI_ROOT_PASSWORD/);
+    assert.match(err.message, /IBFLEET_SSH_ESXI_ROOT_PASSWORD/);
     assert.match(err.message, /esx-01/);
     const failure = toActivityFailure(err);
     assert.ok(failure instanceof ApplicationFailure);
@@ -51,29 +52,41 @@ describe('ssh: credentials', () => {
   });
 
   it('password-env: the resolved config holds the password but never prints it', async () => {
-    const resolved = await new CredentialResolver({ PW: PASSWORD }).resolve(
-      { type: 'password-env', env: 'PW' },
+    const resolved = await new CredentialResolver({ IBFLEET_SSH_PW: PASSWORD }).resolve(
+      { type: 'password-env', env: 'IBFLEET_SSH_PW' },
       endpoint,
       'root',
     );
-    assert.equal(resolved.description, 'password from $PW');
+    assert.equal(resolved.description, 'password from $IBFLEET_SSH_PW');
     assert.ok(!JSON.stringify(resolved).includes(PASSWORD));
     assert.ok(!inspect(resolved, { depth: 10 }).includes(PASSWORD));
     assert.ok(!`${resolved.description}`.includes(PASSWORD));
   });
 
   it('agent: uses SSH_AUTH_SOCK or the named variable; missing is an error naming it', async () => {
-    const viaDefault = await new CredentialResolver({ SSH_AUTH_SOCK: '/tmp/agent.sock' }).resolve(
-      { type: 'agent' },
-      endpoint,
-      'root',
+    const socket = join(dir, 'agent.sock');
+    const agent = createServer();
+    await new Promise<void>((resolve) => agent.listen(socket, resolve));
+    try {
+      const viaDefault = await new CredentialResolver({ SSH_AUTH_SOCK: socket }).resolve(
+        { type: 'agent' },
+        endpoint,
+        'root',
+      );
+      assert.equal(viaDefault.description, 'ssh-agent ($SSH_AUTH_SOCK)');
+    } finally {
+      await new Promise((resolve) => agent.close(resolve));
+    }
+    const gone = await rejection(
+      new CredentialResolver({ SSH_AUTH_SOCK: socket }).resolve({ type: 'agent' }, endpoint, 'root'),
     );
-    assert.equal(viaDefault.description, 'ssh-agent ($SSH_AUTH_SOCK)');
+    assert.ok(gone instanceof CredentialUnavailableError);
+    assert.match(gone.message, /ssh-agent socket .*agent\.sock \(from SSH_AUTH_SOCK\) does not exist/);
     const err = await rejection(
-      new CredentialResolver({}).resolve({ type: 'agent', socketEnv: 'IB_AGENT' }, endpoint, 'root'),
+      new CredentialResolver({}).resolve({ type: 'agent', socketEnv: 'IBFLEET_SSH_AGENT' }, endpoint, 'root'),
     );
     assert.ok(err instanceof CredentialUnavailableError);
-    assert.match(err.message, /IB_AGENT/);
+    assert.match(err.message, /IBFLEET_SSH_AGENT/);
   });
 
   it('private-key: a missing file names the path', async () => {
@@ -100,23 +113,23 @@ describe('ssh: credentials', () => {
 
     const missingVar = await rejection(
       new CredentialResolver({}).resolve(
-        { type: 'private-key', path: keyPath, passphraseEnv: 'KEY_PASS' },
+        { type: 'private-key', path: keyPath, passphraseEnv: 'IBFLEET_SSH_KEY_PASS' },
         endpoint,
         'root',
       ),
     );
     assert.ok(missingVar instanceof CredentialUnavailableError);
-    assert.match(missingVar.message, /KEY_PASS/);
+    assert.match(missingVar.message, /IBFLEET_SSH_KEY_PASS/);
 
     const wrong = await rejection(
-      new CredentialResolver({ KEY_PASS: 'not it' }).resolve(
-        { type: 'private-key', path: keyPath, passphraseEnv: 'KEY_PASS' },
+      new CredentialResolver({ IBFLEET_SSH_KEY_PASS: 'not it' }).resolve(
+        { type: 'private-key', path: keyPath, passphraseEnv: 'IBFLEET_SSH_KEY_PASS' },
         endpoint,
         'root',
       ),
     );
     assert.ok(wrong instanceof CredentialUnavailableError);
-    assert.match(wrong.message, /passphrase does not decrypt/);
+    assert.match(wrong.message, /passphrase from IBFLEET_SSH_KEY_PASS does not decrypt/);
 
     for (const err of [noPassphrase, missingVar, wrong]) {
       const text = `${(err as Error).message}\n${(err as Error).stack ?? ''}\n${JSON.stringify(toActivityFailure(err))}`;
@@ -125,8 +138,8 @@ describe('ssh: credentials', () => {
       assert.ok(!text.includes(keyBody));
     }
 
-    const ok = await new CredentialResolver({ KEY_PASS: PASSPHRASE }).resolve(
-      { type: 'private-key', path: keyPath, passphraseEnv: 'KEY_PASS' },
+    const ok = await new CredentialResolver({ IBFLEET_SSH_KEY_PASS: PASSPHRASE }).resolve(
+      { type: 'private-key', path: keyPath, passphraseEnv: 'IBFLEET_SSH_KEY_PASS' },
       endpoint,
       'root',
     );
@@ -149,10 +162,12 @@ describe('ssh: credentials', () => {
     const server = await TestSshServer.start({
       users: [{ username: 'root', publicKey: readFileSync(`${keyPath}.pub`, 'utf8') }],
     });
-    const runner = new SshRunner({ credentials: new CredentialResolver({ KEY_PASS: PASSPHRASE }) });
+    const runner = new SshRunner({
+      credentials: new CredentialResolver({ IBFLEET_SSH_KEY_PASS: PASSPHRASE }),
+    });
     try {
       const ep = endpointOf(server, {
-        credential: { type: 'private-key', path: keyPath, passphraseEnv: 'KEY_PASS' },
+        credential: { type: 'private-key', path: keyPath, passphraseEnv: 'IBFLEET_SSH_KEY_PASS' },
       });
       const result = await runner.run(ep, 'id', { timeoutMs: 5_000, connectTimeoutMs: 5_000 });
       assert.equal(result.code, 0);
@@ -167,10 +182,10 @@ describe('ssh: credentials', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'wrong', '-f', keyPath]);
     const keyBody = readFileSync(keyPath, 'utf8').split('\n')[1] ?? '';
     const server = await TestSshServer.start({ users: [{ username: 'root', password: 'something-else' }] });
-    const runner = new SshRunner({ credentials: new CredentialResolver({ PW: PASSWORD }) });
+    const runner = new SshRunner({ credentials: new CredentialResolver({ IBFLEET_SSH_PW: PASSWORD }) });
     try {
       for (const credential of [
-        { type: 'password-env', env: 'PW' },
+        { type: 'password-env', env: 'IBFLEET_SSH_PW' },
         { type: 'private-key', path: keyPath },
       ] as const) {
         const err = await rejection(

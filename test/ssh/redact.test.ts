@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { boundOutput, redactSecrets } from '../../activities/ssh/redact';
+import { boundOutput, redactSecrets, safeText } from '../../activities/ssh/redact';
 import { BoundedCollector, completeUtf8Prefix } from '../../activities/ssh/output-collector';
 import { stripTerminalNoise, afterEcho } from '../../activities/ssh/shell-session';
+import { callInWorker, stopWorkers } from '../helpers/in-worker';
 
 describe('ssh: redaction and bounding', () => {
+  afterEach(stopWorkers);
   it('masks private key blocks (complete and truncated)', () => {
     const block = [
       '-----BEGIN OPENSSH PRIVATE KEY-----',
@@ -52,6 +54,72 @@ describe('ssh: redaction and bounding', () => {
     assert.equal(redactSecrets(normal), normal);
     const once = redactSecrets('password=x token=y');
     assert.equal(redactSecrets(once), once);
+  });
+
+  it('redacts multi-megabyte hostile output in linear time (a quadratic rule times out here)', async () => {
+    // Each input made a rule backtrack quadratically (hours at this size): runs of a rule's own
+    // characters tried from every boundary inside them, adjacent \s*, a keyword repeated in one name.
+    const MB = 1024 * 1024;
+    const hostile: Array<[string, string]> = [
+      ['x.x.x. runs', 'x.'.repeat(2 * MB)],
+      ['a dotted scheme never followed by ://', `${'a.'.repeat(2 * MB)}a:/b`],
+      ['Authorization: then only spaces', `Authorization:${' '.repeat(4 * MB)}`],
+      ['one name repeating password', 'password'.repeat(MB / 2)],
+      ['names and spaces, no separator', `${'db_password '.repeat(MB / 3)}`],
+      ['BEGIN lines that never say PRIVATE KEY', `-----BEGIN ${'A'.repeat(4 * MB)}`],
+      ['bearer words too short to be tokens', 'Bearer abc '.repeat(MB / 3)],
+    ];
+    for (const [what, input] of hostile) {
+      const out = await callInWorker<string>(
+        require.resolve('../../activities/ssh/redact'),
+        'redactSecrets',
+        [input],
+      );
+      assert.equal(out, input, `${what}: nothing in it is a secret`);
+    }
+    const secrets = `${'x.'.repeat(MB)} password=hunter2 ${'a.'.repeat(MB)}https://root:VMware1!@vc ${' '.repeat(MB)}`;
+    const out = await callInWorker<string>(require.resolve('../../activities/ssh/redact'), 'redactSecrets', [
+      secrets,
+    ]);
+    assert.ok(!out.includes('hunter2') && !out.includes('VMware1!'));
+    assert.equal(out.match(/\[REDACTED\]/g)?.length, 2);
+  });
+
+  it('safeText bounds first, then redacts: a few MB cost only the kept ends', async () => {
+    const key = [
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      ...Array.from(
+        { length: 400 },
+        (_, i) =>
+          `b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gt${String(i).padStart(4, '0')}`,
+      ),
+      '-----END OPENSSH PRIVATE KEY-----',
+    ].join('\n'); // ~28 KB: longer than the context read around each kept end
+    const text = [
+      key, // starts in the kept head, ends far beyond it
+      'password=hunter2 ' + 'x.'.repeat(3 * 1024 * 1024),
+      'esxcli ... --password=Sup3rS3cret! done',
+      key, // its BEGIN line is cut away, its END is in the kept tail
+      'tail',
+    ].join('\n');
+    const out = await callInWorker<string>(require.resolve('../../activities/ssh/redact'), 'safeText', [
+      text,
+      1024,
+    ]);
+    assert.ok(Buffer.byteLength(out) <= 1024 + 40, `${Buffer.byteLength(out)} bytes`);
+    assert.ok(out.startsWith('-----BEGIN OPENSSH PRIVATE KEY----- [REDACTED]'), out.slice(0, 80));
+    assert.ok(!out.includes('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ'), out);
+    assert.ok(out.endsWith('[REDACTED] -----END OPENSSH PRIVATE KEY-----\ntail'), out.slice(-80));
+    assert.match(out, /\n\.\.\.\[\d+ bytes cut\]\.\.\.\n/);
+  });
+
+  it('safeText sees a secret whose name is kept and whose value is beyond the cut', () => {
+    const text = `${'x'.repeat(400)} password=${'s'.repeat(100)}verysecret ${'y'.repeat(20_000)} token=abc`;
+    const out = safeText(text, 1024);
+    assert.ok(out.startsWith(`${'x'.repeat(400)} password=[REDACTED]`), out.slice(0, 440));
+    assert.ok(!out.includes('sss') && !out.includes('abc'), out);
+    assert.ok(out.endsWith('token=[REDACTED]'));
+    assert.equal(safeText('short password=x', 1024), 'short password=[REDACTED]');
   });
 
   it('boundOutput keeps head and tail with a marker of the bytes cut', () => {

@@ -29,7 +29,7 @@ import { SshRunner, type RunOptions } from '../../activities/ssh/run-command';
 import { endpointOf, generateTestKeyPair, TestSshServer, untilAborted } from '../helpers/ssh-test-server';
 
 const PASSWORD = 'Tr0ub4dor&3-test-only';
-const env = { IBFLEET_TEST_PASSWORD: PASSWORD };
+const env = { IBFLEET_SSH_TEST_PASSWORD: PASSWORD };
 const users = [{ username: 'root', password: PASSWORD }];
 const opts: RunOptions = { timeoutMs: 10_000, connectTimeoutMs: 5_000 };
 
@@ -167,7 +167,7 @@ describe('ssh: SshRunner', () => {
       .catch((e: unknown) => e);
     assert.ok(err instanceof SshAuthFailedError, String(err));
     assert.match(err.message, /root@test-host/);
-    assert.match(err.message, /password from \$IBFLEET_TEST_PASSWORD/);
+    assert.match(err.message, /password from \$IBFLEET_SSH_TEST_PASSWORD/);
     assert.ok(!err.message.includes(PASSWORD));
     const failure = failureOf(err);
     assert.equal(failure.type, SSH_AUTH_FAILED);

@@ -6,7 +6,7 @@ import { endpointOf, TestSshServer, type ShellHandler } from '../helpers/ssh-tes
 
 const PASSWORD = 'switch-pw-test-only';
 const users = [{ username: 'admin', password: PASSWORD }];
-const credentials = () => new CredentialResolver({ IBFLEET_TEST_PASSWORD: PASSWORD });
+const credentials = () => new CredentialResolver({ IBFLEET_SSH_TEST_PASSWORD: PASSWORD });
 
 /** A small MLNX-OS-like CLI: > (user), # (enable), (config) #. */
 function mlnxCli(name = 'sw1'): ShellHandler {

@@ -29,7 +29,7 @@ describe('production: the Temporal UI shows rollouts (headless Chromium)', funct
   let stopWorker: () => Promise<void>;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm run test:setup does)`);
     fs.mkdirSync(artifacts, { recursive: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibfleet-ui-'));
     server = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'ui.sqlite'), logFile: path.join(dir, 'server.log') });

@@ -5,6 +5,7 @@ import { hostActivities } from './activity-proxies';
 import { MaintenanceWindow } from './maintenance';
 import { rebootAndAwaitReturn } from './reboot';
 import { runProcedure } from './run-procedure';
+import { preconditionFailed } from './sriov-common';
 import { validateProcedureInput } from './validate';
 
 const KEY = 'mst_recovery';
@@ -27,8 +28,9 @@ export const recoveryCycleSteps = [
 
 /**
  * The guide's recovery-mode cycle (section 2.4): nmlx5_core mst_recovery=1 → reboot → cards listed in
- * `mst status` → back to normal mode → reboot → cards still listed. The option is merged into the
- * stored string (never replacing it), and normal mode restores the original string exactly.
+ * `mst status` → back to normal mode → reboot → cards still listed. mst_recovery=1 is appended to the
+ * stored string (never replacing it), and normal mode restores the original string exactly — also when
+ * an interrupted run left the override stored and a new run recorded that as its "original".
  */
 export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<ProcedureReport> {
   const { target: host, options } = validateProcedureInput<'recovery-cycle', HostRef>(
@@ -53,6 +55,14 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
       maintenanceMode: facts.maintenanceMode,
       bootMarker: facts.bootMarker,
     };
+    // Only 1 is taken off again after the cycle; any other value is restored as it was. A value that is
+    // neither (2, 01, 0x1…) may well mean recovery mode to the driver: leave it to an operator.
+    const stored = facts.moduleOptionValues[KEY];
+    if (stored !== undefined && !/^(0*|1)$/.test(stored))
+      throw preconditionFailed(
+        `${host.name}: the stored nmlx5_core options set ${KEY}=${stored}; recovery-cycle knows only ` +
+          `${KEY}=1 (recovery mode) and ${KEY}=0 (normal mode): set it by hand first`,
+      );
     run.safePoint('set-mst-recovery-1');
 
     // Resumed after an earlier, interrupted run: recovery mode already stored and the cards already
@@ -73,9 +83,11 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
     } else {
       const set = await run.call(
         'set-mst-recovery-1',
-        `set ${KEY}=1 (merged into stored options)`,
+        `set ${KEY}=1 (appended to the stored options)`,
         acts.setModuleOption,
-        { ...base, key: KEY, value: '1' },
+        // Appended, not edited in place: the string from before stays in it, so even a later run that
+        // only finds the overridden string restores it byte for byte (the loader applies the last word).
+        { ...base, key: KEY, value: '1', override: true },
         (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
       );
       // Against the recorded facts, not set.changed: a local step re-run after a worker crash finds its

@@ -2,6 +2,7 @@
 // a typed result, or throws ParseError when the text is not that command's output at all.
 export * from './parse-error';
 export * from './card-model';
+export * from './cell-shapes';
 export * from './esxcli-table';
 export * from './esxcli-keyvalue';
 export * from './vib-list';
@@ -11,6 +12,7 @@ export * from './module-options';
 export * from './esxcfg-module';
 export * from './vmkload-mod';
 export * from './mst-status';
+export * from './mst-cards';
 export * from './mlxconfig-table';
 export * from './mlxconfig-error';
 export * from './mlxconfig-query';

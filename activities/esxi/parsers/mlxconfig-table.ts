@@ -1,10 +1,14 @@
 import { keyValueOf } from './esxcli-keyvalue';
+import { ParseError } from './parse-error';
 import { isBlank, tokensOf } from './text';
 
 // The parts mlxconfig prints for every device (query and set): the "Device #N:" block and the
 // "Configurations:" table. Rows are "<*><RO>     NAME  value...", values never contain spaces, so
 // rows are read by whitespace: column widths changed between MFT versions (48-wide names and
-// value columns sized for hex BYTES values in newer releases).
+// value columns sized for hex BYTES values in newer releases), and published copies collapse them.
+// A row must hold one value per column: a row that does not is refused (ParseError), never read
+// into the wrong column. Lines that are no row (a copy's "...", the prompt) are skipped; the table
+// ends at "The '*' shows ..." or the next device.
 
 export interface MlxDeviceInfo {
   /** N of "Device #N:". */
@@ -42,7 +46,9 @@ const COLUMN_TITLES: [RegExp, MlxColumn][] = [
   [/^Next Boot/, 'nextBoot'],
   [/^New/, 'new'],
 ];
-const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\[\d+(?:\.\.\d+)?\])?$/;
+/** Parameter names are upper case: SRIOV_EN, LINK_TYPE_P1, ESWITCH_HAIRPIN_DESCRIPTORS[0]. */
+const PARAM_NAME = /^[A-Z][A-Z0-9_]*(?:\[\d+(?:\.\.\d+)?\])?$/;
+const CONFIGURATIONS = /^\s*Configurations:/;
 
 function columnsOf(titles: string): MlxColumn[] {
   const columns: MlxColumn[] = [];
@@ -57,7 +63,12 @@ function columnsOf(titles: string): MlxColumn[] {
   return columns.length <= 1 ? ['nextBoot'] : columns;
 }
 
-function rowOf(line: string, columns: readonly MlxColumn[]): MlxConfigRow | undefined {
+/** The row on `line`, undefined for a line that is no row; throws when the values do not fit the columns. */
+function rowOf(
+  line: string,
+  columns: readonly MlxColumn[],
+  lines: readonly string[],
+): MlxConfigRow | undefined {
   const words = tokensOf(line).map((t) => t.text);
   let i = 0;
   let [changed, readOnly] = [false, false];
@@ -66,12 +77,14 @@ function rowOf(line: string, columns: readonly MlxColumn[]): MlxConfigRow | unde
   const name = words[i] ?? '';
   const found = words.slice(i + 1);
   if (!PARAM_NAME.test(name) || found.length === 0) return undefined;
-  // Map from the right (the last value is always the last column); surplus words join the first.
-  const surplus = Math.max(0, found.length - columns.length);
-  const cells = [found.slice(0, surplus + 1).join(' '), ...found.slice(surplus + 1)];
-  const offset = columns.length - cells.length;
+  if (found.length !== columns.length)
+    throw new ParseError(
+      'mlxconfig',
+      `${columns.length} value(s) for ${name} (one per column), not ${JSON.stringify(found.join(' '))}`,
+      lines.join('\n'),
+    );
   const values: Partial<Record<MlxColumn, string>> = {};
-  cells.forEach((v, k) => (values[columns[k + offset]] = v));
+  found.forEach((v, k) => (values[columns[k]] = v));
   return { name, changed, readOnly, values };
 }
 
@@ -87,13 +100,13 @@ export function parseMlxDeviceBlocks(lines: readonly string[]): MlxDeviceBlock[]
       current = { device, columns: [], rows: [] };
       blocks.push(current);
       inTable = false;
-    } else if (current && /^Configurations:/.test(line)) {
-      current.columns = columnsOf(line.slice('Configurations:'.length));
+    } else if (current && CONFIGURATIONS.test(line)) {
+      current.columns = columnsOf(line.replace(CONFIGURATIONS, ''));
       inTable = true;
     } else if (current && inTable) {
-      if (isBlank(line) || /^The '/.test(line)) inTable = false;
-      else {
-        const row = rowOf(line, current.columns);
+      if (/^\s*The '/.test(line)) inTable = false;
+      else if (!isBlank(line)) {
+        const row = rowOf(line, current.columns, lines);
         if (row) current.rows.push(row);
       }
     } else if (current) readDeviceField(current.device, line);
@@ -108,7 +121,8 @@ function readDeviceField(device: MlxDeviceInfo, line: string): void {
   if (key === 'device type') device.deviceType = value;
   else if (key === 'name') device.name = value;
   else if (key === 'description') device.description = value;
-  else if (key === 'device') device.device = value;
+  // "PCI device:" in older MFT.
+  else if (key === 'device' || key === 'pci device') device.device = value;
 }
 
 /** The messages of `-E-` lines (mlxconfig prints its errors on stdout), without the prefix. */

@@ -1,5 +1,6 @@
+import { SHAPES } from './cell-shapes';
 import { valueOf, parseEsxcliKeyValue } from './esxcli-keyvalue';
-import { cell, findTableHeader, parseEsxcliTable, requireColumns } from './esxcli-table';
+import { cell, findTableHeader, readEsxcliTable, type ColumnSpec } from './esxcli-table';
 import { ParseError } from './parse-error';
 import { definedOnly, isBlank, toLines } from './text';
 
@@ -8,6 +9,11 @@ import { definedOnly, isBlank, toLines } from './text';
 const LIST = 'esxcli system module list';
 const GET = 'esxcli system module get';
 const HEADER = /^Name\s+Is Loaded\b/i;
+const COLUMNS: ColumnSpec[] = [
+  { title: 'Name', shape: SHAPES.name },
+  { title: 'Is Loaded', shape: SHAPES.bool },
+  { title: 'Is Enabled', shape: SHAPES.bool },
+];
 
 export interface ModuleListEntry {
   name: string;
@@ -25,17 +31,16 @@ function bool(value: string | undefined, text: string): boolean {
 export function parseModuleList(text: string): ModuleListEntry[] {
   const lines = toLines(text).filter((l) => !isBlank(l));
   if (lines.length === 0) return [];
-  if (findTableHeader(toLines(text)) < 0 && !HEADER.test(lines[0])) {
+  if (findTableHeader(toLines(text)) < 0 && !HEADER.test(lines[0].trim())) {
     // Rows only (`| grep nmlx5`): name, then the two booleans.
     return lines.map((line) => {
       const f = line.trim().split(/\s+/);
-      if (f.length < 3) throw new ParseError(LIST, 'rows "name  true|false  true|false"', text);
+      if (f.length !== 3 || !SHAPES.name.test(f[0]))
+        throw new ParseError(LIST, 'rows "name  true|false  true|false"', text);
       return { name: f[0], isLoaded: bool(f[1], text), isEnabled: bool(f[2], text) };
     });
   }
-  const table = parseEsxcliTable(text, LIST, HEADER);
-  requireColumns(table, LIST, ['Name', 'Is Loaded', 'Is Enabled'], text);
-  return table.rows.map((row) => ({
+  return readEsxcliTable(text, LIST, COLUMNS, HEADER).map((row) => ({
     name: cell(row, 'Name') ?? '',
     isLoaded: bool(cell(row, 'Is Loaded'), text),
     isEnabled: bool(cell(row, 'Is Enabled'), text),

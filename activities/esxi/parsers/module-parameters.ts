@@ -1,4 +1,4 @@
-import { assignCells, spansFromDashes, spansFromHeader, type Span } from './columns';
+import { cellsBySpans, spansFromDashes, spansFromHeader, type Span } from './columns';
 import { ParseError } from './parse-error';
 import { isBlank, isDashRule, segmentsOf, toLines } from './text';
 
@@ -31,7 +31,7 @@ interface Layout {
 function layoutOf(header: string, next: string | undefined): Layout {
   const titleSpans = spansFromHeader(header, 'cells');
   const spans = next !== undefined && isDashRule(next) ? spansFromDashes(next) : titleSpans;
-  const titles = assignCells(header, spans).map((t) => t.toLowerCase());
+  const titles = (cellsBySpans(header, spans) ?? []).map((t) => t.toLowerCase());
   return {
     spans,
     type: titles.indexOf('type'),
@@ -44,7 +44,8 @@ function layoutOf(header: string, next: string | undefined): Layout {
 function parameterOf(line: string, layout: Layout): ModuleParameter | undefined {
   const first = segmentsOf(line)[0];
   if (first === undefined || first.start >= (layout.spans[1]?.start ?? Infinity)) return undefined;
-  const cells = assignCells(line, layout.spans);
+  const cells = cellsBySpans(line, layout.spans);
+  if (!cells) return undefined;
   const [name, type] = [cells[0] ?? '', cells[layout.type] ?? ''];
   if (!NAME.test(name) || !TYPE.test(type)) return undefined;
   const value = cells[layout.value] ?? '';
@@ -56,6 +57,8 @@ export function parseModuleParameters(text: string): ModuleParameter[] {
   const h = lines.findIndex((l) => HEADER.test(l));
   if (h < 0) throw new ParseError(COMMAND, 'a "Name  Type  Value  Description" header', text);
   const layout = layoutOf(lines[h], lines[h + 1]);
+  if (layout.type < 0 || layout.value < 0 || layout.description < 0)
+    throw new ParseError(COMMAND, 'the columns "Type", "Value", "Description" over the table', text);
   const params: ModuleParameter[] = [];
   for (const line of lines.slice(h + 1)) {
     if (isBlank(line) || isDashRule(line)) continue;
@@ -63,6 +66,9 @@ export function parseModuleParameters(text: string): ModuleParameter[] {
     const previous = params[params.length - 1];
     if (param) params.push(param);
     else if (previous) previous.description += `\n${line}`;
+    // A first line that is no parameter means the columns were cut wrong (e.g. single spaces and no
+    // underline): refuse rather than lose parameters as "continuation lines".
+    else throw new ParseError(COMMAND, `a parameter row "<name>  <type>  [value]  <description>"`, text);
   }
   return params;
 }

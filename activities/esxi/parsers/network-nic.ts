@@ -1,4 +1,5 @@
-import { cell, parseEsxcliTable, requireColumns, type EsxcliRow } from './esxcli-table';
+import { SHAPES } from './cell-shapes';
+import { cell, readEsxcliTable, type ColumnSpec, type EsxcliRow } from './esxcli-table';
 import { definedOnly } from './text';
 
 // `esxcli network nic list` and `esxcli network sriovnic list` (same table, "Link" instead of
@@ -12,7 +13,7 @@ export interface NicEntry {
   linkStatus?: string;
   /** sriovnic list's single "Link" column. */
   link?: string;
-  /** Mb/s; undefined when not a number. */
+  /** Mb/s. */
   speed?: number;
   duplex?: string;
   macAddress?: string;
@@ -20,12 +21,26 @@ export interface NicEntry {
   description?: string;
 }
 
-function numberOrUndefined(value: string | undefined): number | undefined {
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}
+const COLUMNS: ColumnSpec[] = [
+  { title: 'Name', shape: SHAPES.nicName },
+  { title: 'PCI Device', shape: SHAPES.pciDevice },
+  { title: 'Driver', shape: SHAPES.name },
+  { title: 'Admin Status', shape: SHAPES.upDown, optional: true },
+  { title: 'Link Status', shape: SHAPES.upDown, optional: true },
+  { title: 'Link', shape: SHAPES.upDown, optional: true },
+  { title: 'Speed', shape: SHAPES.number, optional: true },
+  { title: 'Duplex', shape: SHAPES.duplex, optional: true },
+  { title: 'MAC Address', shape: SHAPES.mac, optional: true },
+  { title: 'MTU', shape: SHAPES.number, optional: true },
+  { title: 'Description', shape: SHAPES.text, optional: true },
+];
 
 function nicOf(row: EsxcliRow): NicEntry {
   const text = (title: string) => cell(row, title) || undefined;
+  const number = (title: string) => {
+    const value = cell(row, title);
+    return value === undefined ? undefined : Number(value);
+  };
   return definedOnly<NicEntry>({
     name: cell(row, 'Name') ?? '',
     pciDevice: cell(row, 'PCI Device') ?? '',
@@ -33,18 +48,16 @@ function nicOf(row: EsxcliRow): NicEntry {
     adminStatus: text('Admin Status'),
     linkStatus: text('Link Status'),
     link: text('Link'),
-    speed: numberOrUndefined(cell(row, 'Speed')),
+    speed: number('Speed'),
     duplex: text('Duplex'),
     macAddress: text('MAC Address'),
-    mtu: numberOrUndefined(cell(row, 'MTU')),
+    mtu: number('MTU'),
     description: text('Description'),
   });
 }
 
 function parseNics(text: string, command: string): NicEntry[] {
-  const table = parseEsxcliTable(text, command, /^Name\s+PCI Device\s+Driver\b/);
-  requireColumns(table, command, ['Name', 'PCI Device', 'Driver'], text);
-  return table.rows.map(nicOf);
+  return readEsxcliTable(text, command, COLUMNS, /^Name\s+PCI Device\s+Driver\b/).map(nicOf);
 }
 
 export function parseNicList(text: string): NicEntry[] {

@@ -1,5 +1,5 @@
-import { cell, parseEsxcliTable, requireColumns } from './esxcli-table';
-import { ParseError } from './parse-error';
+import { SHAPES } from './cell-shapes';
+import { cell, readEsxcliTable, type ColumnSpec } from './esxcli-table';
 
 // `esxcli network sriovnic vf list -n vmnicN`: VF ID, Active, PCI Address, Owner World ID ("-" when
 // no VM owns the VF).
@@ -14,24 +14,22 @@ export interface SriovVf {
   ownerWorldId?: number;
 }
 
+const COLUMNS: ColumnSpec[] = [
+  { title: 'VF ID', shape: SHAPES.number },
+  { title: 'Active', shape: SHAPES.bool },
+  { title: 'PCI Address', shape: SHAPES.pciAddress },
+  { title: 'Owner World ID', shape: SHAPES.worldIdOrDash, optional: true },
+];
+
 export function parseSriovVfList(text: string): SriovVf[] {
-  const table = parseEsxcliTable(text, COMMAND, /^VF ID\s+Active\b/);
-  requireColumns(table, COMMAND, ['VF ID', 'Active', 'PCI Address'], text);
-  return table.rows.map((row) => {
-    const [id, active, owner] = [
-      cell(row, 'VF ID') ?? '',
-      cell(row, 'Active') ?? '',
-      cell(row, 'Owner World ID'),
-    ];
-    if (!/^\d+$/.test(id) || !/^(true|false)$/i.test(active)) {
-      throw new ParseError(COMMAND, `rows "<VF ID>  true|false  <PCI address>"`, text);
-    }
+  return readEsxcliTable(text, COMMAND, COLUMNS, /^VF ID\s+Active\b/).map((row) => {
+    const owner = cell(row, 'Owner World ID');
     const vf: SriovVf = {
-      vfId: Number(id),
-      active: active.toLowerCase() === 'true',
+      vfId: Number(cell(row, 'VF ID')),
+      active: cell(row, 'Active')?.toLowerCase() === 'true',
       pciAddress: cell(row, 'PCI Address') ?? '',
     };
-    if (owner !== undefined && /^\d+$/.test(owner)) vf.ownerWorldId = Number(owner);
+    if (owner !== undefined && owner !== '-') vf.ownerWorldId = Number(owner);
     return vf;
   });
 }

@@ -1,4 +1,5 @@
-import { cell, findTableHeader, parseEsxcliTable, requireColumns } from './esxcli-table';
+import { SHAPES } from './cell-shapes';
+import { cell, findTableHeader, readEsxcliTable, type ColumnSpec } from './esxcli-table';
 import { ParseError } from './parse-error';
 import { isBlank, toLines } from './text';
 
@@ -19,40 +20,40 @@ export interface VibEntry {
   platforms?: string;
 }
 
-function withPlatforms(entry: Omit<VibEntry, 'platforms'>, platforms: string | undefined): VibEntry {
+const COLUMNS: ColumnSpec[] = [
+  { title: 'Name', shape: SHAPES.name },
+  { title: 'Version', shape: SHAPES.version },
+  { title: 'Vendor', shape: SHAPES.word },
+  { title: 'Acceptance Level', shape: SHAPES.acceptanceLevel },
+  { title: 'Install Date', shape: SHAPES.installDate },
+  { title: 'Platforms', shape: SHAPES.word, optional: true },
+];
+
+function entryOf(cells: readonly string[]): VibEntry {
+  const [name, version, vendor, acceptanceLevel, installDate, platforms] = cells;
+  const entry = { name, version, vendor, acceptanceLevel, installDate };
   return platforms ? { ...entry, platforms } : entry;
 }
 
 function parseTable(text: string): VibEntry[] {
-  const table = parseEsxcliTable(text, COMMAND, HEADER);
-  requireColumns(table, COMMAND, ['Name', 'Version', 'Vendor', 'Acceptance Level', 'Install Date'], text);
-  return table.rows.map((row) =>
-    withPlatforms(
-      {
-        name: cell(row, 'Name') ?? '',
-        version: cell(row, 'Version') ?? '',
-        vendor: cell(row, 'Vendor') ?? '',
-        acceptanceLevel: cell(row, 'Acceptance Level') ?? '',
-        installDate: cell(row, 'Install Date') ?? '',
-      },
-      cell(row, 'Platforms'),
-    ),
+  return readEsxcliTable(text, COMMAND, COLUMNS, HEADER).map((row) =>
+    entryOf(COLUMNS.map((c) => cell(row, c.title) ?? '')),
   );
 }
 
-function parseRow(line: string): VibEntry | undefined {
+/** A header-less row, or undefined for a line that is no VIB row at all. */
+function parseRow(line: string, text: string): VibEntry | undefined {
   const f = line.trim().split(/\s+/);
   // The install date (YYYY-MM-DD) tells a VIB row from any other five- or six-word line.
-  if ((f.length !== 5 && f.length !== 6) || !/^\d{4}-\d{2}-\d{2}/.test(f[4] ?? '')) return undefined;
-  const [name, version, vendor, acceptanceLevel, installDate, platforms] = f as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string | undefined,
-  ];
-  return withPlatforms({ name, version, vendor, acceptanceLevel, installDate }, platforms);
+  if ((f.length !== 5 && f.length !== 6) || !SHAPES.installDate.test(f[4] ?? '')) return undefined;
+  const bad = f.findIndex((value, i) => !COLUMNS[i].shape.test(value));
+  if (bad >= 0)
+    throw new ParseError(
+      COMMAND,
+      `${COLUMNS[bad].title} to be ${COLUMNS[bad].shape.what}, not ${JSON.stringify(f[bad])}`,
+      text,
+    );
+  return entryOf(f);
 }
 
 /**
@@ -62,8 +63,8 @@ function parseRow(line: string): VibEntry | undefined {
 export function parseVibList(text: string): VibEntry[] {
   const lines = toLines(text).filter((l) => !isBlank(l));
   if (lines.length === 0) return [];
-  if (findTableHeader(toLines(text)) >= 0 || HEADER.test(lines[0])) return parseTable(text);
-  const entries = lines.map(parseRow).filter((e): e is VibEntry => e !== undefined);
+  if (findTableHeader(toLines(text)) >= 0 || HEADER.test(lines[0].trim())) return parseTable(text);
+  const entries = lines.map((l) => parseRow(l, text)).filter((e): e is VibEntry => e !== undefined);
   if (entries.length === 0)
     throw new ParseError(COMMAND, 'VIB rows (name version vendor acceptance date)', text);
   return entries;
