@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { addressProblem } from './addresses';
+import { valueShapes } from './command-values';
 import type { CredentialRef, GuestPairRef, GuestRef, HostRef, SwitchRef, TargetRef } from './targets';
 
 // The shapes of everything that names or reaches a machine: names, addresses, ports, usernames, host
@@ -14,7 +15,6 @@ const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 /** POSIX portable user names (plus "@" for directory users such as svc@corp.example); ESXi's fit. */
 const USERNAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/;
-const RDMA_DEVICE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
@@ -68,10 +68,10 @@ export const credentialSchema = z.discriminatedUnion('type', [
 export const tagSchema = z.string().regex(TAG_PATTERN, 'must be a tag such as cx7 or rack-4');
 export const tagsSchema = z.array(tagSchema);
 
-/** An RDMA device as `ibv_devices` names it; it reaches the perftest command line. */
+/** An RDMA device as `ibv_devices` names it; it reaches the perftest command line (same shape as there). */
 export const ibDeviceSchema = z
   .string()
-  .regex(RDMA_DEVICE_PATTERN, 'must be an RDMA device name such as mlx5_0');
+  .refine((d) => valueShapes.rdmaDevice.test(d), `must be ${valueShapes.rdmaDevice.rule}`);
 
 // ---- resolved targets (common/targets.ts), as workflows receive them ---------------------------
 
