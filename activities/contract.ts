@@ -148,6 +148,91 @@ export interface BandwidthResult extends Audited {
   linkState: string;
 }
 
+/** A registered VM as the VM steps see it (vim-cmd getallvms, esxcli vm process list, its .vmx). */
+export interface VmInfo {
+  vmid: number;
+  name: string;
+  /** "[datastore1] vm/vm.vmx". */
+  file: string;
+  power: 'on' | 'off' | 'suspended';
+  /** Devices passed through (read from the .vmx only when asked; absent when it could not be read). */
+  devices?: { kind: 'passthrough' | 'sriov'; id?: string; pf?: string }[];
+  /** Why the devices are not known. */
+  devicesUnknown?: string;
+}
+
+export interface VmListing extends Audited {
+  /** In vmid order. */
+  vms: VmInfo[];
+}
+
+/** A VM to stop or start: its vmid, and name and file to recognise it in `esxcli vm process list`. */
+export interface VmRef {
+  vmid: number;
+  name: string;
+  file: string;
+}
+
+export interface VmStopOutcome {
+  vmid: number;
+  name: string;
+  /** Absent: still running at the deadline (and no hard power-off allowed). */
+  how?: 'guest-shutdown' | 'hard-off' | 'already-off';
+  shutdownRequestedAt?: string;
+  stoppedAt?: string;
+  detail?: string;
+}
+
+export interface VmStartOutcome {
+  vmid: number;
+  name: string;
+  result: 'powered-on' | 'already-on' | 'failed';
+  at: string;
+  /** Why it failed (the vSphere fault's message). */
+  error?: string;
+}
+
+export interface MaintenanceEntry extends Audited {
+  entered: boolean;
+  /** It was in maintenance mode already. */
+  already: boolean;
+  /** Why it was not entered: -t expired, the entry was cancelled, or the host refused (its words in `message`). */
+  failure?: 'timed-out' | 'canceled' | 'refused';
+  message?: string;
+  /** VMs still powered on after a timeout: what blocked it. */
+  blockedBy?: string[];
+}
+
+export interface MaintenanceExit extends Audited {
+  exited: boolean;
+  already: boolean;
+  /** The host's words when it did not leave maintenance mode. */
+  message?: string;
+}
+
+export interface PeerMaintenance extends Audited {
+  /** Peers in maintenance mode. */
+  inMaintenance: string[];
+  /** Peers whose state could not be read (a down peer may well be in maintenance mode). */
+  unreadable: { name: string; reason: string }[];
+}
+
+/** NVIDIA MFT/NMST installed from offline depots (esxcli software component apply / vib install -d). */
+export interface SoftwareInstall extends Audited {
+  /** What ESXi said per depot. */
+  depots: {
+    depot: string;
+    message: string;
+    installed: string[];
+    skipped: string[];
+    rebootRequired: boolean;
+  }[];
+  /** The installed VIBs become active only at the next boot. */
+  rebootRequired: boolean;
+  /** The mft and nmst VIBs of the image the next boot runs (read back). */
+  nextBootVibs: VibInfo[];
+}
+
 export interface HostActivities {
   readHostFacts(input: HostStepInput): Promise<HostFacts>;
   readBootMarker(input: HostStepInput): Promise<BootMarker & Audited>;
@@ -185,6 +270,29 @@ export interface HostActivities {
   ): Promise<MlxconfigChange>;
   setQuickBoot(input: HostStepInput & { enabled: boolean }): Promise<QuickBootChange>;
   reloadNmlx5Module(input: HostStepInput & { force: boolean }): Promise<ModuleReloadResult>;
+  /** Install MFT and NMST from `depots` (guide 2) unless present; verified against the next boot's image. */
+  installMftTools(
+    input: HostStepInput & { depots: string[]; method: 'component' | 'vib' },
+  ): Promise<SoftwareInstall>;
+  /** The registered VMs with their power state (and, with `devices`, what their .vmx passes through). */
+  listVms(input: HostStepInput & { devices: boolean }): Promise<VmListing>;
+  /**
+   * Guest shutdown of each VM still running, then wait until all are off or `deadlineAt`; then, only with
+   * `forcePowerOff`, a hard power-off of the rest. Heartbeats its progress; a retry continues from it.
+   */
+  stopVms(
+    input: HostStepInput & { vms: VmRef[]; deadlineAt: number; forcePowerOff: boolean },
+  ): Promise<Audited & { vms: VmStopOutcome[] }>;
+  /** Power on each VM that is off, in order (a VM already on is left alone: safe to retry). */
+  startVms(input: HostStepInput & { vms: VmRef[] }): Promise<Audited & { vms: VmStartOutcome[] }>;
+  /** `esxcli system maintenanceMode set -e true -t T [-m MODE]`, unless already in it; never without -t. */
+  enterMaintenance(
+    input: HostStepInput & { timeoutSeconds: number; vsanMode?: string },
+  ): Promise<MaintenanceEntry>;
+  /** `esxcli system maintenanceMode set -e false`, unless already out of it. */
+  exitMaintenance(input: HostStepInput): Promise<MaintenanceExit>;
+  /** `esxcli system maintenanceMode get` on each peer (other hosts of a vSAN cluster). */
+  readPeerMaintenance(input: HostStepInput & { peers: HostRef[] }): Promise<PeerMaintenance>;
 }
 
 export interface SwitchStepInput {
@@ -222,8 +330,78 @@ export interface RebootDurations {
 /** Activities of a rollout itself (not of one host). */
 export interface FleetActivities {
   readRebootDurations(input: { hosts: HostRef[]; timing: Timing }): Promise<RebootDurations>;
-  /** Resolve every credential reference on this worker, connecting nowhere; problems by endpoint and field. */
+  /**
+   * Resolve every credential reference on this worker, connecting nowhere except to the vCenters the
+   * hosts name (thumbprint, login, host known); problems by endpoint and field.
+   */
   checkCredentials(input: CredentialCheckInput): Promise<CredentialCheckResult>;
 }
 
-export type IbfleetActivities = HostActivities & SwitchActivities & PerftestActivities & FleetActivities;
+// ---- through vCenter (issue #14; activities/vcenter/activities.ts) --------------------------------
+
+/** The host (with its `vcenter`): vCenter names it as the inventory does. */
+export interface VcenterHostInput {
+  host: HostRef;
+}
+
+/** What vCenter shows of a host. */
+export interface VcenterHostSummary {
+  connectionState: 'connected' | 'disconnected' | 'notResponding';
+  inMaintenanceMode: boolean;
+  /** ISO time of the current boot as vCenter saw it: the boot marker of a reboot through vCenter. */
+  bootTime: string | null;
+  vms: { name: string; powerState: 'poweredOn' | 'poweredOff' | 'suspended' }[];
+}
+
+export interface VcenterSshInput extends VcenterHostInput {
+  running: boolean;
+}
+
+export interface VcenterMaintenanceInput extends VcenterHostInput {
+  /** EnterMaintenanceMode_Task's timeout (DRS evacuates what it can meanwhile). */
+  timeoutSeconds: number;
+}
+
+export interface VcenterRebootInput extends VcenterHostInput {
+  /** The boot time recorded before the reboot: RebootHost_Task is sent only while it is still current. */
+  expectedBootTime: string | null;
+}
+
+export interface VcenterRebootResult {
+  /** False when the boot time had already changed: an earlier attempt's reboot happened. */
+  issued: boolean;
+  detail: string;
+}
+
+/** A state switched through vCenter: what it was, and whether this call changed it. */
+export interface VcenterSwitch {
+  before: boolean;
+  changed: boolean;
+}
+
+export interface VcenterActivities {
+  vcenterHostState(input: VcenterHostInput): Promise<VcenterHostSummary>;
+  /** The TSM-SSH service as vCenter shows it. */
+  vcenterSshState(input: VcenterHostInput): Promise<{ running: boolean; policy: 'on' | 'off' | 'automatic' }>;
+  /** Start or stop TSM-SSH unless it already is so; read back. */
+  vcenterSetSshRunning(input: VcenterSshInput): Promise<VcenterSwitch>;
+  /** EnterMaintenanceMode_Task unless already in maintenance mode; read back. */
+  vcenterEnterMaintenance(input: VcenterMaintenanceInput): Promise<VcenterSwitch>;
+  /** ExitMaintenanceMode_Task unless already out of it; read back. */
+  vcenterExitMaintenance(input: VcenterHostInput): Promise<VcenterSwitch>;
+  /** RebootHost_Task under the boot-time guard; returns once vCenter accepted it (the caller waits). */
+  vcenterRebootHost(input: VcenterRebootInput): Promise<VcenterRebootResult>;
+  /**
+   * Polls vCenter (heartbeating) until the host is connected with a boot time other than
+   * `previousBootTime`; the activity's timeouts bound the wait. Returns the new state.
+   */
+  vcenterAwaitReturn(
+    input: VcenterHostInput & { previousBootTime: string | null; pollMs: number },
+  ): Promise<VcenterHostSummary>;
+}
+
+export type IbfleetActivities = HostActivities &
+  SwitchActivities &
+  PerftestActivities &
+  FleetActivities &
+  VcenterActivities;

@@ -6,6 +6,7 @@ import type {
 } from '../common/credential-check';
 import type { CredentialRef } from '../common/targets';
 import { credentialKey, type CredentialResolver } from './ssh/credentials';
+import { checkVcenters, type GovcConnect } from './vcenter/check';
 
 /**
  * The worker-side credential check (issue #12): resolves each distinct credential reference the
@@ -54,4 +55,15 @@ function checkOne(credentials: CredentialResolver, credential: unknown): Credent
       },
     ];
   return credentials.check(credential);
+}
+
+/** The whole worker-side check: the SSH credential references, then each vCenter the hosts name (issue #14). */
+export async function checkCredentialsAndVcenters(
+  credentials: CredentialResolver,
+  input: CredentialCheckInput,
+  connect: GovcConnect,
+): Promise<CredentialCheckResult> {
+  const ssh = checkCredentials(credentials, input);
+  const vcenter = await checkVcenters(input.endpoints, connect);
+  return { ...ssh, problems: [...ssh.problems, ...vcenter] };
 }

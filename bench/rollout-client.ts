@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { RolloutInput, RolloutReport } from '../common/rollout';
 import { connectTemporal } from '../client/deps';
+import { allReportHosts } from '../client/rollout/host-reports';
 import { startRolloutWorkflow } from '../client/rollout/start';
 
 // The ibfleet client of one benchmark rollout, in its own process so its CPU and memory are counted:
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     const firstRunId = (await handle.describe()).runId;
     const report = await handle.result();
     const finishedAtMs = Date.now();
+    // A sharded rollout (over 1,000 targets) lists only its problems: every host's detail is in its shards.
+    report.hosts = await allReportHosts(temporal, report);
     const usage = process.resourceUsage();
     const result: ClientResult = {
       firstRunId,

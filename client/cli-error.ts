@@ -7,6 +7,8 @@ export const EXIT_NOT_ALL_SUCCEEDED = 1;
 export const EXIT_USAGE = 2;
 /** Could not do it for an operational reason (Temporal unreachable, I/O error). */
 export const EXIT_OPERATIONAL = 3;
+/** `ibfleet plan`: changes are pending (the declared state is not reached), like terraform -detailed-exitcode. */
+export const EXIT_CHANGES_PENDING = 4;
 /** Interrupted (Ctrl-C) while watching; the rollout itself goes on. */
 export const EXIT_INTERRUPTED = 130;
 

@@ -4,21 +4,42 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { portAnswers, startDevServer, type DevServer } from '../scripts/dev-server';
 import { DEFAULT_KEY_DIRS } from '../activities/ssh/credential-policy';
 import { startFleet } from '../simulator/fleet';
+import { DEFAULT_VM_MIX } from '../simulator/esxi/vm-spec';
 import { createIbfleetWorker } from '../worker/create-worker';
 import { connectClient, taskQueue } from './connection';
 import { defaultDeps } from './deps';
 import { runCli } from './program';
 
 // `npm run demo`: the main job on embedded defaults. It starts (or reuses) the persisted Temporal dev
-// server, a simulated fleet (12 ESXi hosts in 3 clusters, a switch, a guest pair, a few hosts with
-// faults) with its state kept in .state/demo, an in-process worker, then runs `preflight` and a
-// `recovery-cycle` rollout with a canary and auto-approval in the live terminal view, and prints the
-// report. Re-running continues from the persisted state: an unfinished rollout is resumed first.
+// server, a simulated fleet (12 ESXi hosts in 3 clusters running 1-3 VMs each, a switch, a guest pair, a
+// few hosts with faults) with its state kept in .state/demo, an in-process worker, then runs `preflight`
+// and a `recovery-cycle` rollout (`--vm-policy shutdown`) with a canary and auto-approval in the live
+// terminal view, and prints the report. Re-running continues from the persisted state: an unfinished
+// rollout is resumed first.
 
 const root = path.resolve(__dirname, '..');
 const stateDir = path.join(root, '.state', 'demo');
 const inventoryFile = path.join(stateDir, 'inventory.yaml');
 const TEMPORAL_PORT = Number(process.env.IBFLEET_TEMPORAL_PORT ?? 7233);
+
+/**
+ * Every host runs 1-3 VMs whose guests shut down in a few seconds; esx-06 also runs one whose guest never
+ * finishes shutting down: without --force-power-off it is not powered off, so esx-06 ends as
+ * needs-attention naming it, untouched otherwise (its other VM powered on again).
+ */
+const DEMO_VMS = {
+  vms: [1, 3] as [number, number],
+  vmShutdownSeconds: [1, 3] as [number, number],
+  vmMix: { ...DEFAULT_VM_MIX, hung: 0, noTools: 0 },
+  hostOverrides: {
+    'esx-06': {
+      vms: [
+        { name: 'esx-06-db', tools: 'hung' as const },
+        { name: 'esx-06-web', shutdownSeconds: 2 },
+      ],
+    },
+  },
+};
 
 /** A few hosts with faults the procedures must cope with; none of them stops the rollout. */
 const DEMO_FAULTS = [
@@ -90,6 +111,7 @@ async function main(): Promise<void> {
     stateDir: path.join(stateDir, 'fleet'),
     faults: DEMO_FAULTS,
     controlPort: false,
+    ...DEMO_VMS,
   });
   await fleet.writeInventory(inventoryFile);
   // The worker and the CLI read keys only from allowed directories: add the fleet's, as an operator would.
@@ -136,17 +158,30 @@ async function main(): Promise<void> {
       ],
       interrupt.signal,
     );
-    // 2. The recovery-mode cycle, canary first: two reboots per host, options restored exactly.
+    // 2. The recovery-mode cycle, canary first: two reboots per host, options restored exactly; each
+    // host's running VMs shut down first and powered on again afterwards (esx-06's hung guest: needs-attention).
     const id = `demo-recovery-${stamp}`;
     if (!interrupt.signal.aborted) {
-      code = await cli(
-        ['rollout', 'start', 'recovery-cycle', '--id', id, '--canary', '1', '--auto-approve', ...common],
+      const vmPolicy = ['--vm-policy', 'shutdown', '--guest-shutdown-timeout', '20s', '--max-failures', '1'];
+      await cli(
+        [
+          'rollout',
+          'start',
+          'recovery-cycle',
+          '--id',
+          id,
+          '--canary',
+          '1',
+          '--auto-approve',
+          ...vmPolicy,
+          ...common,
+        ],
         interrupt.signal,
       );
       await cli(['rollout', 'report', id, '--format', 'text'], interrupt.signal);
     }
-    // 3. Preflight again: every host ready now.
-    if (code === 0 && !interrupt.signal.aborted) {
+    // 3. Preflight again: every host ready now (esx-06 was left as it was, and was ready already).
+    if (!interrupt.signal.aborted) {
       code = await cli(
         ['rollout', 'start', 'preflight', '--id', `demo-preflight-after-${stamp}`, ...common],
         interrupt.signal,

@@ -12,10 +12,13 @@ import {
 } from './commands/rollout-inspect';
 import { rolloutRetry } from './commands/rollout-retry';
 import { rolloutStart } from './commands/rollout-start';
+import { addConvergeCommands } from './commands/converge-program';
+import { addScheduleCommands } from './commands/schedule-program';
 import type { CliDeps } from './deps';
 import { InventoryError } from './inventory/problems';
 import { kindWords, SELECT_HELP } from './inventory/select';
-import { TIMING_FLAGS } from './options/rollout-flags';
+import { TIMING_FLAGS, WORKLOAD_DURATION_FLAGS } from './options/rollout-flags';
+import { addOpsOptions } from './options/ops-flags';
 import { paramsHelp } from './options/set-params';
 import type { StartFlags } from './rollout/prepare';
 import { withTerminalSafeOutput } from './terminal-text';
@@ -28,6 +31,7 @@ const EXIT_CODES_HELP = `Exit codes:
   1  some target failed, needs attention or was cancelled (or the rollout itself failed)
   2  bad input or usage: nothing was started
   3  operational error (e.g. Temporal unreachable)
+  4  plan: changes are pending
   130 interrupted while watching (the rollout goes on)`;
 
 const TEMPORAL_HELP = `Temporal: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default "default"),
@@ -51,7 +55,7 @@ interface RunState {
   code: number;
 }
 
-function addStartOptions(cmd: Command): Command {
+export function addStartOptions(cmd: Command): Command {
   cmd
     .requiredOption('-i, --inventory <file>', 'inventory YAML file')
     .option('--select <expr>', 'which targets (repeatable, union; grammar below)', collect)
@@ -73,6 +77,25 @@ function addStartOptions(cmd: Command): Command {
     .option('--set <key=value>', 'procedure parameter (repeatable); lists are comma-separated', collect)
     .option('--no-maintenance-mode', 'do not enter maintenance mode before reboots (ESXi)');
   for (const t of TIMING_FLAGS) cmd.option(`--${t.flag} <duration>`, t.help);
+  cmd
+    .option(
+      '--vm-policy <policy>',
+      'powered-on VMs on a host to reboot: refuse (leave the host untouched), wait (for their owners to power them off), shutdown (guest shutdown, powered on again afterwards) (default refuse)',
+    )
+    .option(
+      '--force-power-off',
+      'with --vm-policy shutdown: power off VMs whose guest did not shut down in time',
+    )
+    .option(
+      '--maintenance-retries <n>',
+      'further tries when entering or leaving maintenance mode fails (default 2)',
+    )
+    .option(
+      '--vsan-mode <mode>',
+      'vSAN clusters: ensureObjectAccessibility, evacuateAllData or noAction (esxcli -m; default ensureObjectAccessibility)',
+    );
+  for (const w of WORKLOAD_DURATION_FLAGS) cmd.option(`--${w.flag} <duration>`, w.help);
+  addOpsOptions(cmd);
   cmd.addOption(
     new Option(
       '--continue-as-new-after <events>',
@@ -286,6 +309,9 @@ Examples:
   ibfleet rollout report sriov-enable-20250101-120000-ab12 --format text`,
     )
     .action(async (id: string, opts: { format?: string }) => done(await rolloutReport(id, opts, deps)));
+
+  addScheduleCommands(program, deps, done);
+  addConvergeCommands(program, deps, done, addStartOptions);
 
   return program;
 }

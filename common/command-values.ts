@@ -105,11 +105,41 @@ export const valueShapes = {
     'a plain MLNX-OS CLI word (a letter or digit, then letters, digits and _ . : / -)',
     /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$/,
   ),
+  /** An offline depot (.zip) on a datastore, for `esxcli software component apply -d` / `vib install -d`. */
+  depotPath: {
+    name: 'depot path',
+    rule: 'an offline depot on a datastore such as /vmfs/volumes/datastore1/mft-depot.zip (/vmfs/volumes/, then names of letters, digits and . _ + -, ending in .zip; no "..")',
+    test: (value: string) =>
+      value.length <= 1024 &&
+      /^\/vmfs\/volumes\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*\.zip$/.test(
+        value,
+      ) &&
+      !value.split('/').includes('..'),
+  } satisfies ValueShape,
   mlnxOsRelease: pattern(
     'MLNX-OS release',
     'a dotted release number such as 3.11.1004',
     /^\d{1,5}(?:\.\d{1,6}){1,3}$/,
   ),
+  /** A VM's id on its host (`vim-cmd vmsvc/getallvms` Vmid). */
+  vmid: integer('vmid', 1, 2_147_483_647),
+  /**
+   * A VM's .vmx file to read with `cat`: an absolute path ending in .vmx (a datastore name may hold
+   * spaces and parentheses, "datastore1 (4)"), printable ASCII, no "." or ".." segment.
+   */
+  vmxPath: {
+    name: '.vmx path',
+    rule: 'an absolute path of printable ASCII characters ending in .vmx, without "." or ".." segments (such as /vmfs/volumes/datastore1/gpu-vm/gpu-vm.vmx)',
+    test: (value: string) =>
+      value.length <= 1024 &&
+      PRINTABLE.test(value) &&
+      /^\/(?:[^/]+\/)+[^/]+\.vmx$/.test(value) &&
+      !value.split('/').some((s) => s === '.' || s === '..'),
+  } satisfies ValueShape,
+  /** `esxcli system maintenanceMode set -t`: seconds; 0 would mean "wait for ever", so it is refused. */
+  maintenanceTimeoutSeconds: integer('maintenance timeout (seconds)', 1, 604_800),
+  /** `esxcli system maintenanceMode set -m` (vSphere VsanHostDecommissionModeObjectAction). */
+  vsanMode: oneOf('vSAN mode', ['ensureObjectAccessibility', 'evacuateAllData', 'noAction']),
 } as const;
 
 export type ValueShapeName = keyof typeof valueShapes;

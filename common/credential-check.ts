@@ -1,4 +1,5 @@
 import type { CredentialRef, TargetRef } from './targets';
+import type { VcenterRef } from './vcenter-schemas';
 
 // The worker-side credential check (issue #12): before a rollout touches any host, every credential
 // reference it uses is resolved on the worker — where the secrets are read — and what cannot work is
@@ -6,7 +7,21 @@ import type { CredentialRef, TargetRef } from './targets';
 
 /** The field of an endpoint's `credential` a problem is about. */
 export type CredentialField =
-  'credential' | 'credential.path' | 'credential.passphraseEnv' | 'credential.env' | 'credential.socketEnv';
+  | 'credential'
+  | 'credential.path'
+  | 'credential.passphraseEnv'
+  | 'credential.env'
+  | 'credential.socketEnv'
+  | VcenterField;
+
+/** The field of a host's `vcenter` a problem is about (issue #14). */
+export type VcenterField =
+  | 'vcenter'
+  | 'vcenter.url'
+  | 'vcenter.thumbprint'
+  | 'vcenter.credential'
+  | 'vcenter.credential.env'
+  | 'vcenter.credential.path';
 
 export interface CredentialProblem {
   field: CredentialField;
@@ -18,6 +33,8 @@ export interface EndpointCredential {
   /** The SSH endpoint (host, switch or guest) using the credential. */
   endpoint: string;
   credential: CredentialRef;
+  /** An ESXi host's vCenter: the worker logs in, checks the pinned thumbprint and looks the host up. */
+  vcenter?: VcenterRef;
 }
 
 export interface EndpointCredentialProblem extends CredentialProblem {
@@ -49,7 +66,14 @@ export function endpointCredentials(targets: readonly TargetRef[]): EndpointCred
           { endpoint: t.server.name, credential: t.server.credential },
           { endpoint: t.client.name, credential: t.client.credential },
         ]
-      : [{ endpoint: t.name, credential: t.credential }],
+      : [
+          {
+            endpoint: t.name,
+            credential: t.credential,
+            // Only when there is one: inputs without a vCenter stay exactly as before (replay).
+            ...(t.kind === 'esxi' && t.vcenter ? { vcenter: t.vcenter } : {}),
+          },
+        ],
   );
 }
 

@@ -1,3 +1,4 @@
+import { maintenanceTimeoutSeconds, workloadOptions, type WorkloadOptions } from './workloads';
 import { procedureParamsSchemas, vfPortsFit, type ProcedureName, type ProcedureParams } from './procedures';
 
 // What a procedure would run on one target, step by step, following the InfiniBand-on-vSphere-8 guide.
@@ -18,6 +19,10 @@ export interface PlannedStep {
 export interface PlanOptions {
   /** Enter maintenance mode before a reboot (HostOptions.maintenanceMode); default true. */
   maintenanceMode?: boolean;
+  /** The VM policy and maintenance-mode timeouts (HostOptions.vms); default: refuse. */
+  vms?: WorkloadOptions;
+  /** Some target is in a vSAN cluster (its peers are checked before maintenance mode). */
+  vsan?: boolean;
 }
 
 export const MST = '/opt/mellanox/bin/mst';
@@ -67,18 +72,90 @@ function setModuleOptions(step: string, description: string, note?: string): Pla
   };
 }
 
-function maintenance(on: boolean, mm: boolean): PlannedStep[] {
-  if (!mm) return [];
-  return [
-    {
-      step: on ? 'maintenance-on' : 'maintenance-off',
+const seconds = (ms: number) => `${Math.round(ms / 1000)}s`;
+
+/**
+ * Before a rebooting procedure's first change (workflows/host/maintenance.ts): the host's VMs as the
+ * policy says, the vSAN peers, maintenance mode with a timeout. The VMs themselves are read at run time.
+ */
+function workloadsBefore(o: PlanOptions): PlannedStep[] {
+  const w = workloadOptions(o.vms);
+  const read = ['vim-cmd vmsvc/getallvms', 'esxcli vm process list'];
+  const policyNote = {
+    refuse:
+      'VMs are read at run time (preflight lists them): a host with a powered-on VM is left untouched, needs-attention naming the VMs (--vm-policy refuse)',
+    wait: 'VMs are read at run time (preflight lists them): a host with powered-on VMs waits for their owners to power them off (--vm-policy wait)',
+    shutdown:
+      'VMs are read at run time (preflight lists them): the powered-on VMs are recorded before any is stopped (--vm-policy shutdown)',
+  }[w.policy];
+  const steps: PlannedStep[] = [{ step: 'vms-read', commands: read, note: policyNote }];
+  if (w.policy === 'wait')
+    steps.push({
+      step: 'vms-drain',
+      commands: read,
+      note: `polled until no VM is powered on, up to the drain deadline of ${seconds(w.drainDeadlineMs)}; nothing is changed before; then needs-attention naming the VMs`,
+    });
+  if (o.vsan)
+    steps.push({
+      step: 'vsan-peers',
+      commands: ['[each other host of the cluster] esxcli system maintenanceMode get'],
+      note: 'hosts of vsan: true clusters only: none enters maintenance mode while another host of its cluster is in it',
+    });
+  if (w.policy === 'shutdown')
+    steps.push({
+      step: 'vms-stop',
+      commands: [
+        'esxcli vm process list',
+        'vim-cmd vmsvc/power.shutdown <vmid>',
+        ...(w.forcePowerOff ? ['vim-cmd vmsvc/power.off <vmid>'] : []),
+      ],
+      note:
+        `each powered-on VM: guest shutdown, up to ${seconds(w.guestShutdownTimeoutMs)}; ` +
+        (w.forcePowerOff
+          ? 'then a hard power-off of those still running (--force-power-off)'
+          : 'VMs still running then: needs-attention naming them, the others powered on again, nothing changed'),
+    });
+  if (o.maintenanceMode ?? true)
+    steps.push({
+      step: 'maintenance-on',
       commands: [
         'esxcli system maintenanceMode get',
-        `esxcli system maintenanceMode set -e ${on}`,
+        `esxcli system maintenanceMode set -e true -t ${maintenanceTimeoutSeconds(w)}`,
         'esxcli system maintenanceMode get',
       ],
-      note: on ? 'skipped when already in maintenance mode' : 'only if ibfleet entered it',
-    },
+      note:
+        `skipped when already in maintenance mode; vsan: true clusters add -m ${w.vsanMode}; ` +
+        `not entered in time: ${w.maintenanceRetries} more tr${w.maintenanceRetries === 1 ? 'y' : 'ies'} after ${seconds(w.maintenanceRetryDelayMs)}, then needs-attention with the VMs that blocked it, nothing changed`,
+    });
+  return steps;
+}
+
+/** After the last verification: maintenance mode off (retried), then the VMs the policy stopped on again. */
+function workloadsAfter(o: PlanOptions): PlannedStep[] {
+  const w = workloadOptions(o.vms);
+  return [
+    ...((o.maintenanceMode ?? true)
+      ? [
+          {
+            step: 'maintenance-off',
+            commands: [
+              'esxcli system maintenanceMode get',
+              'esxcli system maintenanceMode set -e false',
+              'esxcli system maintenanceMode get',
+            ],
+            note: `only if ibfleet entered it; retried ${w.maintenanceRetries} time(s) (it fails transiently right after a boot)`,
+          },
+        ]
+      : []),
+    ...(w.policy === 'shutdown'
+      ? [
+          {
+            step: 'vms-start',
+            commands: ['vim-cmd vmsvc/power.getstate <vmid>', 'vim-cmd vmsvc/power.on <vmid>'],
+            note: 'exactly the VMs stopped, in their order; a VM already on is left alone',
+          },
+        ]
+      : []),
   ];
 }
 
@@ -142,23 +219,67 @@ export function procedurePlan(
   options: PlanOptions = {},
 ): PlannedStep[] {
   const mm = options.maintenanceMode ?? true;
+  const o = { ...options, maintenanceMode: mm };
   switch (procedure) {
     case 'preflight':
       return preflightPlan(procedureParamsSchemas.preflight.parse(params));
     case 'recovery-cycle':
       procedureParamsSchemas['recovery-cycle'].parse(params);
-      return recoveryCyclePlan(mm);
+      return recoveryCyclePlan(o);
     case 'sriov-enable':
-      return sriovEnablePlan(procedureParamsSchemas['sriov-enable'].parse(params), mm);
+      return sriovEnablePlan(procedureParamsSchemas['sriov-enable'].parse(params), o);
     case 'sriov-disable':
-      return sriovDisablePlan(procedureParamsSchemas['sriov-disable'].parse(params), mm);
+      return sriovDisablePlan(procedureParamsSchemas['sriov-disable'].parse(params), o);
     case 'module-reload':
       return moduleReloadPlan(procedureParamsSchemas['module-reload'].parse(params));
     case 'switch-sm-virt':
       return switchSmVirtPlan(procedureParamsSchemas['switch-sm-virt'].parse(params));
     case 'validate-bandwidth':
       return validateBandwidthPlan(procedureParamsSchemas['validate-bandwidth'].parse(params));
+    case 'converge':
+      procedureParamsSchemas.converge.parse(params);
+      return convergePlan(o);
   }
+}
+
+/** Every step converge may take; which run on a host, `ibfleet plan` says (common/converge-plan.ts). */
+function convergePlan(o: PlanOptions & { maintenanceMode: boolean }): PlannedStep[] {
+  const mm = o.maintenanceMode;
+  const onlyIf = 'only when cards are hidden or MFT/NMST is installed first';
+  return [
+    READ_STATE,
+    readCards('read-cards', [EACH_CARD], '<dev> = each card listed by mst status, <vmnic> = each port'),
+    // A converged host stops here: its VMs are not read and nothing is changed.
+    ...workloadsBefore(o),
+    {
+      step: 'install-mft',
+      commands: ['esxcli software component apply -d <depot>'],
+      note: 'only when MFT/NMST is missing or older than declared (or `vib install -d`, as declared)',
+    },
+    setModuleOptions('set-mst-recovery-1', 'merged options with mst_recovery=1', onlyIf),
+    ...rebootAndReturn(1, 'ibfleet converge: MFT/NMST, recovery mode', mm, onlyIf),
+    readCards('read-cards-1', [EACH_CARD], 'the cards are listed; their values decide the writes below'),
+    ...mlxconfigSteps([EACH_CARD], [{ name: '<group>', values: '<declared values that differ>' }]),
+    setModuleOptions(
+      'restore-options',
+      'original options without mst_recovery=1',
+      'only after recovery mode',
+    ),
+    setModuleOptions('set-max-vfs', 'merged options with the declared max_vfs'),
+    {
+      step: 'quick-boot-off-2',
+      commands: ['/bin/loadESXEnable -s', '/bin/loadESXEnable -d'],
+      note: 'only when firmware values change: one cold reboot applies them',
+    },
+    ...rebootAndReturn(2, 'ibfleet converge: firmware, max_vfs, normal mode', mm),
+    readCards('verify-converged', [EACH_CARD], 'every declared value Current, VFs per port, options'),
+    {
+      step: 'quick-boot-restore-2',
+      commands: ['/bin/loadESXEnable -e'],
+      note: 'only if Quick Boot was on before',
+    },
+    ...workloadsAfter(o),
+  ];
 }
 
 function preflightPlan(p: ProcedureParams['preflight']): PlannedStep[] {
@@ -178,11 +299,12 @@ function preflightPlan(p: ProcedureParams['preflight']): PlannedStep[] {
   ];
 }
 
-function recoveryCyclePlan(mm: boolean): PlannedStep[] {
+function recoveryCyclePlan(o: PlanOptions & { maintenanceMode: boolean }): PlannedStep[] {
+  const mm = o.maintenanceMode;
   return [
     READ_STATE,
+    ...workloadsBefore(o),
     setModuleOptions('set-mst-recovery-1', 'merged options with mst_recovery=1'),
-    ...maintenance(true, mm),
     ...rebootAndReturn(1, 'ibfleet recovery-cycle: mst_recovery=1', mm),
     {
       step: 'verify-cards-recovery',
@@ -200,7 +322,7 @@ function recoveryCyclePlan(mm: boolean): PlannedStep[] {
       commands: [`${MST} status`],
       note: 'the cards are still listed (normal mode)',
     },
-    ...maintenance(false, mm),
+    ...workloadsAfter(o),
   ];
 }
 
@@ -214,7 +336,11 @@ function mlxconfigSteps(devices: string[], settings: { name: string; values: str
   );
 }
 
-function sriovEnablePlan(p: ProcedureParams['sriov-enable'], mm: boolean): PlannedStep[] {
+function sriovEnablePlan(
+  p: ProcedureParams['sriov-enable'],
+  o: PlanOptions & { maintenanceMode: boolean },
+): PlannedStep[] {
+  const mm = o.maintenanceMode;
   const devices = p.devices ?? [EACH_CARD];
   return [
     READ_STATE,
@@ -225,6 +351,7 @@ function sriovEnablePlan(p: ProcedureParams['sriov-enable'], mm: boolean): Plann
         `then the guide's VF rule per card, NUM_OF_VFS > maxVfs × ports: numVfs ${p.numVfs} with maxVfs ${p.maxVfs} ` +
         `fits cards with up to ${vfPortsFit(p.numVfs, p.maxVfs)} port(s); a card with more stops its host before any change`,
     ),
+    ...workloadsBefore(o),
     // The guide's three mlxconfig commands (section 3.1), in its order, per card.
     ...mlxconfigSteps(devices, [
       { name: 'advanced-pci', values: 'ADVANCED_PCI_SETTINGS=1' },
@@ -235,7 +362,6 @@ function sriovEnablePlan(p: ProcedureParams['sriov-enable'], mm: boolean): Plann
       'set-max-vfs',
       `merged options with max_vfs=${p.maxVfs} for each nmlx5 port, e.g. ${p.maxVfs},${p.maxVfs}`,
     ),
-    ...maintenance(true, mm),
     ...firmwareReboot(
       'ibfleet sriov-enable',
       devices,
@@ -244,11 +370,15 @@ function sriovEnablePlan(p: ProcedureParams['sriov-enable'], mm: boolean): Plann
       mm,
     ),
     readCards('verify-vfs', devices, `${p.maxVfs} VFs on each nmlx5 port`),
-    ...maintenance(false, mm),
+    ...workloadsAfter(o),
   ];
 }
 
-function sriovDisablePlan(p: ProcedureParams['sriov-disable'], mm: boolean): PlannedStep[] {
+function sriovDisablePlan(
+  p: ProcedureParams['sriov-disable'],
+  o: PlanOptions & { maintenanceMode: boolean },
+): PlannedStep[] {
+  const mm = o.maintenanceMode;
   const devices = p.devices ?? [EACH_CARD];
   return [
     READ_STATE,
@@ -257,9 +387,9 @@ function sriovDisablePlan(p: ProcedureParams['sriov-disable'], mm: boolean): Pla
       devices,
       p.devices ? undefined : '<dev> = each card listed by mst status, <vmnic> = each port',
     ),
+    ...workloadsBefore(o),
     ...mlxconfigSteps(devices, [{ name: 'sriov-off', values: 'SRIOV_EN=0 NUM_OF_VFS=0' }]),
     setModuleOptions('clear-max-vfs', 'merged options without max_vfs'),
-    ...maintenance(true, mm),
     ...firmwareReboot(
       'ibfleet sriov-disable',
       devices,
@@ -268,7 +398,7 @@ function sriovDisablePlan(p: ProcedureParams['sriov-disable'], mm: boolean): Pla
       mm,
     ),
     readCards('verify-vfs', devices, 'no VF left on any port'),
-    ...maintenance(false, mm),
+    ...workloadsAfter(o),
   ];
 }
 

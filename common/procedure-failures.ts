@@ -34,6 +34,29 @@ export const UNSAFE_VALUE = 'UnsafeValue';
  */
 export const MODULE_OPTIONS_UNSUPPORTED = 'ModuleOptionsUnsupported';
 
+/** Powered-on VMs kept the host from being touched (--vm-policy refuse, or wait past its deadline). */
+export const VMS_RUNNING = 'VmsRunning';
+/** Guest shutdowns did not finish in time and a hard power-off was not allowed (--vm-policy shutdown). */
+export const VMS_DID_NOT_STOP = 'VmsDidNotStop';
+/** Maintenance mode was not entered (timeout, refused) after every try; the host was not changed. */
+export const MAINTENANCE_NOT_ENTERED = 'MaintenanceNotEntered';
+/** Maintenance mode could not be left after the procedure, after every try. */
+export const MAINTENANCE_NOT_EXITED = 'MaintenanceNotExited';
+/** VMs ibfleet stopped could not be powered on again. */
+export const VMS_NOT_RESTARTED = 'VmsNotRestarted';
+/** Another host of the host's vSAN cluster is in maintenance mode (or could not be read). */
+export const VSAN_PEER_IN_MAINTENANCE = 'VsanPeerInMaintenance';
+
+/** The workload failures: each stops a host before it is changed, or leaves VMs for an operator. */
+export const workloadFailureTypes: readonly string[] = [
+  VMS_RUNNING,
+  VMS_DID_NOT_STOP,
+  MAINTENANCE_NOT_ENTERED,
+  MAINTENANCE_NOT_EXITED,
+  VMS_NOT_RESTARTED,
+  VSAN_PEER_IN_MAINTENANCE,
+];
+
 /**
  * Hosts that may be in a changed or unknown state need an operator: they did not come back, came back
  * wrong, or printed what they never should (output that does not parse, names that are not names: the
@@ -48,4 +71,6 @@ export const needsAttentionTypes: readonly string[] = [
   UNEXPECTED_OUTPUT,
   UNSAFE_VALUE,
   MODULE_OPTIONS_UNSUPPORTED,
+  // Running VMs, VMs left off, a host stuck in or out of maintenance mode: an operator decides.
+  ...workloadFailureTypes,
 ];

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { workloadOptionsSchema } from './workloads';
+import { convergeParamsSchema } from './desired-state';
+import { MAX_NUM_OF_VFS, MAX_VFS_PER_PORT, vfPortsFit, vfRuleMessage } from './vf-rule';
 
 // The procedures of the InfiniBand-on-vSphere-8 guide, and the validated parameters of each.
 // Shared by the client (validation before anything starts) and the workflows (validation again,
@@ -12,6 +15,7 @@ export const procedureNames = [
   'module-reload',
   'switch-sm-virt',
   'validate-bandwidth',
+  'converge',
 ] as const;
 export const procedureNameSchema = z.enum(procedureNames);
 export type ProcedureName = z.infer<typeof procedureNameSchema>;
@@ -25,6 +29,7 @@ export const procedureTargetKind: Record<ProcedureName, 'esxi' | 'switch' | 'gue
   'module-reload': 'esxi',
   'switch-sm-virt': 'switch',
   'validate-bandwidth': 'guest-pair',
+  converge: 'esxi',
 };
 
 /** Procedures that reboot the host (the dry-run plan and the cancel report use this). */
@@ -36,12 +41,11 @@ export const procedureReboots: Record<ProcedureName, number> = {
   'module-reload': 0,
   'switch-sm-virt': 0,
   'validate-bandwidth': 0,
+  /** At most: recovery mode or an MFT install, then one (cold) reboot; `ibfleet plan` says exactly per host. */
+  converge: 2,
 };
 
-/** NUM_OF_VFS above this is refused by every ConnectX card (mlxconfig: "maximum allowed 127"). */
-export const MAX_NUM_OF_VFS = 127;
-/** max_vfs per port accepted by nmlx5_core ("range 0-128, May be limited by device"). */
-export const MAX_VFS_PER_PORT = 128;
+export { MAX_NUM_OF_VFS, MAX_VFS_PER_PORT, vfPortsFit } from './vf-rule';
 
 const durationMs = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -75,6 +79,8 @@ export const hostOptionsSchema = z.strictObject({
   /** Enter maintenance mode before a reboot (`esxcli system shutdown reboot` requires it). */
   maintenanceMode: z.boolean().default(true),
   timing: timingSchema.default(timingSchema.parse({})),
+  /** The VM policy and maintenance-mode timeouts of rebooting procedures (common/workloads.ts); absent: the defaults. */
+  vms: workloadOptionsSchema.optional(),
 });
 export type HostOptions = z.infer<typeof hostOptionsSchema>;
 
@@ -109,20 +115,9 @@ export const sriovEnableParamsSchema = z
     ctx.addIssue({
       code: 'custom',
       path: ['numVfs'],
-      message:
-        `numVfs (NUM_OF_VFS) must be greater than the VFs maxVfs (${p.maxVfs}) creates on ` +
-        `all of a card's ports, as one VF is reserved for the physical function (guide 3.1): at least ` +
-        `${p.maxVfs + 1} for a single-port card, ${2 * p.maxVfs + 1} for a dual-port card`,
+      message: vfRuleMessage(p.maxVfs),
     });
   });
-
-/**
- * The guide's VF rule (section 3.1): NUM_OF_VFS must be at least one more than the VFs max_vfs creates
- * on a card's ports. The most ports per card that `numVfs` and `maxVfs` (per port) allow.
- */
-export function vfPortsFit(numVfs: number, maxVfs: number): number {
-  return maxVfs > 0 ? Math.floor((numVfs - 1) / maxVfs) : Infinity;
-}
 
 export const sriovDisableParamsSchema = z.strictObject({
   devices: z.array(mstDevice).min(1).optional(),
@@ -164,6 +159,7 @@ export const procedureParamsSchemas = {
   'module-reload': moduleReloadParamsSchema,
   'switch-sm-virt': switchSmVirtParamsSchema,
   'validate-bandwidth': validateBandwidthParamsSchema,
+  converge: convergeParamsSchema,
 } as const;
 
 export type ProcedureParams = {
@@ -179,6 +175,7 @@ export const procedureWorkflowType: Record<ProcedureName, string> = {
   'module-reload': 'moduleReloadWorkflow',
   'switch-sm-virt': 'switchSmVirtWorkflow',
   'validate-bandwidth': 'validateBandwidthWorkflow',
+  converge: 'convergeWorkflow',
 };
 
 /** Input of every procedure workflow. `params` is validated against procedureParamsSchemas[procedure]. */
@@ -189,4 +186,9 @@ export interface ProcedureInput {
   options: HostOptions;
   /** Set when started by a rollout. */
   rolloutId?: string;
+  /**
+   * The other hosts of a vSAN cluster (`vsan: true`), for a host of that cluster: it does not enter
+   * maintenance mode while one of them is in it (read from each peer over SSH).
+   */
+  vsanPeers?: import('./targets').HostRef[];
 }

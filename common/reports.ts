@@ -1,4 +1,5 @@
 import type { ProcedureName } from './procedures';
+import type { WorkloadReport } from './workloads';
 
 // Typed reports returned by the procedure workflows and aggregated by the rollout.
 
@@ -45,6 +46,8 @@ export interface ProcedureReport {
   stoppedInStep?: string;
   /** True when the host was left between the two reboots of a cycle (mst_recovery still 1). */
   leftMidCycle?: boolean;
+  /** Rebooting procedures: the host's VMs, what the VM policy did with them, and when. */
+  vms?: WorkloadReport;
   finalState: Record<string, unknown>;
   startedAt: string;
   finishedAt: string;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { hostOptionsSchema, procedureNameSchema, type ProcedureName } from './procedures';
 import type { ProcedureOutcome } from './reports';
+import { rolloutOpsSchema } from './rollout-ops';
 import { targetRefSchema } from './target-schemas';
+import { shardedInventorySchema, type ShardedInventory } from './rollout-shards';
 import type { TargetRef } from './targets';
 
 /** `--max-failures 3` or `--max-failures 5%`. */
@@ -30,6 +32,8 @@ export const rolloutOptionsSchema = z.strictObject({
   host: hostOptionsSchema.default(hostOptionsSchema.parse({})),
   /** Continue-as-new after this many history events (tests lower it to exercise the path). */
   continueAsNewAfterEvents: z.number().int().min(100).max(40_000).default(8_000),
+  /** Windows, notifications, gates, ramp, fleet-wide limit (common/rollout-ops.ts); absent: none of them. */
+  ops: rolloutOpsSchema.optional(),
 });
 export type RolloutOptions = z.infer<typeof rolloutOptionsSchema>;
 
@@ -38,7 +42,9 @@ export interface RolloutInput {
   procedure: ProcedureName;
   /** Procedure parameters, validated against procedureParamsSchemas[procedure]. */
   params: Record<string, unknown>;
+  /** Every target; empty when `inventory` says they are in the rollout's shard workflows (rollout-shards.ts). */
   targets: TargetRef[];
+  inventory?: ShardedInventory;
   options: RolloutOptions;
   /** Who started it (user@host of the client), for the audit trail. */
   startedBy: string;
@@ -46,18 +52,30 @@ export interface RolloutInput {
   retryOf?: string;
 }
 
-export const rolloutInputSchema = z.object({
-  rolloutId: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
-  procedure: procedureNameSchema,
-  params: z.record(z.string(), z.unknown()),
-  /** Every field of every target, with the shapes the CLI checks the inventory with. */
-  targets: z.array(targetRefSchema).min(1),
-  options: rolloutOptionsSchema,
-  startedBy: z.string(),
-  retryOf: z.string().optional(),
-});
+export const rolloutInputSchema = z
+  .object({
+    rolloutId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+    procedure: procedureNameSchema,
+    params: z.record(z.string(), z.unknown()),
+    /** Every field of every target, with the shapes the CLI checks the inventory with. */
+    targets: z.array(targetRefSchema),
+    inventory: shardedInventorySchema.optional(),
+    options: rolloutOptionsSchema,
+    startedBy: z.string(),
+    retryOf: z.string().optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.inventory === undefined && input.targets.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['targets'], message: 'at least one target is required' });
+    if (input.inventory !== undefined && input.targets.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: 'must be empty when inventory says the targets are in shard workflows',
+      });
+  });
 
 export type HostPhase =
   'pending' | 'running' | 'succeeded' | 'failed' | 'needs-attention' | 'skipped' | 'cancelled';
@@ -101,6 +119,21 @@ export interface RolloutProgress {
   etaMs?: number;
   continueAsNewCount: number;
   budget: { allowed: number; used: number; exceeded: boolean };
+  /**
+   * `all` (absent: all): `hosts` lists every target. `active`: only the hosts running, those that ended
+   * lately and those with problems (bounded), as for rollouts of thousands of targets; `counts` and
+   * `total` always cover every target.
+   */
+  hostsListed?: 'all' | 'active';
+  /** Why no new host starts now (paused, awaiting approval, ...); absent while hosts start as slots free. */
+  waitingFor?: string;
+  /** A sharded rollout: its number of shard workflows, whose results hold each host's detail. */
+  shards?: number;
+}
+
+/** What the progress query lists of the hosts: every one (up to MAX_INLINE_TARGETS), or the active ones. */
+export interface ProgressRequest {
+  hosts?: 'all' | 'active';
 }
 
 /** An operator action on the rollout, kept for the audit trail. */
@@ -128,6 +161,8 @@ export interface RolloutReport extends RolloutProgress {
   options: RolloutOptions;
   events: RolloutEvent[];
   retryOf?: string;
+  /** Problems not listed (a sharded rollout lists at most MAX_LISTED_PROBLEMS; its shards hold every host). */
+  problemsOmitted?: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addressProblem } from './addresses';
 import { valueShapes } from './command-values';
+import { vcenterRefSchema } from './vcenter-schemas';
 import type { CredentialRef, GuestPairRef, GuestRef, HostRef, SwitchRef, TargetRef } from './targets';
 
 // The shapes of everything that names or reaches a machine: names, addresses, ports, usernames, host
@@ -100,6 +101,10 @@ export const hostRefSchema = z.strictObject({
   ...endpointRefFields,
   cluster: nameSchema,
   tags: tagsSchema,
+  /** The host's cluster runs vSAN: maintenance mode with `-m`, one host of the cluster at a time. */
+  vsan: z.boolean().optional(),
+  /** The vCenter of the host's cluster: url, username, credential reference and pinned thumbprint. */
+  vcenter: vcenterRefSchema.optional(),
 });
 
 export const switchRefSchema = z.strictObject({

@@ -1,3 +1,5 @@
+import type { VcenterRef } from './vcenter-schemas';
+
 // What workflows know about a machine they act on. Credentials are *references* (a key path, an
 // environment variable name, the ssh-agent); the secret itself is resolved inside the worker only.
 
@@ -20,6 +22,10 @@ export interface HostRef extends SshEndpoint {
   kind: 'esxi';
   cluster: string;
   tags: string[];
+  /** The host's cluster runs vSAN (inventory `vsan: true` on the cluster). */
+  vsan?: boolean;
+  /** The vCenter managing the host's cluster (a credential reference, never the secret); issue #14. */
+  vcenter?: VcenterRef;
 }
 
 export interface SwitchRef extends SshEndpoint {

@@ -5,6 +5,7 @@
 #   - Debian packages: the OpenSSH client (cross-checks the simulator and host keys), openssl (test certificates
 #     for the mTLS test), Chromium (the Temporal UI browser test), Ansible (its raw module against the simulator).
 #   - The pinned Temporal CLI (dev server + Web UI), built once into .temporal/bin when not on PATH.
+#   - The simulated vCenter (simulator/vcenter) and the pinned govc, built into .vcsim/bin (scripts/vcsim.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
@@ -39,3 +40,5 @@ if ((${#missing[@]})); then
 fi
 
 bash scripts/temporal-cli.sh >/dev/null
+bash scripts/vcsim.sh >/dev/null
+bash scripts/vcsim.sh govc >/dev/null

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { formatFaults, hostFaultsSchema, parseFaultList, type HostFaults } from './faults';
 import type { Fleet } from './fleet';
 import { handleVms } from './control-vms';
+import { handleVcenter } from './vcenter/control-routes';
 
 // The simulator's HTTP control endpoint (127.0.0.1 only):
 //   GET  /hosts                 every machine: name, kind, port, power, bootCount, faults (spec form)
@@ -14,6 +15,7 @@ import { handleVms } from './control-vms';
 //   PUT  /hosts/NAME/vms        replace them: a JSON array of VM specs (esxi/vm-spec.ts)
 //   PATCH /hosts/NAME/vms/VM    change one VM: {"tools", "shutdownSeconds", "autostart", "power"}
 //   GET  /timings               boot time / command latency / boots of every machine
+//   /vcenter/...                what the simulated vCenter reads and does (vcenter/control-routes.ts)
 
 export interface ControlServer {
   url: string;
@@ -55,6 +57,13 @@ async function handle(fleet: Fleet, req: IncomingMessage, res: ServerResponse): 
   const method = req.method ?? 'GET';
   if (parts[0] === 'timings' && parts.length === 1 && method === 'GET')
     return send(res, 200, fleet.allTimings());
+  if (parts[0] === 'vcenter') {
+    // A long maintenance entry ends early when the caller goes away.
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    const r = await handleVcenter(fleet, method, parts.slice(1), () => readBody(req), gone.signal);
+    return send(res, r.status, r.body);
+  }
   if (parts[0] !== 'hosts') return send(res, 404, { error: 'not found' });
   if (parts.length === 1 && method === 'GET') {
     return send(

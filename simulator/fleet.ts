@@ -51,6 +51,8 @@ export interface HostOverride {
   /** MFT / NMST VIBs installed (default true). */
   mft?: boolean;
   nmst?: boolean;
+  /** MFT/NMST offline depots on the host's datastore (default: /vmfs/volumes/datastore1/mft-depot.zip). */
+  mftDepots?: string[];
   esxiVersion?: string;
   bootTimeMs?: number;
   commandLatencyMs?: number;
@@ -265,6 +267,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
         bootedAt,
       });
       addVms(state, ov, opts);
+      if (ov.mftDepots) state.software = { depots: ov.mftDepots };
       faults = specFaults;
     }
     hostCluster.set(name, cluster);

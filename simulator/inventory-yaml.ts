@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { DEFAULT_KEY_DIRS } from '../activities/ssh/credential-policy';
 import type { CredentialRef, GuestRef } from '../common/targets';
+import type { VcenterRef } from '../common/vcenter-schemas';
 import type { FleetInventory } from './fleet';
 
 // Renders a fleet's inventory in the format of examples/inventory.example.yaml (paths relative to
@@ -62,7 +63,27 @@ function guestFlow(g: GuestRef): string {
   return `{ ${fields.map(([k, v]) => `${k}: ${scalar(v)}`).join(', ')} }`;
 }
 
-export function renderInventoryYaml(inv: FleetInventory, file: string): string {
+/** The inventory's global `vcenter` section (the simulated vCenter of `npm run sim -- --vcenter`). */
+function vcenterLines(v: VcenterRef, file: string): string[] {
+  const c = v.credential;
+  return [
+    'vcenter:',
+    `  url: ${scalar(v.url)}`,
+    `  username: ${scalar(v.username)}`,
+    '  credential:',
+    `    type: ${c.type}`,
+    c.type === 'password-env'
+      ? `    env: ${scalar(c.env)}`
+      : `    path: ${scalar(relativePath(c.path, file))}`,
+    `  thumbprint: ${JSON.stringify(v.thumbprint)}`,
+  ];
+}
+
+export function renderInventoryYaml(
+  inv: FleetInventory,
+  file: string,
+  o: { vcenter?: VcenterRef } = {},
+): string {
   const credential =
     inv.hosts[0]?.credential ?? inv.switches[0]?.credential ?? inv.guestPairs[0]?.server.credential;
   const lines: string[] = [
@@ -75,6 +96,7 @@ export function renderInventoryYaml(inv: FleetInventory, file: string): string {
     );
   lines.push('version: 1', 'defaults:', '  username: root');
   if (credential) lines.push('  credential:', ...credentialLines(credential, file, '    '));
+  if (o.vcenter) lines.push(...vcenterLines(o.vcenter, file));
   const clusters = [...new Set(inv.hosts.map((h) => h.cluster))];
   if (clusters.length) {
     lines.push('clusters:');

@@ -5,7 +5,9 @@ import { FAULT_SPEC_HELP } from './faults';
 import type { MstPathStyle } from './esxi/state';
 import { parseVmMix, type VmMix } from './esxi/vm-spec';
 import { startFleet, type FleetOptions } from './fleet';
-import { keyDirsSetting } from './inventory-yaml';
+import { keyDirsSetting, renderInventoryYaml } from './inventory-yaml';
+import { simVcenterRef, startSimVcenter, writeSimVcenterPassword, type SimVcenter } from './vcenter/launch';
+import type { VcenterRef } from '../common/vcenter-schemas';
 
 // `npm run sim -- --hosts N ...`: starts a simulated fleet (ESXi hosts, switches, guest pairs) over
 // real SSH on 127.0.0.1, writes its inventory, prints one "ready" line and runs until SIGINT/SIGTERM.
@@ -56,6 +58,28 @@ interface CliOptions {
   vms?: number | [number, number];
   vmShutdownSeconds?: number | [number, number];
   vmMix?: VmMix;
+  vcenter?: boolean;
+}
+
+const VCENTER_PASSWORD_ENV = 'IBFLEET_VCENTER_PASSWORD';
+
+/**
+ * The simulated vCenter of a started fleet. Its password is $IBFLEET_VCENTER_PASSWORD when set (the
+ * inventory names the variable), else a new one in a 0600 file beside the fleet's client key.
+ */
+async function startVcenter(controlUrl: string, keyDir: string): Promise<[SimVcenter, VcenterRef]> {
+  const fromEnv = process.env[VCENTER_PASSWORD_ENV];
+  const generated = fromEnv ? undefined : await writeSimVcenterPassword(keyDir);
+  const vc = await startSimVcenter({
+    controlUrl,
+    tlsDir: join(keyDir, 'vcenter-tls'),
+    password: fromEnv ?? (generated?.password as string),
+    log: (line) => process.stderr.write(`sim: vcenter: ${line}\n`),
+  });
+  const credential: VcenterRef['credential'] = generated
+    ? { type: 'password-file', path: generated.file }
+    : { type: 'password-env', env: VCENTER_PASSWORD_ENV };
+  return [vc, simVcenterRef(vc, credential)];
 }
 
 /** "functions,cr-space,vmklinux" → MstPathStyle. */
@@ -147,6 +171,10 @@ async function main(): Promise<void> {
         }
       },
     )
+    .option(
+      '--vcenter',
+      `also serve a simulated vCenter of these hosts and VMs (govmomi's simulator; password: $${VCENTER_PASSWORD_ENV} or a generated file)`,
+    )
     .addHelpText(
       'after',
       `\n${FAULT_SPEC_HELP}\n\nControl endpoint (printed in the ready line):\n  GET /hosts, GET /hosts/NAME, GET|PUT /hosts/NAME/faults, POST /hosts/NAME/reboot, GET /timings,\n  GET|PUT /hosts/NAME/vms, PATCH /hosts/NAME/vms/VM\n  e.g. curl -X PUT --data 'never-return' http://127.0.0.1:PORT/hosts/esx-03/faults`,
@@ -189,8 +217,18 @@ async function main(): Promise<void> {
     log: (message) => process.stderr.write(`sim: ${message}\n`),
   };
   const fleet = await startFleet(options);
+  let vcenter: [SimVcenter, VcenterRef] | undefined;
+  try {
+    if (o.vcenter) vcenter = await startVcenter(fleet.controlUrl, dirname(fleet.clientKeyPath));
+  } catch (err) {
+    await fleet.stop();
+    throw err;
+  }
   await mkdir(dirname(inventoryOut), { recursive: true });
-  await fleet.writeInventory(inventoryOut);
+  await writeFile(
+    inventoryOut,
+    renderInventoryYaml(fleet.inventory, inventoryOut, { vcenter: vcenter?.[1] }),
+  );
   if (o.knownHostsOut) await writeFile(resolve(o.knownHostsOut), fleet.knownHosts());
 
   let stopping = false;
@@ -198,19 +236,24 @@ async function main(): Promise<void> {
     if (stopping) process.exit(130);
     stopping = true;
     process.stderr.write(`sim: ${signal}, stopping\n`);
-    fleet.stop().then(
-      () => process.exit(0),
-      (err: Error) => {
-        process.stderr.write(`sim: stop failed: ${err.message}\n`);
-        process.exit(1);
-      },
-    );
+    Promise.resolve(vcenter?.[0].stop())
+      .then(() => fleet.stop())
+      .then(
+        () => process.exit(0),
+        (err: Error) => {
+          process.stderr.write(`sim: stop failed: ${err.message}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   const counts = `${fleet.inventory.hosts.length} hosts, ${fleet.inventory.switches.length} switches, ${fleet.inventory.guestPairs.length} guest pairs`;
-  process.stdout.write(`sim ready: ${counts}; inventory ${inventoryOut}; control ${fleet.controlUrl}\n`);
+  const vcenterNote = vcenter ? `; vcenter ${vcenter[0].url}` : '';
+  process.stdout.write(
+    `sim ready: ${counts}; inventory ${inventoryOut}; control ${fleet.controlUrl}${vcenterNote}\n`,
+  );
   process.stderr.write(
     `sim: workers and the CLI using this inventory need ${keyDirsSetting(dirname(fleet.clientKeyPath))}\n`,
   );

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { bootHost, recordEarlierReboot, releaseDevices, shutdownHost } from './esxi/boot';
 import type { RebootRequest } from './esxi/host-context';
 import { EsxiMachine } from './esxi/machine';
-import type { EsxiState } from './esxi/state';
+import type { EsxiState, SshServiceState } from './esxi/state';
 import { rewriteOutput, type HostFaults } from './faults';
 import { fingerprint, type HostKeyStore } from './host-keys';
 import type { MachineKind, SimMachine } from './machine';
@@ -160,6 +160,25 @@ export class SimHost extends EventEmitter {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !opts.fallbackToEphemeral) throw err;
       await this.ssh.listen({ retryInUse: false, port: 0 });
     }
+    // Listened once for its port; a host whose SSH service is stopped refuses connections.
+    if (!this.sshRunning) this.ssh.stopAccepting();
+  }
+
+  /** The TSM-SSH service runs (always true for switches and guests). */
+  get sshRunning(): boolean {
+    return this.esxi?.state.sshService?.running ?? true;
+  }
+
+  /** Starts or stops the TSM-SSH service or changes its policy (vCenter's HostServiceSystem). */
+  async setSshService(change: Partial<SshServiceState>): Promise<void> {
+    const state = this.esxi?.state;
+    if (!state) throw new Error(`${this.name} has no SSH service to manage`);
+    const next = { ...(state.sshService ?? { running: true, policy: 'on' as const }), ...change };
+    state.sshService = next;
+    this.o.onChange();
+    if (this.power !== 'up' || this.stopped) return;
+    if (next.running) await this.ssh.listen();
+    else this.ssh.stopAccepting();
   }
 
   /** Replaces the host's faults; newly set one-shot faults act now. */
@@ -238,7 +257,7 @@ export class SimHost extends EventEmitter {
     if (this.stopped || this.faultState.neverReturn) return;
     const state = this.esxi?.state;
     if (state) this.bootEsxi(state, { cold: cold || !state.quickBoot, now: Date.now() });
-    await this.ssh.listen();
+    if (this.sshRunning) await this.ssh.listen();
     if (this.stopped) return;
     const rec = this.timings.boots[this.timings.boots.length - 1];
     if (rec && rec.upAt === undefined) {
@@ -257,6 +276,7 @@ export class SimHost extends EventEmitter {
       cardsMissing: this.faultState.cardsMissingAfterBoot,
       moduleUnloaded: this.faultState.moduleUnloaded,
     });
+    if (state.sshService) state.sshService.running = state.sshService.policy !== 'off';
   }
 
   /** Resolves when the host is in `power` (immediately if it already is). */

@@ -164,6 +164,17 @@ export class SshMachineServer {
       });
   }
 
+  /**
+   * Stops accepting (the port refuses connections) but leaves established sessions alone, as
+   * stopping a host's SSH service does [R]; listen() accepts again.
+   */
+  stopAccepting(): void {
+    this.wantListening = false;
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.close();
+  }
+
   /** Closes every connection at once, as a host going down does. */
   dropAll(): void {
     for (const socket of this.sockets.values()) socket.destroy();

@@ -1,11 +1,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RolloutPhase, RolloutProgress } from '../common/rollout';
+import type { ProgressRequest, RolloutPhase, RolloutProgress } from '../common/rollout';
 
 // Messages of the rollout workflow and the host procedure workflows. The client imports these
 // definitions, so names live in exactly one place.
 
-/** Full progress of a rollout (per-host phases, counts, elapsed, ETA). A query: it never writes history. */
-export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
+/**
+ * Progress of a rollout (counts, budget, elapsed, ETA, hosts). A query: it never writes history. Hosts:
+ * every one by default up to MAX_INLINE_TARGETS, else (or with `{ hosts: 'active' }`) the active ones.
+ */
+export const rolloutProgressQuery = defineQuery<RolloutProgress, [request?: ProgressRequest]>(
+  'rolloutProgress',
+);
 
 /** Let the rollout continue past the canary. Returns the phase after the update. */
 export const approveUpdate = defineUpdate<RolloutPhase, [reason: string]>('approve');
@@ -20,6 +25,8 @@ export interface HostStepProgress {
   target: string;
   /** Current step name, or "done". */
   step: string;
+  /** A live line about the current step, e.g. "waiting for 3 VMs to stop: a, b, c". */
+  detail?: string;
   stepsDone: string[];
   reboots: number;
 }

@@ -12,6 +12,8 @@ import {
   value,
   type ShellCommand,
 } from '../command-line';
+import { softwareCommands } from './software-commands';
+import { vmCommands } from './vm-commands';
 
 export const MST = '/opt/mellanox/bin/mst';
 export const MLXCONFIG = '/opt/mellanox/bin/mlxconfig';
@@ -82,6 +84,9 @@ const READ_ONLY = new Set<string>([
   esxCommands.rebootHistory,
   esxCommands.worlds,
   esxCommands.quickBootGet,
+  vmCommands.getAllVms,
+  vmCommands.processList,
+  softwareCommands.vibListRebootingImage,
 ]);
 
 /**
@@ -104,6 +109,8 @@ function readOnlyForm(prefix: string, suffix: string, build: (value: string) => 
 const READ_ONLY_FORMS = [
   readOnlyForm(`${MLXCONFIG} -d `, ' -e query', esxCommands.mlxQuery),
   readOnlyForm('esxcli network sriovnic vf list -n ', '', esxCommands.vfList),
+  readOnlyForm('vim-cmd vmsvc/power.getstate ', '', (vmid) => vmCommands.powerState(Number(vmid))),
+  readOnlyForm('cat ', '', vmCommands.readVmx),
 ];
 
 /** Commands that only read (an allow-list): safe to send again when a connection drops under them. */

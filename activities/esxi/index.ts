@@ -4,10 +4,14 @@ import type { SshRunner } from '../ssh';
 import { asActivity, StepCommands } from '../step-context';
 import { isReadOnlyCommand } from './commands';
 import { reloadNmlx5Module } from './module-reload';
+import { installMftTools } from './software';
 import { restoreModuleOptions, setModuleOption } from './module-options';
 import { setMlxconfig, setQuickBoot } from './firmware';
 import { listMstDevices, readBootMarker, readCards, readHostFacts } from './read-state';
 import { awaitHostReturn, rebootAndAwaitReturn, rebootIfStill, setMaintenanceMode } from './reboot';
+import { enterMaintenance, exitMaintenance, readPeerMaintenance } from './maintenance';
+import { listVms } from './vm-list';
+import { startVms, stopVms } from './vm-power';
 
 function attempt(): number {
   try {
@@ -34,7 +38,7 @@ export function createHostActivities(runner: SshRunner): HostActivities {
       step(input, (cmd) => setModuleOption(cmd, input.key, input.value, input.override)),
     restoreModuleOptions: (input) =>
       step(input, (cmd) => restoreModuleOptions(cmd, input.original, input.key)),
-    setMaintenanceMode: (input) => step(input, (cmd) => setMaintenanceMode(cmd, input.enabled)),
+    setMaintenanceMode: (input) => step(input, (cmd) => setMaintenanceMode(cmd, input.enabled, input.timing)),
     rebootIfStill: (input) =>
       step(input, (cmd) => rebootIfStill(cmd, runner, input.timing, { ...input, attempt: attempt() })),
     awaitHostReturn: (input) => step(input, (cmd) => awaitHostReturn(cmd, input.timing, input)),
@@ -46,5 +50,13 @@ export function createHostActivities(runner: SshRunner): HostActivities {
     setMlxconfig: (input) => step(input, (cmd) => setMlxconfig(cmd, input.device, input.values)),
     setQuickBoot: (input) => step(input, (cmd) => setQuickBoot(cmd, input.enabled)),
     reloadNmlx5Module: (input) => step(input, (cmd) => reloadNmlx5Module(cmd, input.force)),
+    installMftTools: (input) => step(input, (cmd) => installMftTools(cmd, input.depots, input.method)),
+    listVms: (input) => step(input, async (cmd) => ({ vms: await listVms(cmd, input.devices) })),
+    stopVms: (input) => step(input, (cmd) => stopVms(cmd, input.timing, input)),
+    startVms: (input) => step(input, (cmd) => startVms(cmd, input)),
+    enterMaintenance: (input) => step(input, (cmd) => enterMaintenance(cmd, input.timing, input)),
+    exitMaintenance: (input) => step(input, (cmd) => exitMaintenance(cmd)),
+    readPeerMaintenance: (input) =>
+      asActivity(() => readPeerMaintenance(runner, input.timing, input.step, input.peers)),
   };
 }

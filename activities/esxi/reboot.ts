@@ -6,16 +6,25 @@ import type { BootMarker, HostReturn, MaintenanceChange, RebootAndReturn, Reboot
 import { HostUnreachableError, SshError, type SshRunner } from '../ssh';
 import { heartbeat, outputExcerpt, type StepCommands } from '../step-context';
 import { esxCommands } from './commands';
+import { maintenanceCommands } from './vm-commands';
+import { maintenanceTimeoutSeconds, workloadOptions } from '../../common/workloads';
 import { parseMaintenanceMode } from './parsers';
 import { markerChanged, readBootMarker, sameBoot } from './read-state';
 
 export async function setMaintenanceMode(
   cmd: StepCommands,
   enabled: boolean,
+  timing: Timing,
 ): Promise<Omit<MaintenanceChange, 'commands'>> {
   const before = parseMaintenanceMode(await cmd.check(esxCommands.maintenanceGet));
   if (before === enabled) return { before, changed: false };
-  await cmd.check(esxCommands.maintenanceSet(enabled));
+  // Workflows started before the VM policy come here too: entering never goes without a timeout.
+  const timeoutSeconds = maintenanceTimeoutSeconds(workloadOptions(undefined));
+  if (enabled)
+    await cmd.check(maintenanceCommands.enter(timeoutSeconds), {
+      timeoutMs: timeoutSeconds * 1000 + timing.commandTimeoutMs,
+    });
+  else await cmd.check(esxCommands.maintenanceSet(false));
   const after = parseMaintenanceMode(await cmd.check(esxCommands.maintenanceGet));
   if (after !== enabled)
     throw new Error(`${cmd.endpoint.name}: maintenance mode is still ${after ? 'on' : 'off'}`);

@@ -155,7 +155,7 @@ export async function rolloutReport(idArg: string, flags: ReportFlags, deps: Cli
       `--format: must be one of ${REPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`,
     );
   return withTemporal(deps, async (temporal) => {
-    const state = await loadRolloutState(temporal, id);
+    const state = await loadRolloutState(temporal, id, { allHosts: true });
     if (state.kind === 'running')
       throw new UsageError(
         `rollout ${id} is still running; its report exists once it closes (see: ibfleet rollout status ${id})`,

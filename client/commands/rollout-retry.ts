@@ -81,7 +81,7 @@ async function startWithFreshId(
 export async function rolloutRetry(idArg: string, flags: RetryFlags, deps: CliDeps): Promise<number> {
   const oldId = parseRolloutIdArg(idArg);
   return withTemporal(deps, async (temporal) => {
-    const state = await loadRolloutState(temporal, oldId);
+    const state = await loadRolloutState(temporal, oldId, { allHosts: true });
     if (state.kind === 'running')
       throw new UsageError(
         `rollout ${oldId} is still running; a retry would race it. Wait for it to close, or: ibfleet rollout cancel ${oldId}`,

@@ -94,6 +94,22 @@ export function crossFieldProblems(root: RawRecord, opts: CheckOptions): CheckPr
     else endpointsSeen.set(key, { path: e.path, name });
   }
 
+  // A host override names a host of its own cluster (a typo would silently leave that host on the cluster's state).
+  asArray(root.clusters).forEach((c, ci) => {
+    const cluster = asRecord(c);
+    const overrides = asRecord(asRecord(cluster?.desired)?.hostOverrides);
+    if (!cluster || !overrides) return;
+    const hosts = asArray(cluster.hosts)
+      .map((h) => asString(asRecord(h)?.name))
+      .filter((n) => n !== undefined);
+    for (const name of Object.keys(overrides))
+      if (!hosts.includes(name))
+        problems.push({
+          path: ['clusters', ci, 'desired', 'hostOverrides', name],
+          message: `names no host of cluster "${asString(cluster.name) ?? '?'}" (hosts: ${hosts.join(', ')})`,
+        });
+  });
+
   asArray(root.guestPairs).forEach((p, pi) => {
     const cluster = asString(asRecord(p)?.cluster);
     if (cluster !== undefined && clusterNames.size > 0 && !clusterNames.has(cluster))

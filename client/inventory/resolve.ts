@@ -4,6 +4,7 @@ import type { CredentialRef, GuestRef, HostRef, SshEndpoint, SwitchRef } from '.
 import { formatPath, type PathSegment } from '../zod-reason';
 import type { CredentialInput, EndpointInput, GuestInput, InventoryFile } from './schema';
 import type { Inventory, InventoryEndpoint } from './types';
+import type { VcenterRef } from '../../common/vcenter-schemas';
 
 // From the validated file to target references: defaults applied, `~` expanded and key paths made
 // absolute relative to the inventory's folder (so the worker does not depend on the CLI's cwd).
@@ -36,6 +37,16 @@ function resolveCredential(c: CredentialInput, ctx: ResolveContext): CredentialR
     case 'password-env':
       return { type: 'password-env', env: c.env };
   }
+}
+
+/** A cluster's vCenter, its password file made absolute like key paths (none when `false`). */
+function vcenterOf(v: VcenterRef | false | undefined, ctx: ResolveContext): { vcenter?: VcenterRef } {
+  if (!v) return {};
+  const credential =
+    v.credential.type === 'password-file'
+      ? { type: 'password-file' as const, path: expandKeyPath(v.credential.path, ctx) }
+      : v.credential;
+  return { vcenter: { ...v, credential } };
 }
 
 function uniqueTags(tags: string[] | undefined): string[] {
@@ -86,15 +97,23 @@ export function resolveInventory(
     ibDevice: g.ibDevice,
   });
 
-  const clusters = (data.clusters ?? []).map((c, ci) => ({
-    name: c.name,
-    hosts: c.hosts.map((h, hi): HostRef => ({
-      kind: 'esxi',
-      ...endpoint(h, 'esxi', ['clusters', ci, 'hosts', hi]),
-      cluster: c.name,
-      tags: uniqueTags(h.tags),
-    })),
-  }));
+  const clusters = (data.clusters ?? []).map((c, ci) => {
+    const vcenter = vcenterOf(c.vcenter ?? data.vcenter, ctx);
+    return {
+      name: c.name,
+      hosts: c.hosts.map((h, hi): HostRef => ({
+        kind: 'esxi',
+        ...endpoint(h, 'esxi', ['clusters', ci, 'hosts', hi]),
+        cluster: c.name,
+        tags: uniqueTags(h.tags),
+        ...(c.vsan ? { vsan: true } : {}),
+        ...vcenter,
+      })),
+      ...(c.desired ? { desired: c.desired } : {}),
+      ...vcenter,
+      ...(c.maxUnavailable !== undefined ? { maxUnavailable: c.maxUnavailable } : {}),
+    };
+  });
   const switches = (data.switches ?? []).map((s, si): SwitchRef => ({
     kind: 'switch',
     ...endpoint(s, 'switch', ['switches', si]),

@@ -9,6 +9,8 @@ import {
   tagsSchema,
   usernameSchema,
 } from '../../common/target-schemas';
+import { inventoryDesiredSchema } from './desired';
+import { vcenterRefSchema } from '../../common/vcenter-schemas';
 
 // The inventory file as written (version 1). Strict objects: an unknown key is an error, so a typo
 // ("hostkey", "prot") never silently falls back to a default. Defaults and cross-field rules
@@ -39,6 +41,14 @@ const guestSchema = z.strictObject({
 const clusterSchema = z.strictObject({
   name: nameSchema,
   hosts: z.array(hostSchema).min(1, 'must list at least one host'),
+  /** The cluster runs vSAN: its hosts enter maintenance mode with `-m` (--vsan-mode), one at a time. */
+  vsan: z.boolean().optional(),
+  /** The declared state of the cluster's hosts (`ibfleet plan` / `apply`). */
+  desired: inventoryDesiredSchema.optional(),
+  /** This cluster's vCenter (overrides the global one); false: this cluster goes over SSH only. */
+  vcenter: z.union([vcenterRefSchema, z.literal(false)]).optional(),
+  /** Hosts of this cluster out of service together, at most, across all rollouts (a lease per cluster). */
+  maxUnavailable: z.number().int().min(1).max(1000).optional(),
 });
 
 const guestPairSchema = z.strictObject({
@@ -63,6 +73,8 @@ export const inventoryFileSchema = z.strictObject({
   clusters: z.array(clusterSchema).optional(),
   switches: z.array(switchSchema).optional(),
   guestPairs: z.array(guestPairSchema).optional(),
+  /** The vCenter of every cluster that names none of its own (issue #14). */
+  vcenter: vcenterRefSchema.optional(),
 });
 export type InventoryFile = z.infer<typeof inventoryFileSchema>;
 export type EndpointInput = z.infer<typeof hostSchema> | z.infer<typeof guestSchema>;

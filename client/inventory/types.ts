@@ -1,4 +1,6 @@
 import type { GuestPairRef, HostRef, SwitchRef } from '../../common/targets';
+import type { InventoryDesired } from './desired';
+import type { VcenterRef } from '../../common/vcenter-schemas';
 import type { PathSegment } from '../zod-reason';
 import type { EndpointKind } from './raw';
 
@@ -18,7 +20,18 @@ export interface Inventory {
   /** Absolute path of the inventory file. */
   file: string;
   allowUnpinnedHostKeys: boolean;
-  clusters: { name: string; hosts: HostRef[] }[];
+  /**
+   * `desired`: the cluster's declared state, when the inventory gives one (`ibfleet plan` / `apply`).
+   * `vcenter`: the cluster's vCenter (its own or the global one; a password file's path absolute).
+   */
+  clusters: {
+    name: string;
+    hosts: HostRef[];
+    desired?: InventoryDesired;
+    vcenter?: VcenterRef;
+    /** Hosts out of service together, at most, across all rollouts (the fleet-wide lease's limit). */
+    maxUnavailable?: number;
+  }[];
   /** Every ESXi host, in file order. */
   hosts: HostRef[];
   switches: SwitchRef[];

@@ -1,5 +1,6 @@
-import type { Timing } from '../../common/procedures';
+import { procedureReboots, type ProcedureName, type Timing } from '../../common/procedures';
 import { rolloutOptionsSchema, type FailureBudget, type RolloutOptions } from '../../common/rollout';
+import type { WorkloadOptions } from '../../common/workloads';
 import { issueReason } from '../zod-reason';
 import { formatDuration, parseDuration } from './duration';
 
@@ -24,7 +25,48 @@ export interface RolloutFlags {
   commandTimeout?: string;
   connectTimeout?: string;
   heartbeatTimeout?: string;
+  vmPolicy?: string;
+  drainDeadline?: string;
+  guestShutdownTimeout?: string;
+  forcePowerOff?: boolean;
+  maintenanceTimeout?: string;
+  maintenanceRetries?: string;
+  maintenanceRetryDelay?: string;
+  vsanMode?: string;
 }
+
+/** VM-policy duration flags: flag name, RolloutFlags field, WorkloadOptions field. */
+export const WORKLOAD_DURATION_FLAGS: readonly {
+  flag: string;
+  field: keyof RolloutFlags;
+  option: keyof WorkloadOptions;
+  help: string;
+}[] = [
+  {
+    flag: 'drain-deadline',
+    field: 'drainDeadline',
+    option: 'drainDeadlineMs',
+    help: 'with --vm-policy wait: how long a host waits for its VMs to be powered off by their owners (default 1h)',
+  },
+  {
+    flag: 'guest-shutdown-timeout',
+    field: 'guestShutdownTimeout',
+    option: 'guestShutdownTimeoutMs',
+    help: 'with --vm-policy shutdown: how long the guests get to shut down (default 5m)',
+  },
+  {
+    flag: 'maintenance-timeout',
+    field: 'maintenanceTimeout',
+    option: 'maintenanceTimeoutMs',
+    help: 'entering maintenance mode gives up after this (esxcli -t, whole seconds; default 10m)',
+  },
+  {
+    flag: 'maintenance-retry-delay',
+    field: 'maintenanceRetryDelay',
+    option: 'maintenanceRetryDelayMs',
+    help: 'wait between tries of entering or leaving maintenance mode (default 30s)',
+  },
+];
 
 /** Timing flags: flag name (without --), RolloutFlags field, Timing field. */
 export const TIMING_FLAGS: readonly {
@@ -100,6 +142,11 @@ export function parseFailureBudget(text: string): FailureBudget | undefined {
 /** The flag an options path came from, for messages. */
 function flagOf(path: readonly PropertyKey[]): string {
   const key = path.join('.');
+  const workload = WORKLOAD_DURATION_FLAGS.find((w) => key === `host.vms.${w.option}`);
+  if (workload) return `--${workload.flag}`;
+  if (key === 'host.vms.policy') return '--vm-policy';
+  if (key === 'host.vms.maintenanceRetries') return '--maintenance-retries';
+  if (key === 'host.vms.vsanMode') return '--vsan-mode';
   const int = INT_FLAGS.find((f) => f.option === key);
   if (int) return `--${int.flag}`;
   if (key.startsWith('maxFailures')) return '--max-failures';
@@ -155,6 +202,8 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
   const host: Record<string, unknown> = {};
   if (Object.keys(timing).length > 0) host.timing = timing;
   if (flags.maintenanceMode === false) host.maintenanceMode = false;
+  const vms = workloadInput(flags, problems, rawTiming);
+  if (vms) host.vms = vms;
   if (Object.keys(host).length > 0) input.host = host;
 
   const parsed = rolloutOptionsSchema.safeParse(input);
@@ -163,7 +212,9 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
       const flag = flagOf(issue.path);
       if (problems.some((p) => p.startsWith(`${flag}:`))) continue;
       const timingKey =
-        issue.path[0] === 'host' && issue.path[1] === 'timing' ? String(issue.path[2]) : undefined;
+        issue.path[0] === 'host' && (issue.path[1] === 'timing' || issue.path[1] === 'vms')
+          ? String(issue.path[2])
+          : undefined;
       if (timingKey && (issue.code === 'too_big' || issue.code === 'too_small')) {
         const limit =
           issue.code === 'too_big'
@@ -174,7 +225,7 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
         problems.push(`${flag}: ${issueReason(issue, input)}`);
       }
     }
-    return { options: rolloutOptionsSchema.parse({}), problems };
+    return { options: rolloutOptionsSchema.parse({}), problems: [...problems, ...workloadConflicts(flags)] };
   }
   const options = parsed.data;
   if (options.autoApprove && options.canary === 0)
@@ -186,7 +237,63 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
     problems.push(
       `--poll-interval: must not exceed --max-poll-interval (${formatDuration(t.pollIntervalMs)} > ${formatDuration(t.maxPollIntervalMs)})`,
     );
+  problems.push(...workloadConflicts(flags));
   return { options, problems };
+}
+
+/** HostOptions.vms from the VM-policy flags, or undefined when none was given (the defaults apply). */
+function workloadInput(
+  flags: RolloutFlags,
+  problems: string[],
+  raw: Map<string, string>,
+): Record<string, unknown> | undefined {
+  const vms: Record<string, unknown> = {};
+  if (flags.vmPolicy !== undefined) vms.policy = flags.vmPolicy;
+  if (flags.vsanMode !== undefined) vms.vsanMode = flags.vsanMode;
+  if (flags.forcePowerOff) vms.forcePowerOff = true;
+  if (flags.maintenanceRetries !== undefined) {
+    if (/^\d+$/.test(flags.maintenanceRetries.trim()))
+      vms.maintenanceRetries = Number(flags.maintenanceRetries.trim());
+    else
+      problems.push(
+        `--maintenance-retries: must be a whole number (got ${JSON.stringify(flags.maintenanceRetries)})`,
+      );
+  }
+  for (const w of WORKLOAD_DURATION_FLAGS) {
+    const text = flags[w.field];
+    if (typeof text !== 'string') continue;
+    const ms = parseDuration(text);
+    if (ms === undefined)
+      problems.push(
+        `--${w.flag}: must be a duration with a unit, e.g. 500ms, 30s, 45m, 1h30m (got ${JSON.stringify(text)})`,
+      );
+    else {
+      vms[w.option] = ms;
+      raw.set(w.option, text);
+    }
+  }
+  return Object.keys(vms).length > 0 ? vms : undefined;
+}
+
+/** VM-policy flags that mean nothing with the chosen policy or without maintenance mode: refused, not ignored. */
+function workloadConflicts(flags: RolloutFlags): string[] {
+  const problems: string[] = [];
+  const policy = flags.vmPolicy ?? 'refuse';
+  if (flags.forcePowerOff && policy !== 'shutdown')
+    problems.push(`--force-power-off: only with --vm-policy shutdown (the policy is ${policy})`);
+  if (flags.guestShutdownTimeout !== undefined && policy !== 'shutdown')
+    problems.push(`--guest-shutdown-timeout: only with --vm-policy shutdown (the policy is ${policy})`);
+  if (flags.drainDeadline !== undefined && policy !== 'wait')
+    problems.push(`--drain-deadline: only with --vm-policy wait (the policy is ${policy})`);
+  if (flags.maintenanceMode === false)
+    for (const [flag, given] of [
+      ['--maintenance-timeout', flags.maintenanceTimeout],
+      ['--maintenance-retries', flags.maintenanceRetries],
+      ['--maintenance-retry-delay', flags.maintenanceRetryDelay],
+      ['--vsan-mode', flags.vsanMode],
+    ] as const)
+      if (given !== undefined) problems.push(`${flag}: not with --no-maintenance-mode`);
+  return problems;
 }
 
 /** The checks that need the number of targets. */
@@ -195,4 +302,23 @@ export function optionProblemsForTargets(options: RolloutOptions, targetCount: n
   if (options.canary > targetCount)
     problems.push(`--canary: ${options.canary} canary hosts but only ${targetCount} target(s) selected`);
   return problems;
+}
+
+/** The VM-policy flags given, by flag name. */
+function workloadFlagsGiven(flags: RolloutFlags): string[] {
+  return [
+    ...(flags.vmPolicy !== undefined ? ['--vm-policy'] : []),
+    ...(flags.forcePowerOff ? ['--force-power-off'] : []),
+    ...(flags.maintenanceRetries !== undefined ? ['--maintenance-retries'] : []),
+    ...(flags.vsanMode !== undefined ? ['--vsan-mode'] : []),
+    ...WORKLOAD_DURATION_FLAGS.filter((w) => flags[w.field] !== undefined).map((w) => `--${w.flag}`),
+  ];
+}
+
+/** VM-policy flags for a procedure that reboots nothing (preflight, a switch, a guest pair): refused, not ignored. */
+export function workloadFlagProblems(procedure: ProcedureName, flags: RolloutFlags): string[] {
+  if (procedureReboots[procedure] > 0) return [];
+  return workloadFlagsGiven(flags).map(
+    (f) => `${f}: ${procedure} reboots no host, so no VM is stopped and maintenance mode is not entered`,
+  );
 }

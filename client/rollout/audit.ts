@@ -5,9 +5,10 @@ import { formatClock } from '../options/duration';
 import { everyHostSucceeded, renderReportSummary } from '../watch/summary';
 
 // The audit trail of a closed rollout: one `rollout` record, then for each target one `host` record
-// followed by its `step` and `command` records. JSON Lines for machines, text for people.
+// followed by a `vm` record per VM its VM policy stopped (how, when, restarted when), then its `step`
+// and `command` records. JSON Lines for machines, text for people.
 
-export type AuditRecord = Record<string, unknown> & { type: 'rollout' | 'host' | 'step' | 'command' };
+export type AuditRecord = Record<string, unknown> & { type: 'rollout' | 'host' | 'vm' | 'step' | 'command' };
 
 function durationBetween(start?: string, end?: string): number | undefined {
   if (!start || !end) return undefined;
@@ -70,8 +71,28 @@ export function auditRecords(
         leftMidCycle: r?.leftMidCycle ?? h.leftMidCycle,
         workflowRunId: h.runId || undefined,
         changes: r?.changes,
+        vmPolicy: r?.vms?.policy,
+        vmsPoweredOn: r?.vms ? r.vms.found.filter((v) => v.power === 'on').map((v) => v.name) : undefined,
+        vmsWaitedFor: r?.vms?.waited,
       }),
     );
+    for (const vm of r?.vms?.stopped ?? [])
+      out.push(
+        record({
+          type: 'vm',
+          rolloutId,
+          host: h.name,
+          vm: vm.name,
+          vmid: vm.vmid,
+          stopped: vm.how ?? 'not-stopped',
+          shutdownRequestedAt: vm.shutdownRequestedAt,
+          stoppedAt: vm.stoppedAt,
+          detail: vm.detail,
+          restarted: vm.restarted ?? 'no',
+          restartedAt: vm.restartedAt,
+          restartError: vm.restartError,
+        }),
+      );
     for (const s of r?.steps ?? [])
       out.push(
         record({
@@ -131,6 +152,13 @@ export function renderAuditText(
         ((r?.reason ?? h.reason) ? ` - ${r?.reason ?? h.reason}` : ''),
     );
     for (const change of r?.changes ?? []) lines.push(`  changed: ${change}`);
+    for (const vm of r?.vms?.stopped ?? [])
+      lines.push(
+        `  vm ${vm.name}: ${vm.how ?? 'not stopped'}${vm.stoppedAt ? ` at ${vm.stoppedAt}` : ''}` +
+          (vm.restarted
+            ? `, ${vm.restarted}${vm.restartedAt ? ` at ${vm.restartedAt}` : ''}${vm.restartError ? ` (${vm.restartError})` : ''}`
+            : ', not powered on again'),
+      );
     const stepNames = new Set((r?.steps ?? []).map((s) => s.name));
     const commandLine = (c: { command: string; exitCode: number; durationMs: number }) =>
       `            $ ${c.command}  -> exit ${c.exitCode}, ${c.durationMs}ms`;

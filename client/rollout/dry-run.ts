@@ -1,7 +1,9 @@
 import { procedurePlan } from '../../common/plan';
 import { procedureReboots, procedureTargetKind } from '../../common/procedures';
 import type { RolloutInput, RolloutOptions } from '../../common/rollout';
+import { shardedInventory } from '../../common/rollout-shards';
 import { targetCluster } from '../../common/targets';
+import { maintenanceTimeoutSeconds, workloadOptions } from '../../common/workloads';
 import { kindWords } from '../inventory/select';
 import { formatDuration } from '../options/duration';
 import { simulateSchedule, type ScheduleTarget } from './schedule';
@@ -29,6 +31,20 @@ export function describeOptions(options: RolloutOptions): string {
       : 'no canary';
   const perCluster = options.perCluster === 0 ? 'unlimited' : String(options.perCluster);
   return `max-parallel ${options.maxParallel}, per-cluster ${perCluster}, ${canary}, max-failures ${describeBudget(options)}, order ${options.order}`;
+}
+
+/** The VM policy line of a rollout of a rebooting procedure. */
+export function describeVmPolicy(options: RolloutOptions): string {
+  const w = workloadOptions(options.host.vms);
+  const policy = {
+    refuse: 'refuse (a host with powered-on VMs is left untouched)',
+    wait: `wait (for the owners to power their VMs off, up to ${formatDuration(w.drainDeadlineMs)})`,
+    shutdown: `shutdown (guest shutdown, up to ${formatDuration(w.guestShutdownTimeoutMs)}, ${w.forcePowerOff ? 'then power-off' : 'never a hard power-off'}; powered on again afterwards)`,
+  }[w.policy];
+  const mm = options.host.maintenanceMode
+    ? `; maintenance mode -t ${maintenanceTimeoutSeconds(w)}s, ${w.maintenanceRetries} retries after ${formatDuration(w.maintenanceRetryDelayMs)}, vSAN mode ${w.vsanMode}`
+    : '';
+  return `${policy}${mm}; VMs are read at run time (preflight lists each host's VMs)`;
 }
 
 export function describeHostOptions(options: RolloutOptions): string {
@@ -59,10 +75,17 @@ export function renderDryRun(input: RolloutInput, ctx: DryRunContext = {}): stri
   const from = ctx.inventoryFile ? `, from ${ctx.inventoryFile}` : '';
   const sel = ctx.selections?.length ? ` (select: ${ctx.selections.join(' | ')})` : '';
   lines.push(`Targets    ${n} ${kindWords(kind, n)} in ${clusters.size} cluster group(s)${from}${sel}`);
+  const sharded = shardedInventory(n);
+  if (sharded)
+    lines.push(
+      `Shards     ${sharded.shards} shard workflows of up to ${sharded.perShard} targets each start the hosts ` +
+        `(ibfleet/rollout/${id}/shard/0..${sharded.shards - 1}); the rollout keeps their limits`,
+    );
   lines.push(`Window     ${describeOptions(input.options)}`);
   if (kind !== 'switch' && kind !== 'guest-pair')
     lines.push(`Hosts      ${describeHostOptions(input.options)}`);
   lines.push(`Reboots    ${rebootsPerTarget} per target, ${rebootsPerTarget * n} in total`);
+  if (rebootsPerTarget > 0) lines.push(`VMs        ${describeVmPolicy(input.options)}`);
   lines.push(`Started by ${input.startedBy}`, '');
 
   const schedule = simulateSchedule(
@@ -87,6 +110,8 @@ export function renderDryRun(input: RolloutInput, ctx: DryRunContext = {}): stri
   lines.push(`Steps on each ${kindWords(kind, 1)}:`);
   const plan = procedurePlan(input.procedure, input.params, {
     maintenanceMode: input.options.host.maintenanceMode,
+    vms: input.options.host.vms,
+    vsan: input.targets.some((t) => t.kind === 'esxi' && t.vsan === true),
   });
   plan.forEach((s, i) => {
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.step}${s.reboot ? '  [REBOOT]' : ''}`);

@@ -2,7 +2,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { procedureTargetKind, type ProcedureName } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
-import type { HostProgress } from '../../common/rollout';
+import type { HostProgress, RolloutReport } from '../../common/rollout';
+import { rolloutShardWorkflowId, type ShardReport } from '../../common/rollout-shards';
 import { targetWorkflowId } from '../../common/targets';
 import { hostProgressQuery } from '../../workflows/messages';
 import type { TemporalAccess } from '../deps';
@@ -57,15 +58,34 @@ export async function fillRunningSteps(
   hosts: HostProgress[],
   limit: number,
 ): Promise<void> {
-  const running = hosts.filter((h) => h.phase === 'running' && h.runId).slice(0, limit);
+  // A sharded rollout lists hosts in flight without their run: the host workflow's current run answers.
+  const running = hosts.filter((h) => h.phase === 'running' && !h.name.startsWith('#')).slice(0, limit);
   await forEachLimited(running, CONCURRENCY, async (h) => {
     try {
       const p = await temporal.client.withDeadline(Date.now() + HOST_QUERY_DEADLINE_MS, () =>
         hostHandle(temporal, procedure, h).query(hostProgressQuery),
       );
-      h.step = p.step;
+      h.step = p.detail ? `${p.step}: ${p.detail}` : p.step;
     } catch {
       // Not started yet, or between workflow tasks: show the host without a step this time.
     }
   });
+}
+
+/**
+ * Every host of a closed rollout with its detail: the report's list, or for a sharded rollout (whose
+ * report lists only problems) its shard workflows' results, in target order.
+ */
+export async function allReportHosts(
+  temporal: TemporalAccess,
+  report: RolloutReport,
+): Promise<HostProgress[]> {
+  if (report.shards === undefined) return report.hosts;
+  const slices: HostProgress[][] = [];
+  const shards = Array.from({ length: report.shards }, (_, shard) => shard);
+  await forEachLimited(shards, CONCURRENCY, async (shard) => {
+    const handle = temporal.client.workflow.getHandle(rolloutShardWorkflowId(report.rolloutId, shard));
+    slices[shard] = ((await handle.result()) as ShardReport).hosts;
+  });
+  return slices.flat();
 }

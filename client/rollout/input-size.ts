@@ -1,13 +1,25 @@
 import { defaultPayloadConverter, type PayloadCodec, type PayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { HostProgress, RolloutInput } from '../../common/rollout';
+import {
+  MAX_ROLLOUT_TARGETS,
+  rolloutStartInput,
+  shardedInventory,
+  shardInputs,
+  type EndedHost,
+} from '../../common/rollout-shards';
 import { targetCluster } from '../../common/targets';
+import { HostLedger } from '../../workflows/rollout/ledger';
+import { MAX_LISTED_PROBLEMS, RECENT_ENDS, type RolloutCarried } from '../../workflows/rollout/state';
 import { CliFailure, EXIT_USAGE } from '../cli-error';
 import { dataConverter } from '../connection';
 
 // A rollout's input is one Temporal payload, and so is what the rollout carries across
-// continue-as-new (its input and every target's progress) and its report. Temporal refuses payloads
-// over its blob size limit. The CLI computes the sizes before it starts anything and refuses a
+// continue-as-new and its report. Temporal refuses payloads over its blob size limit. Up to
+// MAX_INLINE_TARGETS targets, the input carries every target and the rollout every target's progress;
+// beyond, the input carries their number, each shard workflow's input (a slice of the targets)
+// and each shard's progress are payloads of their own, and the rollout carries a few bytes per host
+// (common/rollout-shards.ts). The CLI computes the sizes before it starts anything and refuses a
 // rollout that would not fit, saying which limit, the sizes and what to do; the server's own refusal
 // is mapped to the same message.
 
@@ -64,16 +76,80 @@ export interface RolloutSize {
   targets: number;
   /** The workflow input, as the start request carries it. */
   inputBytes: number;
-  /** The input and every target's progress: what continue-as-new carries (the report is of the same order). */
+  /** What the rollout carries across continue-as-new (the report is of the same order). */
   carriedBytes: number;
+  /** Sharded: what the largest shard workflow carries (its slice of the targets and their progress). */
+  shardBytes?: number;
+}
+
+/** A host that failed with a long reason: what the rollout lists of its problems. */
+function problemNote(index: number): EndedHost {
+  const at = '2000-01-01T00:00:00.000Z';
+  return {
+    index,
+    name: `host-${index}`.padEnd(40, 'x'),
+    phase: 'needs-attention',
+    reason: 'r'.repeat(300),
+    failureType: 'HostNotReturned',
+    stoppedInStep: 'await-return-1',
+    leftMidCycle: true,
+    startedAt: at,
+    finishedAt: at,
+  };
+}
+
+/** What a sharded rollout carries at its largest: every host's entry, listed problems, hosts in flight, events. */
+function shardedCarried(input: RolloutInput): { rollout: RolloutCarried } {
+  const n = input.targets.length;
+  const ledger = new HostLedger(HostLedger.of(input.targets.map(targetCluster), input.options.canary));
+  if (input.options.order === 'slowest-first') ledger.reorder(Array.from({ length: n }, (_, i) => n - 1 - i));
+  const running: RolloutCarried['running'] = {};
+  for (let i = 0; i < Math.min(n, input.options.maxParallel); i++)
+    running[n - 1 - i] = { name: `host-${i}`.padEnd(40, 'x'), startedAt: '2000-01-01T00:00:00.000Z' };
+  const events = Array.from({ length: 40 }, () => ({
+    at: '2000-01-01T00:00:00.000Z',
+    action: 'paused' as const,
+    reason: 'r'.repeat(100),
+  }));
+  return {
+    rollout: {
+      startedAtMs: 0,
+      approved: true,
+      paused: false,
+      events,
+      continueAsNewCount: 100,
+      finished: { count: n, totalMs: n * 3_600_000 },
+      ledger: ledger.toCarried(),
+      running,
+      problems: Array.from({ length: Math.min(n, MAX_LISTED_PROBLEMS) }, (_, i) => problemNote(i)),
+      problemsOmitted: n,
+      recent: Array.from({ length: Math.min(n, RECENT_ENDS) }, (_, i) => problemNote(i)),
+    },
+  };
 }
 
 export async function rolloutSize(input: RolloutInput, encoding: PayloadEncoding): Promise<RolloutSize> {
-  const hosts = input.targets.map(finishedProgress);
+  const header = rolloutStartInput(input);
+  const inventory = header.inventory;
+  if (!inventory) {
+    const hosts = input.targets.map(finishedProgress);
+    return {
+      targets: input.targets.length,
+      inputBytes: await encodedBytes([input], encoding),
+      carriedBytes: await encodedBytes([input, { hosts }], encoding),
+    };
+  }
+  let shardBytes = 0;
+  for (const shard of shardInputs(input))
+    shardBytes = Math.max(
+      shardBytes,
+      await encodedBytes([shard, { hosts: shard.targets.map(finishedProgress) }], encoding),
+    );
   return {
     targets: input.targets.length,
-    inputBytes: await encodedBytes([input], encoding),
-    carriedBytes: await encodedBytes([input, { hosts }], encoding),
+    inputBytes: await encodedBytes([header], encoding),
+    carriedBytes: await encodedBytes([header, shardedCarried(input)], encoding),
+    shardBytes,
   };
 }
 
@@ -85,23 +161,45 @@ export function formatBytes(bytes: number): string {
 
 /** Why the rollout does not fit in Temporal's payloads, with what to do; undefined when it fits. */
 export function rolloutSizeProblem(size: RolloutSize, limit = TEMPORAL_BLOB_SIZE_LIMIT): string | undefined {
-  if (size.inputBytes <= limit && size.carriedBytes <= limit) return undefined;
+  if (size.targets > MAX_ROLLOUT_TARGETS) return tooLargeMessage(size, limit);
+  if (size.inputBytes <= limit && size.carriedBytes <= limit && (size.shardBytes ?? 0) <= limit)
+    return undefined;
   return tooLargeMessage(size, limit);
 }
 
 function tooLargeMessage(size: RolloutSize, limit: number, serverSaid?: string): string {
+  const said = serverSaid ? `; the server said: ${serverSaid}` : '';
+  const blob = `Temporal refuses a payload over ${formatBytes(limit)} (the server's blob size limit, limit.blobSize.error)`;
+  const select =
+    "with --select (e.g. one per cluster: --select cluster=NAME; or by name: --select 'name=esx-0*')";
+  if (size.targets > MAX_ROLLOUT_TARGETS)
+    return [
+      `rollout too large for Temporal: ${size.targets} targets; one rollout takes at most ${MAX_ROLLOUT_TARGETS} ` +
+        `(it keeps a few bytes per target, carried across continue-as-new as one payload)${said}. Nothing was started.`,
+      `Split it into rollouts of at most ${MAX_ROLLOUT_TARGETS} targets each ${select}.`,
+    ].join('\n');
+  const inventory = shardedInventory(size.targets);
+  if (inventory && size.shardBytes !== undefined && size.shardBytes > limit)
+    return [
+      `rollout too large for Temporal: its ${size.targets} targets go to shard workflows of ${inventory.perShard}, and ` +
+        `one shard's input with its hosts' progress (what it carries) is about ${formatBytes(size.shardBytes)}; ` +
+        `${blob}${said}. Nothing was started.`,
+      `Its targets are unusually large (long tag lists?): make them smaller, or split the rollout ${select}.`,
+    ].join('\n');
+  if (inventory)
+    return [
+      `rollout too large for Temporal: with ${size.targets} targets, what the rollout carries across continue-as-new ` +
+        `is about ${formatBytes(size.carriedBytes)}; ${blob}${said}. Nothing was started.`,
+      `Split it ${select}.`,
+    ].join('\n');
   const perTarget = size.carriedBytes / Math.max(1, size.targets);
   // 90% of the limit, so a part is not refused for a longer reason or name than estimated.
   const fits = Math.max(1, Math.floor((0.9 * limit) / perTarget));
   return [
     `rollout too large for Temporal: its input (${size.targets} targets) is ${formatBytes(size.inputBytes)}, and ` +
       `with each target's progress, which the rollout carries across continue-as-new and into its report, ` +
-      `about ${formatBytes(size.carriedBytes)}; Temporal refuses a payload over ${formatBytes(limit)} ` +
-      `(the server's blob size limit, limit.blobSize.error)` +
-      (serverSaid ? `; the server said: ${serverSaid}` : '') +
-      '. Nothing was started.',
-    `Split it into rollouts of at most about ${fits} targets each with --select ` +
-      `(e.g. one per cluster: --select cluster=NAME; or by name: --select 'name=esx-0*').`,
+      `about ${formatBytes(size.carriedBytes)}; ${blob}${said}. Nothing was started.`,
+    `Split it into rollouts of at most about ${fits} targets each ${select}.`,
   ].join('\n');
 }
 

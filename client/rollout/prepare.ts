@@ -18,7 +18,13 @@ import { loadInventory } from '../inventory/load';
 import { formatInventoryProblem, InventoryError } from '../inventory/problems';
 import { kindWords, selectTargets } from '../inventory/select';
 import { isPinned, type Inventory } from '../inventory/types';
-import { optionProblemsForTargets, parseRolloutFlags, type RolloutFlags } from '../options/rollout-flags';
+import {
+  optionProblemsForTargets,
+  parseRolloutFlags,
+  workloadFlagProblems,
+  type RolloutFlags,
+} from '../options/rollout-flags';
+import { parseOpsFlags, withOpsOptions, type OpsFlags } from '../options/ops-flags';
 import { parseSetParams } from '../options/set-params';
 import { generateRolloutId, rolloutIdProblem } from './rollout-id';
 
@@ -26,7 +32,7 @@ import { generateRolloutId, rolloutIdProblem } from './rollout-id';
 // reported together (one per line); nothing here performs I/O beyond reading the inventory file and
 // the key files it names.
 
-export interface StartFlags extends RolloutFlags {
+export interface StartFlags extends RolloutFlags, OpsFlags {
   inventory: string;
   select?: string[];
   set?: string[];
@@ -97,6 +103,8 @@ export function prepareRollout(
 
   const opts = parseRolloutFlags(flags);
   problems.push(...opts.problems);
+  const ops = parseOpsFlags(flags, opts.options.maxParallel, deps.env);
+  problems.push(...ops.problems);
   const params = parseSetParams(procedure, flags.set ?? []);
   problems.push(...params.problems);
   if (flags.id !== undefined) {
@@ -130,6 +138,7 @@ export function prepareRollout(
       problems.push(
         `--no-maintenance-mode: applies to ESXi hosts only; ${procedure} acts on ${kindWords(kind, 2)}`,
       );
+    problems.push(...workloadFlagProblems(procedure, flags));
   }
 
   if (problems.length > 0 || !inventory) throw new UsageError(problems.join('\n'));
@@ -139,7 +148,7 @@ export function prepareRollout(
     procedure,
     params: params.params,
     targets,
-    options: opts.options,
+    options: withOpsOptions(opts.options, ops.ops, inventory.clusters, targets),
     startedBy: deps.identity(),
   };
   // The workflow validates its input again; checking here too turns a mismatch into exit 2, not a failed workflow.

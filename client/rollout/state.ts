@@ -9,6 +9,7 @@ import { rolloutWorkflowId } from '../../common/targets';
 import { rolloutProgressQuery } from '../../workflows/messages';
 import { UsageError } from '../cli-error';
 import type { TemporalAccess } from '../deps';
+import { allReportHosts } from './host-reports';
 import type { RolloutWorkflow } from './start';
 
 // Where a rollout is: running (with its progress, from the query) or closed (with its report, the
@@ -74,7 +75,12 @@ export async function closedOutcome(
   }
 }
 
-export async function loadRolloutState(temporal: TemporalAccess, id: string): Promise<RolloutState> {
+/** Where the rollout is; with `allHosts`, a closed sharded rollout's report lists every host (from its shards). */
+export async function loadRolloutState(
+  temporal: TemporalAccess,
+  id: string,
+  { allHosts = false }: { allHosts?: boolean } = {},
+): Promise<RolloutState> {
   const ref = await findRollout(temporal, id);
   const { description } = ref;
   if (description.status.name === 'RUNNING') {
@@ -85,6 +91,10 @@ export async function loadRolloutState(temporal: TemporalAccess, id: string): Pr
     }
   }
   const outcome = await closedOutcome(ref);
-  if ('report' in outcome) return { kind: 'completed', description, report: outcome.report };
+  if ('report' in outcome) {
+    const report = outcome.report;
+    if (allHosts && report.shards !== undefined) report.hosts = await allReportHosts(temporal, report);
+    return { kind: 'completed', description, report };
+  }
   return { kind: 'closed', description, ...outcome };
 }

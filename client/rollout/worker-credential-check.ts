@@ -21,10 +21,42 @@ const CHECK_TIMEOUT = '1 minute';
 
 export type CredentialCheckWorkflow = (input: CredentialCheckInput) => Promise<CredentialCheckResult>;
 
+/** Up to this many endpoints are sent as they are; beyond, each distinct reference once. */
+const MAX_ENDPOINTS_AS_GIVEN = 2_000;
+
+/**
+ * Each distinct credential reference once (a fleet of thousands shares a few), with the endpoints that
+ * use it: the check's input stays small whatever the fleet size.
+ */
+function distinctReferences(endpoints: readonly EndpointCredential[]): Map<string, EndpointCredential[]> {
+  const byRef = new Map<string, EndpointCredential[]>();
+  for (const e of endpoints) {
+    const key = JSON.stringify(e.credential);
+    const users = byRef.get(key);
+    if (users) users.push(e);
+    else byRef.set(key, [e]);
+  }
+  return byRef;
+}
+
 export async function checkCredentialsOnWorker(
   temporal: TemporalAccess,
   endpoints: readonly EndpointCredential[],
   checkId: string,
+): Promise<EndpointCredentialProblem[]> {
+  if (endpoints.length <= MAX_ENDPOINTS_AS_GIVEN)
+    return await runCheck(temporal, endpoints, checkId, endpoints.length);
+  const users = new Map([...distinctReferences(endpoints).values()].map((u) => [u[0].endpoint, u]));
+  const representatives = [...users.values()].map((u) => u[0]);
+  const problems = await runCheck(temporal, representatives, checkId, endpoints.length);
+  return problems.flatMap((p) => (users.get(p.endpoint) ?? [p]).map((u) => ({ ...p, endpoint: u.endpoint })));
+}
+
+async function runCheck(
+  temporal: TemporalAccess,
+  endpoints: readonly EndpointCredential[],
+  checkId: string,
+  total: number,
 ): Promise<EndpointCredentialProblem[]> {
   const queue = taskQueue();
   try {
@@ -35,7 +67,7 @@ export async function checkCredentialsOnWorker(
         taskQueue: queue,
         args: [{ endpoints: [...endpoints] }],
         workflowExecutionTimeout: CHECK_TIMEOUT,
-        staticSummary: `credential check of ${endpoints.length} endpoint(s)`,
+        staticSummary: `credential check of ${total} endpoint(s)${total > endpoints.length ? ` (${endpoints.length} distinct reference(s))` : ''}`,
       },
     );
     return result.problems;

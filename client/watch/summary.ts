@@ -34,6 +34,11 @@ export function renderReportSummary(report: RolloutReport): string[] {
       lines.push(`  ${p.name.padEnd(nameW)}  ${p.outcome.padEnd(15)}  ${p.reason}${where}${mid}`);
     }
   }
+  if (report.problemsOmitted)
+    lines.push(
+      `  ... and ${report.problemsOmitted} more that did not succeed (failed beyond the first listed, or skipped): ` +
+        `see ibfleet rollout report ${report.rolloutId}`,
+    );
   if (!ok) {
     lines.push(
       `Next: ibfleet rollout retry ${report.rolloutId}    (runs the hosts that did not succeed again)`,

@@ -1,5 +1,6 @@
 import { moduleCatalog } from './catalog';
 import { computeVfs, effectiveCoreParams, recoveryModeActive } from './derived';
+import { activateStagedSoftware } from './software';
 import { appendLog, MAX_VMKSUMMARY_LINES, MLX_PARAMS, type EsxiState } from './state';
 import { startVmsAfterBoot, stopAllVms } from './vm-power';
 
@@ -50,6 +51,8 @@ function modulesAtBoot(state: EsxiState): Record<string, string> {
 }
 
 export function bootHost(state: EsxiState, o: BootOptions): void {
+  // Software installed since the last boot (esxcli software ... -d) is the new image's.
+  activateStagedSoftware(state);
   if (o.cold) {
     for (const card of state.cards) {
       for (const p of MLX_PARAMS) {

@@ -4,6 +4,7 @@ import { decimalPciId, nicsPresent, nmlxPorts, ONBOARD_NICS, vfPciAddress, type 
 import { isError, parseOptions } from './esxcli-args';
 import { esxcliBlocks, esxcliTable, type Cell } from './format';
 import { err, out, type EsxiContext } from './host-context';
+import { rebootingImageVibs } from './software';
 import { vfOwners } from './vm-power';
 
 // esxcli software vib, network nic / sriovnic, hardware pci.
@@ -13,7 +14,9 @@ const ONBOARD_DESCRIPTION = 'Intel(R) Ethernet Controller X710 for 10GbE SFP+';
 export function vibList(host: EsxiContext, args: string[]): ExecResult {
   const opts = parseOptions(args, [{ long: 'rebooting-image', flag: true }]);
   if (isError(opts)) return opts;
-  const rows = [...baseVibs(host.state.version), ...mellanoxVibs(host.state.version, host.state.vibs)]
+  // The running image; with --rebooting-image, the one the next boot runs (VIBs installed since included).
+  const tools = opts.has('rebooting-image') ? rebootingImageVibs(host.state) : host.state.vibs;
+  const rows = [...baseVibs(host.state.version), ...mellanoxVibs(host.state.version, tools)]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((v) => [v.name, v.version, v.vendor, v.acceptance, v.installDate, 'host']);
   return out(

@@ -12,6 +12,7 @@ import {
 } from './esxcli-system';
 import { err, type EsxiContext } from './host-context';
 import { maintenanceModeGet, maintenanceModeSet } from './maintenance';
+import { componentApply, vibInstall } from './software';
 import { vmProcessKill, vmProcessList } from './vm-commands';
 
 // `esxcli [--formatter=...] namespace... command [options]`: walks the namespace tree.
@@ -26,7 +27,10 @@ interface Namespace {
 }
 
 const tree: Namespace = {
-  software: { vib: { list: vibList, get: vibGet } },
+  software: {
+    vib: { list: vibList, get: vibGet, install: vibInstall },
+    component: { apply: componentApply },
+  },
   system: {
     module: {
       list: moduleList,

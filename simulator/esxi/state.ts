@@ -1,4 +1,5 @@
 import { cardCatalog, esxiReleases, type CardModel } from './catalog';
+import type { SoftwareState } from './software';
 import {
   datastoreFor,
   firstWorldId,
@@ -82,6 +83,8 @@ export interface EsxiState {
   cards: CardState[];
   /** Optional Mellanox tool VIBs (the nmlx5 driver VIBs are inbox). */
   vibs: { mft: boolean; nmst: boolean };
+  /** MFT/NMST depots on the datastore and VIBs staged for the next boot (software.ts; absent: defaults). */
+  software?: SoftwareState;
   /** Stored module option strings (esxcli system module parameters set), applied at boot. */
   moduleOptions: Record<string, string>;
   maintenanceMode: boolean;
@@ -102,6 +105,14 @@ export interface EsxiState {
   nextWorldId: number;
   /** A maintenance-mode entry waiting for the powered-on VMs to stop. */
   maintenanceRequest?: MaintenanceRequest;
+  /** The TSM-SSH service (absent: running, policy "on"); stopped, the SSH port refuses connections. */
+  sshService?: SshServiceState;
+}
+
+/** hostd's TSM-SSH service: a boot starts it under policy "on" or "automatic", not under "off" [R]. */
+export interface SshServiceState {
+  running: boolean;
+  policy: 'on' | 'off' | 'automatic';
 }
 
 export interface CardSpec {

@@ -416,8 +416,9 @@ describe('client: the guide VF rule (NUM_OF_VFS > VFs of max_vfs on a card) befo
   });
 });
 
-/** An inventory of `n` pinned ESXi hosts in clusters of 100. */
-function largeInventory(n: number): string {
+/** An inventory of `n` pinned ESXi hosts in clusters of 100, each with `tags` long tags (to make targets large). */
+function largeInventory(n: number, tags = 0): string {
+  const tagList = ['cx7', ...Array.from({ length: tags }, (_, t) => `rack-${t}/`.padEnd(60, 'x'))].join(', ');
   const lines = [
     'version: 1',
     'defaults:',
@@ -429,61 +430,58 @@ function largeInventory(n: number): string {
     lines.push(`  - name: rack-${String(c).padStart(3, '0')}`, '    hosts:');
     for (let i = c * 100; i < Math.min(n, (c + 1) * 100); i++)
       lines.push(
-        `      - { name: esx-${String(i).padStart(5, '0')}.gpu.example.com, address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}, hostKey: ${KEY_A}, tags: [cx7] }`,
+        `      - { name: esx-${String(i).padStart(5, '0')}.gpu.example.com, address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}, hostKey: ${KEY_A}, tags: [${tagList}] }`,
       );
   }
   return lines.join('\n') + '\n';
 }
 
 describe('client: a rollout too large for one Temporal payload', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
 
-  it('is refused before it starts (dry run or not): the limit, the sizes and what to do', async () => {
-    for (const extra of [['--dry-run'], []]) {
-      const err = await refused(
-        largeInventory(3_000),
-        ['rollout', 'start', 'recovery-cycle', '-i', '$FILE', '--max-parallel', '100', ...extra],
-        [
-          /rollout too large for Temporal: its input \(3000 targets\) is \d+\.\d kB, and with each target's progress, which the rollout carries across continue-as-new and into its report, about \d\.\d\d MB; Temporal refuses a payload over 2\.00 MB \(the server's blob size limit, limit\.blobSize\.error\)\. Nothing was started\./,
-          /Split it into rollouts of at most about \d+ targets each with --select \(e\.g\. one per cluster: --select cluster=NAME/,
-        ],
-      );
-      const fits = Number(/at most about (\d+) targets/.exec(err)?.[1]);
-      assert.ok(fits > 1000 && fits < 3000, `a sensible part size (${fits})`);
-    }
-  });
-
-  it('starts (here: plans) a part of the size it suggests', async () => {
+  it('plans (and would start) 3,000 targets: beyond 1,000 they go to shard workflows of 500', async () => {
     const tmp = tempDir();
     try {
       const file = tmp.write('fleet.yaml', largeInventory(3_000));
       const h = harness();
       assert.equal(
-        await h.run(
-          'rollout',
-          'start',
-          'recovery-cycle',
-          '-i',
-          file,
-          '--max-parallel',
-          '100',
-          '--select',
-          'cluster=rack-00*,rack-01*',
-          '--dry-run',
-        ),
+        await h.run('rollout', 'start', 'recovery-cycle', '-i', file, '--max-parallel', '100', '--dry-run'),
         0,
         h.stderr(),
       );
-      assert.match(h.stdout(), /Targets {4}2000 ESXi hosts/);
+      assert.match(h.stdout(), /Targets {4}3000 ESXi hosts/);
+      assert.match(h.stdout(), /Shards {5}6 shard workflows of up to 500 targets each start the hosts/);
     } finally {
       tmp.cleanup();
     }
   });
 
+  it('is refused before it starts (dry run or not) when its targets are too large: the limit, the sizes and what to do', async () => {
+    for (const extra of [['--dry-run'], []]) {
+      const err = await refused(
+        largeInventory(1_000, 40),
+        ['rollout', 'start', 'recovery-cycle', '-i', '$FILE', '--max-parallel', '100', ...extra],
+        [
+          /rollout too large for Temporal: its input \(1000 targets\) is \d\.\d\d MB, and with each target's progress, which the rollout carries across continue-as-new and into its report, about \d\.\d\d MB; Temporal refuses a payload over 2\.00 MB \(the server's blob size limit, limit\.blobSize\.error\)\. Nothing was started\./,
+          /Split it into rollouts of at most about \d+ targets each with --select \(e\.g\. one per cluster: --select cluster=NAME/,
+        ],
+      );
+      const fits = Number(/at most about (\d+) targets/.exec(err)?.[1]);
+      assert.ok(fits > 300 && fits < 1000, `a sensible part size (${fits})`);
+    }
+    await refused(
+      largeInventory(1_200, 80),
+      ['rollout', 'start', 'recovery-cycle', '-i', '$FILE', '--dry-run'],
+      [
+        /rollout too large for Temporal: its 1200 targets go to shard workflows of 500, and one shard's input with its hosts' progress \(what it carries\) is about \d\.\d\d MB; Temporal refuses a payload over 2\.00 MB/,
+      ],
+    );
+  });
+
   it("maps the Temporal server's own refusal to the same message (exit 2)", async () => {
     const env = await testEnv();
     const taskQueue = uniqueTaskQueue('too-large');
-    const targets: HostRef[] = Array.from({ length: 12_000 }, (_, i) => ({
+    const targets: HostRef[] = Array.from({ length: 1_000 }, (_, i) => ({
       kind: 'esxi',
       name: `esx-${String(i).padStart(5, '0')}.gpu.example.com`,
       address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
@@ -492,7 +490,7 @@ describe('client: a rollout too large for one Temporal payload', function () {
       hostKey: KEY_A,
       credential: { type: 'private-key', path: '/etc/ibfleet/keys/id_ed25519' },
       cluster: `rack-${Math.floor(i / 100)}`,
-      tags: ['cx7'],
+      tags: Array.from({ length: 40 }, (_, t) => `rack-${t}/`.padEnd(60, 'x')),
     }));
     const input: RolloutInput = {
       rolloutId: taskQueue.slice(-60),
@@ -515,7 +513,7 @@ describe('client: a rollout too large for one Temporal payload', function () {
           assert.equal(err.exitCode, 2);
           assert.match(
             err.message,
-            /^rollout too large for Temporal: its input \(12000 targets\) is \d\.\d\d MB/,
+            /^rollout too large for Temporal: its input \(1000 targets\) is \d\.\d\d MB/,
           );
           assert.match(
             err.message,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { esxCommands } from '../../activities/esxi/commands';
+import { maintenanceCommands } from '../../activities/esxi/vm-commands';
 import { parseRolloutFlags } from '../../client/options/rollout-flags';
 import { parseSetParams } from '../../client/options/set-params';
 import { formatClock, formatDuration, parseDuration } from '../../client/options/duration';
@@ -34,7 +35,7 @@ describe('client: procedure plans', () => {
       'esxcli system module parameters set -m nmlx5_core -p "<merged options with mst_recovery=1>"',
     );
     assert.ok(
-      stepNamed(plan, 'maintenance-on').commands.includes('esxcli system maintenanceMode set -e true'),
+      stepNamed(plan, 'maintenance-on').commands.includes('esxcli system maintenanceMode set -e true -t 600'),
     );
     assert.deepEqual(
       stepNamed(plan, 'reboot-1').commands.at(-1),
@@ -194,7 +195,7 @@ describe('client: procedure plans', () => {
       esxCommands.boots,
       esxCommands.worlds,
       esxCommands.quickBootGet,
-      esxCommands.maintenanceSet(true),
+      maintenanceCommands.enter(600),
       esxCommands.maintenanceSet(false),
       esxCommands.mlxQuery('mt4129_pciconf0'),
       esxCommands.mlxSet('mt4129_pciconf0', { ADVANCED_PCI_SETTINGS: '1' }),

@@ -35,7 +35,7 @@ function changesBefore(step: string, original: string): string[] {
     'set-mst-recovery-1': [
       `esxcli system module parameters set -m nmlx5_core -p "${original} mst_recovery=1"`,
     ],
-    'maintenance-on': ['esxcli system maintenanceMode set -e true'],
+    'maintenance-on': ['esxcli system maintenanceMode set -e true -t 600'],
     'reboot-1': ['reboot'],
     'restore-options': [`esxcli system module parameters set -m nmlx5_core -p "${original}"`],
     'reboot-2': ['reboot'],
@@ -95,7 +95,8 @@ describe('durability: cancelling a rollout in the middle', function () {
     assert.ok(report.events.some((e) => e.action === 'cancel-requested' && e.reason === 'change freeze'));
     const held = report.hosts.find((h) => h.name === stuck);
     assert.equal(held?.phase, 'cancelled');
-    assert.equal(held?.stoppedInStep, 'set-mst-recovery-1');
+    // The next step after read-state: reading the VMs, before anything is changed.
+    assert.equal(held?.stoppedInStep, 'vms-read');
     assert.ok(report.counts.skipped >= 1, 'hosts not started yet are listed as skipped');
 
     const problems: string[] = [];

@@ -23,8 +23,13 @@ export async function commandsSince(m: HostMark): Promise<string[] | undefined> 
 }
 
 export const setOptionsCommands = (commands: string[]) => commands.filter((c) => c.startsWith(SET_OPTIONS));
+/** `set -e true` always carries a timeout (-t), and -m for vSAN hosts. */
 export const maintenanceSets = (commands: string[], on: boolean) =>
-  commands.filter((c) => c === `esxcli system maintenanceMode set -e ${on}`);
+  commands.filter((c) =>
+    on
+      ? /^esxcli system maintenanceMode set -e true -t \d+(?: -m \S+)?$/.test(c)
+      : c === 'esxcli system maintenanceMode set -e false',
+  );
 
 /**
  * What must hold for a host after one recovery cycle: exactly two boots and two reboot commands, the

@@ -360,6 +360,119 @@ export const SAMPLES: CommandSamples[] = [
     samples: { 'uptime.txt': 42825414367 },
   },
   {
+    command: 'vim-cmd vmsvc/getallvms',
+    read: (text) =>
+      p
+        .parseGetAllVms(text)
+        .map((v) => `${v.vmid} ${v.name} [${v.datastore}] ${v.path} ${v.guestOs} ${v.version}`),
+    samples: {
+      'vm/getallvms-esxi8-no-vms.txt': [],
+      'vm/getallvms-esxi8-one-vm.txt': ['1 x8 [pve-esx] x8/x8.vmx centos9_64Guest vmx-20'],
+      'vm/getallvms-esxi9-vcls.txt': [
+        '1698 vCLS-6b723342-8292-1962-f970-0422f48bc6ea [] /var/run/crx/infra/vCLS-6b723342-8292-1962-f970-0422f48bc6ea/vCLS-6b723342-8292-1962-f970-0422f48bc6ea.vmx crxSys1Guest vmx-21',
+      ],
+      'vm/getallvms-esxi5-two-vms.txt': [
+        '1424 sap-router [datastore1 (4)] sap-router/win2k8x64.vmx winLonghorn64Guest vmx-07',
+        '1440 RAS-3.250 [datastore1 (4)] RAS/win2k8x64.vmx winLonghorn64Guest vmx-07',
+      ],
+    },
+  },
+  {
+    command: 'esxcli vm process list',
+    read: (text) =>
+      p
+        .parseVmProcessList(text)
+        .map((v) => `${v.displayName} ${v.worldId} ${v.processId} ${v.cartelId} ${v.uuid} ${v.configFile}`),
+    samples: {
+      'vm/vm-process-list-esxi8u3.txt': [
+        'VC 603996 0 603994 56 4d be 1b 45 52 d6 bc-1b 4d 4b 5f 56 53 4d b6 /vmfs/volumes/66b0c33b-d2f3dff8-8f53-1e00f500013e/VC/VC.vmx',
+      ],
+      'vm/vm-process-list-dumptest.txt': [
+        'DumpTest 3199732 0 3199731 42 30 f9 ee a2 2a 3c e0-02 33 07 ac af f8 d2 5c /vmfs/volumes/643475f9-d1354340/DumpTest/DumpTest.vmx',
+      ],
+    },
+  },
+  {
+    command: 'vim-cmd vmsvc/power.getstate',
+    read: p.parsePowerState,
+    samples: { 'vm/power-getstate-on.txt': 'on', 'vm/power-getstate-off.txt': 'off' },
+  },
+  {
+    command: 'vim-cmd vmsvc/power.on|off|reset',
+    read: p.parseVimPowerOutput,
+    samples: {
+      'vm/power-on.txt': { progress: 'Powering on VM' },
+      'vm/power-off.txt': { progress: 'Powering off VM' },
+      'vm/power-on-failed-esxi9.txt': {
+        progress: 'Powering on VM',
+        fault: { type: 'GenericVmConfigFault', message: 'This host does not support AMD-V.' },
+      },
+      'vm/power-reset-failed-esxi9.txt': {
+        progress: 'Reset VM',
+        fault: {
+          type: 'InvalidPowerState',
+          message: 'The attempted operation cannot be performed in the current state (Powered off).',
+        },
+      },
+    },
+  },
+  {
+    command: 'cat VM.vmx',
+    read: (text) => p.parseVmx(text).devices,
+    samples: {
+      'vm/vmx-sriov-and-directpath-lines.txt': [
+        { index: 0, kind: 'passthrough', id: '00000:026:01.2' },
+        { index: 28, kind: 'sriov', id: '00000:026:00.1', pf: '00000:026:00.1' },
+      ],
+    },
+  },
+  {
+    command: 'esxcli software component apply -d / vib install -d',
+    read: (text) => p.parseEsxcliFailure(text) ?? p.parseSoftwareInstallResult(text),
+    samples: {
+      'software/vib-install-d-esxi8-nvidia-reboot.txt': {
+        message:
+          'The update completed successfully, but the system needs to be rebooted for the changes to be effective.',
+        rebootRequired: true,
+        listing: 'vibs',
+        installed: ['NVD_bootbank_nvdgpumgmtdaemon_525.147.01-1OEM.700.1.0.15843807'],
+        removed: [],
+        skipped: [],
+      },
+      'software/vib-install-d-esxi8-nvidia-skipped.txt': {
+        message:
+          'The update completed successfully, but the system needs to be rebooted for the changes to be effective.',
+        rebootRequired: true,
+        listing: 'vibs',
+        installed: [],
+        removed: [],
+        skipped: ['NVD_bootbank_NVD-VMware_ESXi_8.0.0_Driver_525.147.01-1OEM.800.1.0.20613240'],
+      },
+      'software/component-apply-esxi8-no-reboot.txt': {
+        message: 'Operation finished successfully.',
+        rebootRequired: false,
+        listing: 'components',
+        installed: ['dummy-esxi-reboot'],
+        removed: [],
+        skipped: [],
+      },
+      'software/vib-install-esxi67-reboot.txt': {
+        message:
+          'The update completed successfully, but the system needs to be rebooted for the changes to be effective.',
+        rebootRequired: true,
+        listing: 'vibs',
+        installed: ['VMW_bootbank_ionic-en_0.1-1vmw.670.0.0.8169922'],
+        removed: [],
+        skipped: [],
+      },
+      'software/vib-install-metadata-download-error.txt': {
+        type: 'MetadataDownloadError',
+        message:
+          "Could not download from depot at zip:/var/log/vmware/vghetto-ghettoVCB-offline-bundle.zip?index.xml, skipping (('zip:/var/log/vmware/vghetto-ghettoVCB-offline-bundle.zip?index.xml', '', \"Error extracting index.xml from /var/log/vmware/vghetto-ghettoVCB-offline-bundle.zip: [Errno 2] No such file or directory: '/var/log/vmware/vghetto-ghettoVCB-offline-bundle.zip'\"))",
+      },
+    },
+  },
+  {
     command: 'lspci',
     read: (text) => p.parseLspci(text).map((e) => `${e.address} ${e.alias ?? ''}`),
     samples: {
@@ -369,9 +482,16 @@ export const SAMPLES: CommandSamples[] = [
   },
 ];
 
-/** The sample files present. */
+/** The sample files present (those in subfolders, e.g. vm/, as "vm/name.txt"). */
 export function sampleFiles(): string[] {
-  return fs.readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.txt'));
+  return fs
+    .readdirSync(FIXTURE_DIR, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory()
+        ? fs.readdirSync(path.join(FIXTURE_DIR, e.name)).map((f) => `${e.name}/${f}`)
+        : [e.name],
+    )
+    .filter((f) => f.endsWith('.txt'));
 }
 
 export function readSample(file: string): string {

@@ -121,8 +121,8 @@ describe('procedures: failure reasons', () => {
     await fleet.host(h.name).waitFor('up', { timeoutMs: 10_000 });
     const commands = await commandsSince(mark);
     assert.deepEqual(changingCommands(commands), [
+      'esxcli system maintenanceMode set -e true -t 600',
       `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} mst_recovery=1"`,
-      'esxcli system maintenanceMode set -e true',
       'esxcli system shutdown reboot -r "ibfleet recovery-cycle: mst_recovery=1"',
     ]);
     const afterReboot = commands.slice(commands.lastIndexOf('esxcli system shutdown reboot -r "ibfleet recovery-cycle: mst_recovery=1"') + 1);

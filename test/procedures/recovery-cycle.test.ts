@@ -54,7 +54,7 @@ describe('procedures: recovery-cycle', () => {
       `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL}"`,
     ]);
     assert.equal(commands.filter((c) => c.startsWith('esxcli system shutdown reboot')).length, 2);
-    assert.equal(commands.filter((c) => c === 'esxcli system maintenanceMode set -e true').length, 1);
+    assert.equal(commands.filter((c) => c === 'esxcli system maintenanceMode set -e true -t 600').length, 1);
     assert.equal(commands.filter((c) => c === 'esxcli system maintenanceMode set -e false').length, 1);
 
     const bootsAfter = parseVmksummaryBoots(await sshRead(host, 'cat /var/log/vmksummary.log')).bootCount;

@@ -43,9 +43,9 @@ describe('procedures: sriov-disable', () => {
     await maybeRecordHistory(handle, 'sriov-disable');
 
     assert.deepEqual(changingCommands(await commandsSince(mark)), [
+      'esxcli system maintenanceMode set -e true -t 600',
       `/opt/mellanox/bin/mlxconfig -d ${CX6} -y set SRIOV_EN=0 NUM_OF_VFS=0`,
       `esxcli system module parameters set -m nmlx5_core -p "${OTHER}"`,
-      'esxcli system maintenanceMode set -e true',
       'esxcli system shutdown reboot -r "ibfleet sriov-disable"',
       'esxcli system maintenanceMode set -e false',
     ]);

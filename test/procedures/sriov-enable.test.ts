@@ -66,9 +66,9 @@ describe('procedures: sriov-enable', () => {
 
     const commands = await commandsSince(mark);
     assert.deepEqual(changingCommands(commands), [
+      'esxcli system maintenanceMode set -e true -t 600',
       ...guideSets(16),
       `esxcli system module parameters set -m nmlx5_core -p "${OTHER} max_vfs=4,4"`,
-      'esxcli system maintenanceMode set -e true',
       'esxcli system shutdown reboot -r "ibfleet sriov-enable"',
       'esxcli system maintenanceMode set -e false',
     ]);
@@ -98,9 +98,9 @@ describe('procedures: sriov-enable', () => {
 
     const commands = await commandsSince(mark);
     assert.deepEqual(changingCommands(commands), [
+      'esxcli system maintenanceMode set -e true -t 600',
       ...guideSets(16),
       `esxcli system module parameters set -m nmlx5_core -p "${OTHER} max_vfs=4,4"`,
-      'esxcli system maintenanceMode set -e true',
       'esxcli system shutdown reboot -r "ibfleet sriov-enable"',
       '/bin/loadESXEnable -d',
       'esxcli system shutdown reboot -r "ibfleet sriov-enable (cold, firmware)"',

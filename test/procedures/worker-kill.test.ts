@@ -127,8 +127,8 @@ describe('procedures: worker process killed mid-procedure', () => {
     for (const h of [inMaintenance, awaiting, verifying, rebooting]) marks.set(h.name, await markHost(h));
     const first = await currentWorker(); // the survivor of an earlier kill, if any
 
-    // wk-01: `maintenanceMode set -e true` runs; its read-back hangs: killed after the change, before the step completed.
-    const heldInMaintenance = onCommand(inMaintenance.name, (c) => c === 'esxcli system maintenanceMode set -e true', () =>
+    // wk-01: `maintenanceMode set -e true -t 600` runs; its read-back hangs: killed after the change, before the step completed.
+    const heldInMaintenance = onCommand(inMaintenance.name, (c) => c === 'esxcli system maintenanceMode set -e true -t 600', () =>
       fleet.setFaults(inMaintenance.name, { hang: ['esxcli system maintenanceMode get'] }),
     ).then(() => onCommand(inMaintenance.name, (c) => c === 'esxcli system maintenanceMode get'));
     // wk-03: back from reboot 1, `mst status` (verify-cards-recovery) hangs.
@@ -166,7 +166,7 @@ describe('procedures: worker process killed mid-procedure', () => {
         `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} mst_recovery=1"`,
         `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL}"`,
       ]);
-      assert.equal(commands.filter((c) => c === 'esxcli system maintenanceMode set -e true').length, 1, `${h.name}: maintenance entered once`);
+      assert.equal(commands.filter((c) => c === 'esxcli system maintenanceMode set -e true -t 600').length, 1, `${h.name}: maintenance entered once`);
       assert.equal(await storedOptions(h), ORIGINAL);
       assert.deepEqual(await mstDevices(h), ['mt4129_pciconf0']);
       assert.match(await sshRead(h, 'esxcli system maintenanceMode get'), /Disabled/, `${h.name}: left maintenance mode`);
@@ -215,11 +215,11 @@ describe('procedures: worker process killed mid-procedure', () => {
       const mark = marks.get(h.name) as HostMark;
       const commands = await commandsSince(mark);
       assert.deepEqual(changingCommands(commands), [
+        'esxcli system maintenanceMode set -e true -t 600',
         `${MLX} -d ${CX6} -y set ADVANCED_PCI_SETTINGS=1`,
         `${MLX} -d ${CX6} -y set FORCE_ETH_PCI_SUBCLASS=1`,
         `${MLX} -d ${CX6} -y set SRIOV_EN=1 NUM_OF_VFS=16`,
         `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} max_vfs=4,4"`,
-        'esxcli system maintenanceMode set -e true',
         'esxcli system shutdown reboot -r "ibfleet sriov-enable"',
         'esxcli system maintenanceMode set -e false',
       ], `${h.name}: each change exactly once`);

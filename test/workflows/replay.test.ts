@@ -49,7 +49,7 @@ describe('workflows: replay of recorded histories', () => {
         });
       return { activities, local };
     };
-    assert.deepEqual(kinds('recovery-cycle.json'), {
+    assert.deepEqual(kinds('recovery-cycle.before-vm-policy.json'), {
       activities: ['readHostFacts', 'rebootAndAwaitReturn', 'rebootAndAwaitReturn'],
       local: [
         'setModuleOption',
@@ -60,6 +60,28 @@ describe('workflows: replay of recorded histories', () => {
         'readBootMarker',
         'listMstDevices',
         'setMaintenanceMode',
+      ],
+    });
+    // Since the ibfleet-vm-policy patch: the VMs are read, stopped and maintenance mode entered (with -t)
+    // before the first change, as ordinary activities (the VM list is in history before any VM stops).
+    assert.deepEqual(kinds('recovery-cycle-vm-shutdown.json'), {
+      activities: [
+        'readHostFacts',
+        'listVms',
+        'stopVms',
+        'enterMaintenance',
+        'rebootAndAwaitReturn',
+        'rebootAndAwaitReturn',
+        'startVms',
+      ],
+      local: [
+        'setModuleOption',
+        'readBootMarker',
+        'listMstDevices',
+        'restoreModuleOptions',
+        'readBootMarker',
+        'listMstDevices',
+        'exitMaintenance',
       ],
     });
     // The history recorded before the patch, which must still replay: every step an activity.

@@ -35,7 +35,7 @@ const nonRetryableErrorTypes = [
 ];
 
 /** Ordinary steps: a few commands each; transient SSH trouble is retried for a few minutes. */
-function stepOptions(timing: Timing): ActivityOptions {
+export function stepOptions(timing: Timing): ActivityOptions {
   return {
     startToCloseTimeout: timing.connectTimeoutMs + 6 * timing.commandTimeoutMs,
     heartbeatTimeout: timing.heartbeatTimeoutMs,
@@ -68,6 +68,14 @@ const hostActivitiesNeverLocal: ReadonlySet<string> = new Set<keyof HostActiviti
   'awaitHostReturn',
   'rebootAndAwaitReturn',
   'reloadNmlx5Module',
+  // The VM list the shutdown policy restores from must be in history before the first VM is stopped;
+  // the stop, the wait and maintenance-mode entry take long and heartbeat (workflows/host/workloads.ts).
+  'listVms',
+  'stopVms',
+  'startVms',
+  'enterMaintenance',
+  // An MFT/NMST install takes minutes on a real host (it heartbeats), with a timeout of its own.
+  'installMftTools',
 ]);
 
 /**
@@ -128,8 +136,17 @@ function rebootAndAwaitOptions(timing: Timing): ActivityOptions {
   };
 }
 
+/** An MFT/NMST install unpacks and checks each depot (up to 15 minutes each, activities/esxi/software.ts). */
+function installOptions(timing: Timing): ActivityOptions {
+  return {
+    ...stepOptions(timing),
+    startToCloseTimeout: timing.connectTimeoutMs + 4 * 15 * 60_000 + 2 * timing.commandTimeoutMs,
+  };
+}
+
 export function hostActivities(timing: Timing) {
   const steps = proxyActivities<HostActivities>(stepOptions(timing));
+  const installs = proxyActivities<HostActivities>(installOptions(timing));
   const waits = proxyActivities<HostActivities>(awaitOptions(timing));
   const reboots = proxyActivities<HostActivities>(rebootOptions(timing));
   const rebootAndWait = proxyActivities<HostActivities>(rebootAndAwaitOptions(timing));
@@ -152,6 +169,7 @@ export function hostActivities(timing: Timing) {
       if (name === 'awaitHostReturn') return waits.awaitHostReturn;
       if (name === 'rebootIfStill') return reboots.rebootIfStill;
       if (name === 'rebootAndAwaitReturn') return rebootAndWait.rebootAndAwaitReturn;
+      if (name === 'installMftTools') return installs.installMftTools;
       if (local && typeof name === 'string' && !hostActivitiesNeverLocal.has(name))
         return localStep(local, name);
       return Reflect.get(target, name, receiver) as unknown;

@@ -1,7 +1,10 @@
 import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
+import { patched } from '@temporalio/workflow';
+import type { VmListing } from '../../activities/contract';
 import { hostActivities } from './activity-proxies';
+import { VM_POLICY_PATCH } from './maintenance';
 import { runProcedure } from './run-procedure';
 import { preconditionFailed } from './sriov-common';
 import { validateProcedureInput } from './validate';
@@ -15,7 +18,7 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
 
-  return await runProcedure(input, ['read-state', 'read-cards', 'check'], async (run) => {
+  return await runProcedure(input, ['read-state', 'read-cards', 'read-vms', 'check'], async (run) => {
     const facts = await run.call(
       'read-state',
       'read ESXi version, VIBs, modules, options, cards',
@@ -35,6 +38,16 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
           )
         : undefined;
     if (!cards) run.skip('read-cards', 'no card listed by mst status');
+    // The VMs a rebooting procedure would meet, and which are tied to the cards (workflows since the VM policy).
+    const vms = patched(VM_POLICY_PATCH)
+      ? await run.call(
+          'read-vms',
+          'read the VMs, their power state and passed-through devices',
+          acts.listVms,
+          { ...base, devices: true },
+          describeVms,
+        )
+      : undefined;
 
     const vib = (name: string) => facts.vibs.find((v) => v.name === name);
     const problems: string[] = [];
@@ -58,6 +71,7 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
       maintenanceMode: facts.maintenanceMode,
       cards: cards?.cards,
       vfs: cards?.vfs,
+      ...(vms ? { vms: vms.vms } : {}),
     };
     await run.step(
       'check',
@@ -67,4 +81,16 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
     if (problems.length > 0) throw preconditionFailed(`${host.name} is not ready: ${problems.join('; ')}`);
     return run.report.found;
   });
+}
+
+/** "3 VM(s), 2 powered on: gpu-a (on, passthrough 00000:023:00.0), web (on), old (off, SR-IOV of …)". */
+function describeVms(l: VmListing): string {
+  const on = l.vms.filter((v) => v.power === 'on').length;
+  const device = (d: NonNullable<VmListing['vms'][number]['devices']>[number]) =>
+    d.kind === 'sriov' ? `SR-IOV VF of ${d.pf ?? '?'}` : `passthrough ${d.id ?? '?'}`;
+  const vm = (v: VmListing['vms'][number]) =>
+    `${v.name} (${[v.power, ...(v.devices ?? []).map(device), ...(v.devicesUnknown ? ['devices unknown'] : [])].join(', ')})`;
+  return l.vms.length === 0
+    ? 'no VM registered'
+    : `${l.vms.length} VM(s), ${on} powered on: ${l.vms.map(vm).join(', ')}`;
 }

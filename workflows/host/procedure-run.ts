@@ -46,6 +46,12 @@ export class ProcedureRun {
   private stopRequest?: string;
   /** Set while the host is between the two reboots of a cycle (or otherwise half-configured). */
   private midChange?: string;
+  /** What an operator must see to if the procedure stops now (e.g. VMs stopped and not yet restarted). */
+  private readonly attention = new Map<string, string>();
+  /** A live line about the current step ("waiting for 3 VMs to stop: a, b, c"), cleared when it ends. */
+  private detail?: string;
+  /** Run when the procedure fails, before its report is final (e.g. put the host back in service). */
+  private readonly cleanups: (() => Promise<void>)[] = [];
 
   constructor(
     readonly input: ProcedureInput,
@@ -68,6 +74,7 @@ export class ProcedureRun {
       procedure: input.procedure,
       target: input.target.name,
       step: this.currentStep,
+      ...(this.detail !== undefined ? { detail: this.detail } : {}),
       stepsDone: this.report.steps.map((s) => s.name),
       reboots: this.report.reboots,
     }));
@@ -163,6 +170,48 @@ export class ProcedureRun {
     this.record(name, 'skipped', detail, Date.now());
   }
 
+  /** True once a stop at the next safe point was requested (a long wait may end early for it). */
+  get stopRequested(): boolean {
+    return this.stopRequest !== undefined;
+  }
+
+  /** Show a live line about the current step in the UI and the progress query (undefined clears it). */
+  setDetail(detail: string | undefined): void {
+    this.detail = detail;
+    this.render();
+  }
+
+  /**
+   * Something an operator must see to should the procedure stop before `releaseAttention(key)`: the
+   * procedure then ends as needs-attention (not failed), its reason saying so.
+   */
+  holdAttention(key: string, description: string): void {
+    this.attention.set(key, description);
+  }
+
+  releaseAttention(key: string): void {
+    this.attention.delete(key);
+  }
+
+  /** `cleanup` runs (once, not cancellable) when the procedure fails or stops, before the report is final. */
+  onFailure(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  private async runCleanups(): Promise<void> {
+    const cleanups = this.cleanups.splice(0);
+    await CancellationScope.nonCancellable(async () => {
+      for (const cleanup of cleanups) {
+        try {
+          await cleanup();
+        } catch (err) {
+          // The failure being reported stands; the cleanup's own steps are in the report.
+          log.warn('a cleanup after the failure failed', { error: failureMessage(err) });
+        }
+      }
+    });
+  }
+
   /** A point where stopping leaves the host consistent: honour a pending stop request here. */
   safePoint(nextStep: string): void {
     if (this.stopRequest !== undefined) throw new StopRequested(nextStep);
@@ -192,8 +241,13 @@ export class ProcedureRun {
    * the report as the failure's details (so the Temporal UI shows the host as failed).
    */
   async fail(err: unknown): Promise<never> {
+    const stoppedInStep = this.currentStep;
+    await this.runCleanups();
     if (err instanceof StopRequested) {
-      this.report.reason = `stopped at a safe point before "${err.step}" (${this.stopRequest ?? 'requested'}); nothing was changed after it`;
+      this.report.reason = [
+        `stopped at a safe point before "${err.step}" (${this.stopRequest ?? 'requested'}); nothing was changed after it`,
+        ...this.attention.values(),
+      ].join(' — ');
       this.report.stoppedInStep = err.step;
       await this.finish('cancelled');
       return await Promise.reject(
@@ -206,15 +260,19 @@ export class ProcedureRun {
       );
     }
     const { type, message } = classify(err);
+    const attention = [...this.attention.values()];
     const outcome: ProcedureOutcome = isCancellation(err)
       ? 'cancelled'
-      : needsAttentionTypes.includes(type) || this.midChange !== undefined
+      : needsAttentionTypes.includes(type) || this.midChange !== undefined || attention.length > 0
         ? 'needs-attention'
         : 'failed';
     this.report.failureType = type;
-    this.report.stoppedInStep = this.currentStep;
-    this.report.reason =
-      this.midChange !== undefined ? `${message} — host left mid-change: ${this.midChange}` : message;
+    this.report.stoppedInStep = stoppedInStep;
+    this.report.reason = [
+      message,
+      ...(this.midChange !== undefined ? [`host left mid-change: ${this.midChange}`] : []),
+      ...attention,
+    ].join(' — ');
     if (this.midChange !== undefined) this.report.leftMidCycle = true;
     await this.finish(outcome);
     if (isCancellation(err)) throw err;
@@ -259,6 +317,7 @@ export class ProcedureRun {
    */
   private enter(name: string, { local }: { local: boolean }): void {
     this.currentStep = name;
+    this.detail = undefined;
     if (!local) upsertSearchAttributes([{ key: IbPhase, value: name }]);
     this.render();
   }
@@ -270,6 +329,7 @@ export class ProcedureRun {
     startedMs: number,
     endedMs = Date.now(),
   ): void {
+    this.detail = undefined;
     this.report.steps.push({
       name,
       status,
@@ -289,7 +349,8 @@ export class ProcedureRun {
       const state = s ? mark[s.status] : name === this.currentStep ? '▶' : ' ';
       return `| ${state} | ${name} | ${s ? `${s.detail.replace(/\|/g, '/')} (${Math.round(s.durationMs / 100) / 10}s)` : ''} |`;
     });
-    const header = `**${this.input.procedure}** on \`${this.input.target.name}\` — step: **${this.currentStep}**, reboots: ${this.report.reboots}`;
+    const now = this.detail !== undefined ? ` (${this.detail})` : '';
+    const header = `**${this.input.procedure}** on \`${this.input.target.name}\` — step: **${this.currentStep}**${now}, reboots: ${this.report.reboots}`;
     const stop = this.stopRequest !== undefined ? `\n\nStop requested: ${this.stopRequest}` : '';
     setCurrentDetails(`${header}${stop}\n\n| | step | result |\n|---|---|---|\n${rows.join('\n')}`);
   }

@@ -1,8 +1,8 @@
-import type { ProcedureInput } from '../../common/procedures';
+import { hostOptionsSchema, type HostOptions, type ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { hostActivities } from './activity-proxies';
-import { MaintenanceWindow } from './maintenance';
+import { MaintenanceWindow, workloadSteps } from './maintenance';
 import { rebootAndAwaitReturn } from './reboot';
 import { runProcedure } from './run-procedure';
 import { preconditionFailed } from './sriov-common';
@@ -10,10 +10,8 @@ import { validateProcedureInput } from './validate';
 
 const KEY = 'mst_recovery';
 
-export const recoveryCycleSteps = [
-  'read-state',
+const cycleSteps = [
   'set-mst-recovery-1',
-  'maintenance-on',
   'boot-marker-1',
   'reboot-1',
   'await-return-1',
@@ -23,8 +21,20 @@ export const recoveryCycleSteps = [
   'reboot-2',
   'await-return-2',
   'verify-cards-normal',
-  'maintenance-off',
 ];
+
+/** The steps, in order: the VM policy and maintenance mode come before the first change. */
+export function recoveryCycleStepsFor(
+  options: HostOptions,
+  host?: Pick<HostRef, 'vsan'>,
+  peers?: readonly HostRef[],
+): string[] {
+  const vm = workloadSteps(options, host, peers);
+  return ['read-state', ...vm.before, ...cycleSteps, ...vm.after];
+}
+
+/** The steps with the default options. */
+export const recoveryCycleSteps = recoveryCycleStepsFor(hostOptionsSchema.parse({}));
 
 /**
  * The guide's recovery-mode cycle (section 2.4): nmlx5_core mst_recovery=1 → reboot → cards listed in
@@ -40,7 +50,7 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
 
-  return await runProcedure(input, recoveryCycleSteps, async (run) => {
+  return await runProcedure(input, recoveryCycleStepsFor(options, host, input.vsanPeers), async (run) => {
     const facts = await run.call(
       'read-state',
       'read module options, cards and maintenance mode',
@@ -63,7 +73,12 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
         `${host.name}: the stored nmlx5_core options set ${KEY}=${stored}; recovery-cycle knows only ` +
           `${KEY}=1 (recovery mode) and ${KEY}=0 (normal mode): set it by hand first`,
       );
-    run.safePoint('set-mst-recovery-1');
+    // The VM policy and maintenance mode before the first change (workflows since VM_POLICY_PATCH).
+    await MaintenanceWindow.prepare(run, acts, base, {
+      wanted: options.maintenanceMode,
+      wasOn: facts.maintenanceMode,
+      firstChange: 'set-mst-recovery-1',
+    });
 
     // Resumed after an earlier, interrupted run: recovery mode already stored and the cards already
     // visible means the first half is done; go straight to normal mode.

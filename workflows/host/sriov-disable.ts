@@ -5,6 +5,7 @@ import { hostActivities } from './activity-proxies';
 import { firmwareRebootSteps, setMaxVfsRebootAndVerify } from './firmware-reboot';
 import { runProcedure } from './run-procedure';
 import { checkFirmware, maxVfsList, selectCards } from './sriov-common';
+import { MaintenanceWindow, workloadSteps } from './maintenance';
 import { validateProcedureInput } from './validate';
 
 const DISABLED = { SRIOV_EN: '0', NUM_OF_VFS: '0' };
@@ -21,16 +22,9 @@ export async function sriovDisableWorkflow(input: ProcedureInput): Promise<Proce
   } = validateProcedureInput<'sriov-disable', HostRef>(input, 'sriov-disable');
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
-  const steps = [
-    'read-state',
-    'read-cards',
-    'mlxconfig',
-    'clear-max-vfs',
-    'maintenance-on',
-    ...firmwareRebootSteps,
-    'verify-vfs',
-    'maintenance-off',
-  ];
+  const vm = workloadSteps(options, host, input.vsanPeers);
+  const tail = ['clear-max-vfs', ...firmwareRebootSteps, 'verify-vfs', ...vm.after];
+  const steps = ['read-state', 'read-cards', ...vm.before, 'mlxconfig', ...tail];
 
   return await runProcedure(input, steps, async (run) => {
     const facts = await run.call(
@@ -54,8 +48,9 @@ export async function sriovDisableWorkflow(input: ProcedureInput): Promise<Proce
     run.plan([
       'read-state',
       'read-cards',
+      ...vm.before,
       ...cards.map((c) => `mlxconfig-${c.device}-sriov-off`),
-      ...steps.slice(3),
+      ...tail,
     ]);
 
     const list = maxVfsList(state, cards, null, facts.moduleOptionValues.max_vfs);
@@ -68,7 +63,11 @@ export async function sriovDisableWorkflow(input: ProcedureInput): Promise<Proce
     ) {
       return { alreadyDisabled: true, vfs: state.vfs };
     }
-    run.safePoint('mlxconfig');
+    await MaintenanceWindow.prepare(run, acts, base, {
+      wanted: options.maintenanceMode,
+      wasOn: facts.maintenanceMode,
+      firstChange: 'mlxconfig',
+    });
     run.beginChange('SR-IOV disable written but not yet verified after a reboot; run sriov-disable again');
 
     for (const card of cards) {

@@ -5,6 +5,7 @@ import { hostActivities } from './activity-proxies';
 import { firmwareRebootSteps, setMaxVfsRebootAndVerify } from './firmware-reboot';
 import { runProcedure } from './run-procedure';
 import { checkFirmware, maxVfsList, preconditionFailed, selectCards } from './sriov-common';
+import { MaintenanceWindow, workloadSteps } from './maintenance';
 import { validateProcedureInput } from './validate';
 
 /** The guide's three mlxconfig commands (section 3.1), in its order. */
@@ -30,18 +31,11 @@ export async function sriovEnableWorkflow(input: ProcedureInput): Promise<Proced
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
   const head = ['read-state', 'read-cards'];
+  const vm = workloadSteps(options, host, input.vsanPeers);
 
   return await runProcedure(
     input,
-    [
-      ...head,
-      'mlxconfig',
-      'set-max-vfs',
-      'maintenance-on',
-      ...firmwareRebootSteps,
-      'verify-vfs',
-      'maintenance-off',
-    ],
+    [...head, ...vm.before, 'mlxconfig', 'set-max-vfs', ...firmwareRebootSteps, 'verify-vfs', ...vm.after],
     async (run) => {
       const facts = await run.call(
         'read-state',
@@ -86,17 +80,21 @@ export async function sriovEnableWorkflow(input: ProcedureInput): Promise<Proced
       const firmwareNow = checkFirmware(cards, intended);
       run.plan([
         ...head,
+        ...vm.before,
         ...cards.flatMap((c) => settings.map((s) => `mlxconfig-${c.device}-${s.name}`)),
         'set-max-vfs',
-        'maintenance-on',
         ...firmwareRebootSteps,
         'verify-vfs',
-        'maintenance-off',
+        ...vm.after,
       ]);
       if (firmwareNow.applied && vfsOk && facts.moduleOptionValues.max_vfs === wantedMaxVfs) {
         return { alreadyConfigured: true, cards: cards.map((c) => c.device), vfs: state.vfs };
       }
-      run.safePoint('mlxconfig');
+      await MaintenanceWindow.prepare(run, acts, base, {
+        wanted: options.maintenanceMode,
+        wasOn: facts.maintenanceMode,
+        firstChange: 'mlxconfig',
+      });
       run.beginChange(
         'SR-IOV firmware/module settings written but not yet verified after a reboot; run sriov-enable again',
       );

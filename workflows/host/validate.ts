@@ -7,10 +7,13 @@ import {
   type ProcedureName,
   type ProcedureParams,
 } from '../../common/procedures';
-import { targetRefSchemas } from '../../common/target-schemas';
+import { hostRefSchema, targetRefSchemas } from '../../common/target-schemas';
+import { z } from 'zod';
 import type { TargetRef } from '../../common/targets';
 import { formatIssues } from '../../common/zod-issues';
 import { invalidInput } from './procedure-run';
+
+const vsanPeersSchema = z.array(hostRefSchema).max(1000);
 
 export interface ValidProcedureInput<P extends ProcedureName, T extends TargetRef> {
   target: T;
@@ -40,6 +43,11 @@ export function validateProcedureInput<P extends ProcedureName, T extends Target
   if (!params.success) problems.push(...formatIssues(params.error, 'params'));
   const options = hostOptionsSchema.safeParse(input?.options ?? {});
   if (!options.success) problems.push(...formatIssues(options.error, 'options'));
+  // vSAN peers are SSH endpoints too: every field checked like the target's.
+  if (input?.vsanPeers !== undefined) {
+    const peers = vsanPeersSchema.safeParse(input.vsanPeers);
+    if (!peers.success) problems.push(...formatIssues(peers.error, 'vsanPeers'));
+  }
   if (problems.length > 0 || !target.success || !params.success || !options.success) {
     throw invalidInput(`invalid input for ${procedure}: ${problemList(problems)}`);
   }

@@ -1,0 +1,5 @@
+// Notifications (`--notify`): targets, events, payloads.
+export * from './target';
+export * from './events';
+export * from './payload';
+export { isSlackHookUrl, URL_ENV_PREFIX } from '../url-ref';

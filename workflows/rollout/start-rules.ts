@@ -1,0 +1,123 @@
+import type { RolloutOptions } from '../../common/rollout';
+
+// "May a host start now?" — every rule in one list, evaluated in order by Rollout.hostsToStart().
+// A rule either holds every host back (with the reason the rollout shows), or judges one host at a
+// time against the hosts already in flight and those admitted earlier in the same pass. A new kind of
+// gate (a maintenance window, a health check, a ramp, a fleet-wide lease) is one more entry here.
+
+/** What the rules see of the rollout (read-only). */
+export interface StartView {
+  readonly options: RolloutOptions;
+  readonly approved: boolean;
+  readonly paused: boolean;
+  readonly cancelReason?: string;
+  readonly budgetExceeded: boolean;
+  /** Every canary host has ended. */
+  readonly canaryDone: boolean;
+}
+
+/** Hosts in flight, counting those admitted so far in this pass. */
+export interface StartPass {
+  inFlight: number;
+  readonly inFlightByCluster: Map<string, number>;
+}
+
+/** What a rule needs to know about a host that waits to start. */
+export interface StartCandidate {
+  readonly cluster: string;
+  readonly canary?: boolean;
+}
+
+/** `start`: this host may start; `wait`: this one waits, others may not; `full`: no host starts in this pass. */
+export type Admission = 'start' | 'wait' | 'full';
+
+export interface StartRule {
+  readonly name: string;
+  /** Why no host may start now; undefined when this rule lets hosts start. */
+  holdsAll?(view: StartView): string | undefined;
+  admits?(host: StartCandidate, view: StartView, pass: StartPass): Admission;
+}
+
+/** Cancelled, or the failure budget is spent: nothing new starts, ever. */
+export const stopped: StartRule = {
+  name: 'stopped',
+  holdsAll: (v) =>
+    v.cancelReason !== undefined
+      ? `cancelling (${v.cancelReason})`
+      : v.budgetExceeded
+        ? 'the failure budget is exceeded'
+        : undefined,
+};
+
+export const paused: StartRule = {
+  name: 'paused',
+  holdsAll: (v) => (v.paused ? 'paused by the operator' : undefined),
+};
+
+/** Before approval only the canaries start; once they have all ended, nothing starts until approval. */
+export const canaryGate: StartRule = {
+  name: 'canary',
+  holdsAll: (v) => (!v.approved && v.canaryDone ? 'the canary is done: waiting for approval' : undefined),
+  admits: (h, v) => (v.approved || h.canary ? 'start' : 'wait'),
+};
+
+/** The sliding window: a host starts as soon as one of the rollout's maxParallel slots frees. */
+export const slidingWindow: StartRule = {
+  name: 'window',
+  admits: (_h, v, pass) => (pass.inFlight >= v.options.maxParallel ? 'full' : 'start'),
+};
+
+/** At most perCluster hosts of one cluster in flight (0: unlimited). */
+export const perClusterPermits: StartRule = {
+  name: 'per-cluster',
+  admits: (h, v, pass) =>
+    v.options.perCluster > 0 && (pass.inFlightByCluster.get(h.cluster) ?? 0) >= v.options.perCluster
+      ? 'wait'
+      : 'start',
+};
+
+export const startRules: readonly StartRule[] = [
+  stopped,
+  paused,
+  canaryGate,
+  slidingWindow,
+  perClusterPermits,
+];
+
+/** The first rule holding every host back, with its reason. */
+export function heldBy(
+  view: StartView,
+  rules: readonly StartRule[] = startRules,
+): { rule: string; reason: string } | undefined {
+  for (const rule of rules) {
+    const reason = rule.holdsAll?.(view);
+    if (reason !== undefined) return { rule: rule.name, reason };
+  }
+  return undefined;
+}
+
+/**
+ * The candidates that may start now, in the order given (the start order), counting each admitted
+ * host into the pass so that later ones see it.
+ */
+export function admitted<H extends StartCandidate>(
+  candidates: Iterable<H>,
+  view: StartView,
+  pass: StartPass,
+  rules: readonly StartRule[] = startRules,
+): H[] {
+  const out: H[] = [];
+  for (const h of candidates) {
+    let verdict: Admission = 'start';
+    for (const rule of rules) {
+      verdict = rule.admits?.(h, view, pass) ?? 'start';
+      if (verdict !== 'start') break;
+    }
+    if (verdict === 'full') break;
+    if (verdict === 'wait') continue;
+    out.push(h);
+    pass.inFlight += 1;
+    pass.inFlightByCluster.set(h.cluster, (pass.inFlightByCluster.get(h.cluster) ?? 0) + 1);
+  }
+  return out;
+}
