@@ -22,6 +22,7 @@ import {
   storedOptions,
   vfsPerPort,
   type HostMark,
+  fleetHost,
 } from '../procedures/host-audit';
 
 // `ibfleet plan` and `ibfleet apply` on a mixed simulated fleet, end to end (CLI → Temporal → worker →
@@ -82,11 +83,7 @@ describe('converge: plan and apply on a mixed fleet', () => {
   const savedQueue = process.env.IBFLEET_TASK_QUEUE;
   const connect: TemporalFactory = () =>
     Promise.resolve({ client, namespace: 'default', close: () => Promise.resolve() });
-  const host = (name: string): HostRef => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
 
   before(async () => {
     const taskQueue = uniqueTaskQueue('converge');

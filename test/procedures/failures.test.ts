@@ -18,6 +18,7 @@ import {
   markHost,
   rebootCommands,
   startProcedure,
+  fleetHost,
 } from './host-audit';
 
 const ORIGINAL = 'pfctx=0x08 trust_state=2';
@@ -30,7 +31,11 @@ const WRONG_PASSWORD_ENV = 'IBFLEET_SSH_TEST_FAILURES_WRONG_PASSWORD';
 async function assertQuietAfterClose(handle: WorkflowHandle, host: HostRef): Promise<void> {
   const closed = (await handle.describe()).closeTime;
   assert.ok(closed, 'the workflow is closed');
-  assert.deepEqual(await commandsAfter(host, closed.getTime()), [], 'nothing ran on the host after the failure');
+  assert.deepEqual(
+    await commandsAfter(host, closed.getTime()),
+    [],
+    'nothing ran on the host after the failure',
+  );
 }
 
 describe('procedures: failure reasons', () => {
@@ -38,11 +43,7 @@ describe('procedures: failure reasons', () => {
   let worker: RunningWorker;
   let keyDir: string;
   const taskQueue = uniqueTaskQueue('failures');
-  const host = (name: string): HostRef => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
 
   before(async () => {
     fleet = await startFleet({
@@ -91,7 +92,10 @@ describe('procedures: failure reasons', () => {
     const { client } = await testEnv();
     const h = host('fl-03');
     const mark = await markHost(h);
-    const byPassword = await startProcedure(client, taskQueue, 'preflight', { ...h, credential: { type: 'password-env', env: WRONG_PASSWORD_ENV } });
+    const byPassword = await startProcedure(client, taskQueue, 'preflight', {
+      ...h,
+      credential: { type: 'password-env', env: WRONG_PASSWORD_ENV },
+    });
     const pw = await expectFailure(byPassword, 'SshAuthFailed');
     assert.match(pw.message, /fl-03/);
     assert.ok(!pw.message.includes('not-the-password'), 'the secret stays out of the message');
@@ -99,7 +103,10 @@ describe('procedures: failure reasons', () => {
     const keyPath = path.join(keyDir, 'id_ed25519');
     // A valid key the host does not know (generateKeyPair redraws ssh2's ~1-in-256 unparseable keys).
     fs.writeFileSync(keyPath, generateKeyPair().privateKey, { mode: 0o600 });
-    const byKey = await startProcedure(client, taskQueue, 'preflight', { ...h, credential: { type: 'private-key', path: keyPath } });
+    const byKey = await startProcedure(client, taskQueue, 'preflight', {
+      ...h,
+      credential: { type: 'private-key', path: keyPath },
+    });
     await expectFailure(byKey, 'SshAuthFailed');
     assert.deepEqual(await commandsSince(mark), []);
   });
@@ -125,12 +132,18 @@ describe('procedures: failure reasons', () => {
       `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} mst_recovery=1"`,
       'esxcli system shutdown reboot -r "ibfleet recovery-cycle: mst_recovery=1"',
     ]);
-    const afterReboot = commands.slice(commands.lastIndexOf('esxcli system shutdown reboot -r "ibfleet recovery-cycle: mst_recovery=1"') + 1);
-    assert.deepEqual([...new Set(afterReboot)].sort(), ['esxcli system stats uptime get', 'grep booted /var/log/vmksummary.log'], 'then only boot-marker polls');
+    const afterReboot = commands.slice(
+      commands.lastIndexOf('esxcli system shutdown reboot -r "ibfleet recovery-cycle: mst_recovery=1"') + 1,
+    );
+    assert.deepEqual(
+      [...new Set(afterReboot)].sort(),
+      ['esxcli system stats uptime get', 'grep booted /var/log/vmksummary.log'],
+      'then only boot-marker polls',
+    );
     await assertQuietAfterClose(handle, h);
   });
 
-  it('a card that rejects mlxconfig: MlxconfigRejected with mlxconfig\'s own message, before any change', async () => {
+  it("a card that rejects mlxconfig: MlxconfigRejected with mlxconfig's own message, before any change", async () => {
     const { client } = await testEnv();
     const h = host('fl-05');
     const mark = await markHost(h);
@@ -176,8 +189,14 @@ describe('procedures: failure reasons', () => {
     fleet.setFaults(h.name, { neverReturn: true }); // holds the host down until cleared
     const first = await startProcedure(client, taskQueue, 'recovery-cycle', h);
     await fleet.host(h.name).waitFor('down', { timeoutMs: 20_000 });
-    await assert.rejects(startProcedure(client, taskQueue, 'sriov-enable', h), WorkflowExecutionAlreadyStartedError);
-    await assert.rejects(startProcedure(client, taskQueue, 'recovery-cycle', h), WorkflowExecutionAlreadyStartedError);
+    await assert.rejects(
+      startProcedure(client, taskQueue, 'sriov-enable', h),
+      WorkflowExecutionAlreadyStartedError,
+    );
+    await assert.rejects(
+      startProcedure(client, taskQueue, 'recovery-cycle', h),
+      WorkflowExecutionAlreadyStartedError,
+    );
 
     fleet.setFaults(h.name, {});
     const report = await expectSuccess(first);

@@ -38,6 +38,13 @@ const CHANGING = [
 ];
 const REBOOT = /^(esxcli system shutdown reboot |reboot( |$))/;
 
+/** The inventory entry of a simulated host, by name (fails the test when the fleet has none). */
+export function fleetHost(fleet: { inventory: { hosts: HostRef[] } }, name: string): HostRef {
+  const h = fleet.inventory.hosts.find((x) => x.name === name);
+  assert.ok(h, name);
+  return h;
+}
+
 export function changingCommands(commands: string[]): string[] {
   return commands.filter((c) => CHANGING.some((re) => re.test(c)));
 }

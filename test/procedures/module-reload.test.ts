@@ -4,7 +4,15 @@ import { startFleet, type Fleet } from '../../simulator/fleet';
 import { sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
-import { bootsSince, changingCommands, commandsSince, expectSuccess, markHost, mstDevices, startProcedure } from './host-audit';
+import {
+  bootsSince,
+  changingCommands,
+  commandsSince,
+  expectSuccess,
+  markHost,
+  mstDevices,
+  startProcedure,
+} from './host-audit';
 
 describe('procedures: module-reload', () => {
   let fleet: Fleet;
@@ -26,7 +34,7 @@ describe('procedures: module-reload', () => {
     await fleet?.stop();
   });
 
-  it('after nmlx5_core unloaded: the guide\'s unload, load mst_recovery=1 and HUP, in that order, without a reboot', async () => {
+  it("after nmlx5_core unloaded: the guide's unload, load mst_recovery=1 and HUP, in that order, without a reboot", async () => {
     const { client } = await testEnv();
     const h = fleet.inventory.hosts[0];
     assert.deepEqual(await mstDevices(h), [], 'no card listed while nmlx5_core is unloaded');
@@ -58,6 +66,9 @@ describe('procedures: module-reload', () => {
     assert.deepEqual(changingCommands(await commandsSince(mark)), []);
     assert.equal(await bootsSince(mark), 0);
     assert.deepEqual(report.changes, []);
-    assert.deepEqual(report.steps.filter((s) => s.status === 'skipped').map((s) => s.name), ['reload-module', 'verify-cards']);
+    assert.deepEqual(
+      report.steps.filter((s) => s.status === 'skipped').map((s) => s.name),
+      ['reload-module', 'verify-cards'],
+    );
   });
 });

@@ -3,7 +3,8 @@ import { startFleet, type Fleet } from '../../simulator/fleet';
 import { sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 import type { CardInfo } from '../../activities/contract';
-import { commandsSince, expectSuccess, markHost, startProcedure, vfsPerPort } from './host-audit';
+import { commandsSince, expectSuccess, markHost, startProcedure, vfsPerPort, fleetHost } from './host-audit';
+import type { HostRef } from '../../common/targets';
 
 // Hosts whose `mst status` lists one card under several access paths, as real hosts do: a path per
 // PCI function (mtXXXX_pciconf0.1), the direct CR-space path (mtXXXX_pci_cr0), /dev/ names under the
@@ -24,11 +25,7 @@ describe('procedures: cards listed under several mst access paths', () => {
   let fleet: Fleet;
   let worker: RunningWorker;
   const taskQueue = uniqueTaskQueue('mst-paths');
-  const host = (name: string) => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
   /** Host → the paths mst lists and the cards ibfleet must see. */
   const variants: Record<string, { paths: string[]; cards: string[] }> = {
     'mp-01': {

@@ -3,7 +3,15 @@ import { startFleet, type Fleet } from '../../simulator/fleet';
 import { startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
-import { bootsSince, changingCommands, commandsSince, expectFailure, expectSuccess, markHost, startProcedure } from './host-audit';
+import {
+  bootsSince,
+  changingCommands,
+  commandsSince,
+  expectFailure,
+  expectSuccess,
+  markHost,
+  startProcedure,
+} from './host-audit';
 
 describe('procedures: preflight', () => {
   let fleet: Fleet;

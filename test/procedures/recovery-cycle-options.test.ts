@@ -13,6 +13,7 @@ import {
   mstDevices,
   startProcedure,
   storedOptions,
+  fleetHost,
 } from './host-audit';
 
 // Issue 18 item 6, on the simulated fleet: the stored nmlx5_core option string comes back byte for byte
@@ -31,11 +32,7 @@ describe('procedures: recovery-cycle keeps the stored option string byte for byt
   let fleet: Fleet;
   let worker: RunningWorker;
   const taskQueue = uniqueTaskQueue('recovery-cycle-options');
-  const host = (name: string): HostRef => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
 
   before(async () => {
     fleet = await startFleet({

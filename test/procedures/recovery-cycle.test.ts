@@ -7,7 +7,16 @@ import { startFleet, type Fleet } from '../../simulator/fleet';
 import { fastHostOptions, sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
-import { bootsSince, changingCommands, commandsSince, expectSuccess, markHost, mstDevices, startProcedure, storedOptions } from './host-audit';
+import {
+  bootsSince,
+  changingCommands,
+  commandsSince,
+  expectSuccess,
+  markHost,
+  mstDevices,
+  startProcedure,
+  storedOptions,
+} from './host-audit';
 
 const ORIGINAL = 'pfctx=0x08 pfcrx=0x08 trust_state=2 max_vfs=4,4';
 
@@ -35,11 +44,24 @@ describe('procedures: recovery-cycle', () => {
     const { client } = await testEnv();
     const host = fleet.inventory.hosts[0];
     const bootsBefore = parseVmksummaryBoots(await sshRead(host, 'cat /var/log/vmksummary.log')).bootCount;
-    assert.equal((await sshRead(host, '/opt/mellanox/bin/mst status')).includes('pciconf'), false, 'cards start hidden');
+    assert.equal(
+      (await sshRead(host, '/opt/mellanox/bin/mst status')).includes('pciconf'),
+      false,
+      'cards start hidden',
+    );
     const logBefore = parseShellLog(await sshRead(host, 'cat /var/log/shell.log')).length;
 
-    const input: ProcedureInput = { procedure: 'recovery-cycle', target: host, params: {}, options: fastHostOptions };
-    const handle = await client.workflow.start('recoveryCycleWorkflow', { taskQueue, workflowId: targetWorkflowId(host), args: [input] });
+    const input: ProcedureInput = {
+      procedure: 'recovery-cycle',
+      target: host,
+      params: {},
+      options: fastHostOptions,
+    };
+    const handle = await client.workflow.start('recoveryCycleWorkflow', {
+      taskQueue,
+      workflowId: targetWorkflowId(host),
+      args: [input],
+    });
     const report = (await handle.result()) as ProcedureReport;
     await maybeRecordHistory(handle, 'recovery-cycle');
 
@@ -71,7 +93,9 @@ describe('procedures: recovery-cycle', () => {
     const host = fleet.inventory.hosts[2];
     const mark = await markHost(host);
     const report = await expectSuccess(
-      await startProcedure(client, taskQueue, 'recovery-cycle', host, { options: { ...fastHostOptions, maintenanceMode: false } }),
+      await startProcedure(client, taskQueue, 'recovery-cycle', host, {
+        options: { ...fastHostOptions, maintenanceMode: false },
+      }),
     );
     // No `esxcli system maintenanceMode set` at all: only reads and the guide's changes.
     assert.deepEqual(changingCommands(await commandsSince(mark)), [
@@ -90,14 +114,27 @@ describe('procedures: recovery-cycle', () => {
     const { client } = await testEnv();
     const host = fleet.inventory.hosts[1];
     const logBefore = parseShellLog(await sshRead(host, 'cat /var/log/shell.log')).length;
-    const bad: ProcedureInput = { procedure: 'recovery-cycle', target: host, params: { surprise: 1 }, options: fastHostOptions };
-    const handle = await client.workflow.start('recoveryCycleWorkflow', { taskQueue, workflowId: targetWorkflowId(host), args: [bad] });
+    const bad: ProcedureInput = {
+      procedure: 'recovery-cycle',
+      target: host,
+      params: { surprise: 1 },
+      options: fastHostOptions,
+    };
+    const handle = await client.workflow.start('recoveryCycleWorkflow', {
+      taskQueue,
+      workflowId: targetWorkflowId(host),
+      args: [bad],
+    });
     await assert.rejects(handle.result(), (err: Error & { cause?: { type?: string; message?: string } }) => {
       assert.equal(err.cause?.type, 'InvalidInput');
       assert.match(err.cause?.message ?? '', /params: Unrecognized key/i);
       return true;
     });
     const after = parseShellLog(await sshRead(host, 'cat /var/log/shell.log'));
-    assert.deepEqual(after.slice(logBefore).map((e) => e.command), ['cat /var/log/shell.log'], 'nothing ran on the host');
+    assert.deepEqual(
+      after.slice(logBefore).map((e) => e.command),
+      ['cat /var/log/shell.log'],
+      'nothing ran on the host',
+    );
   });
 });

@@ -3,7 +3,17 @@ import { startFleet, type Fleet } from '../../simulator/fleet';
 import { sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
-import { bootsSince, changingCommands, commandsSince, expectSuccess, markHost, mlxValues, startProcedure, storedOptions, vfsPerPort } from './host-audit';
+import {
+  bootsSince,
+  changingCommands,
+  commandsSince,
+  expectSuccess,
+  markHost,
+  mlxValues,
+  startProcedure,
+  storedOptions,
+  vfsPerPort,
+} from './host-audit';
 
 const OTHER = 'pfctx=0x08 pfcrx=0x08 trust_state=2';
 const CX6 = 'mt4123_pciconf0';

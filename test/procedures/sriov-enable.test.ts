@@ -3,6 +3,7 @@ import { startFleet, type Fleet } from '../../simulator/fleet';
 import { sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
+import type { HostRef } from '../../common/targets';
 import {
   bootsSince,
   changingCommands,
@@ -15,6 +16,7 @@ import {
   startProcedure,
   storedOptions,
   vfsPerPort,
+  fleetHost,
 } from './host-audit';
 
 const OTHER = 'pfctx=0x08 pfcrx=0x08 trust_state=2';
@@ -33,11 +35,7 @@ describe('procedures: sriov-enable', () => {
   let fleet: Fleet;
   let worker: RunningWorker;
   const taskQueue = uniqueTaskQueue('sriov-enable');
-  const host = (name: string) => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
 
   before(async () => {
     fleet = await startFleet({
@@ -56,7 +54,7 @@ describe('procedures: sriov-enable', () => {
     await fleet?.stop();
   });
 
-  it('from SR-IOV off: the guide\'s mlxconfig sets, max_vfs merged, one reboot, VFs on every port; again: nothing', async () => {
+  it("from SR-IOV off: the guide's mlxconfig sets, max_vfs merged, one reboot, VFs on every port; again: nothing", async () => {
     const { client } = await testEnv();
     const h = host('se-01');
     const mark = await markHost(h);
@@ -75,7 +73,12 @@ describe('procedures: sriov-enable', () => {
     assert.equal(await bootsSince(mark), 1, 'exactly one boot');
     assert.equal(report.reboots, 1);
     const values = await mlxValues(h, CX6);
-    for (const [k, v] of Object.entries({ ADVANCED_PCI_SETTINGS: '1', FORCE_ETH_PCI_SUBCLASS: '1', SRIOV_EN: '1', NUM_OF_VFS: '16' })) {
+    for (const [k, v] of Object.entries({
+      ADVANCED_PCI_SETTINGS: '1',
+      FORCE_ETH_PCI_SUBCLASS: '1',
+      SRIOV_EN: '1',
+      NUM_OF_VFS: '16',
+    })) {
       assert.equal(values[k].current, v, `${k} Current`);
     }
     assert.deepEqual(await vfsPerPort(h), { vmnic2: 4, vmnic3: 4 });
@@ -83,7 +86,9 @@ describe('procedures: sriov-enable', () => {
     assert.match(await sshRead(h, 'esxcli system maintenanceMode get'), /Disabled/);
 
     const again = await markHost(h);
-    const second = await expectSuccess(await startProcedure(client, taskQueue, 'sriov-enable', h, { params }));
+    const second = await expectSuccess(
+      await startProcedure(client, taskQueue, 'sriov-enable', h, { params }),
+    );
     assert.deepEqual(changingCommands(await commandsSince(again)), [], 'an enabled host is left untouched');
     assert.equal(await bootsSince(again), 0);
     assert.equal(second.reboots, 0);
@@ -94,7 +99,9 @@ describe('procedures: sriov-enable', () => {
     const { client } = await testEnv();
     const h = host('se-02');
     const mark = await markHost(h);
-    const report = await expectSuccess(await startProcedure(client, taskQueue, 'sriov-enable', h, { params }));
+    const report = await expectSuccess(
+      await startProcedure(client, taskQueue, 'sriov-enable', h, { params }),
+    );
 
     const commands = await commandsSince(mark);
     assert.deepEqual(changingCommands(commands), [
@@ -120,7 +127,9 @@ describe('procedures: sriov-enable', () => {
     const h = host('se-03');
     const mark = await markHost(h);
     const failure = await expectFailure(
-      await startProcedure(client, taskQueue, 'sriov-enable', h, { params: { ...params, allowColdReboot: false } }),
+      await startProcedure(client, taskQueue, 'sriov-enable', h, {
+        params: { ...params, allowColdReboot: false },
+      }),
       'VerificationFailed',
     );
     assert.match(failure.message, /still only "Next Boot" after a warm \(Quick Boot\) reboot/);
@@ -133,7 +142,7 @@ describe('procedures: sriov-enable', () => {
     assert.equal((await mlxValues(h, CX6)).SRIOV_EN.nextBoot, '1');
   });
 
-  it('refuses NUM_OF_VFS too small for the card\'s ports with PreconditionFailed before any change', async () => {
+  it("refuses NUM_OF_VFS too small for the card's ports with PreconditionFailed before any change", async () => {
     const { client } = await testEnv();
     const h = host('se-04');
     const mark = await markHost(h);

@@ -40,13 +40,20 @@ describe('procedures: switch-sm-virt', () => {
     const report = await expectSuccess(handle);
     await maybeRecordHistory(handle, 'switch-sm-virt');
 
-    assert.deepEqual(typed.filter((l) => CHANGING.test(l)), ['ib sm virt enable', 'configuration write', 'no ib sm', 'ib sm']);
+    assert.deepEqual(
+      typed.filter((l) => CHANGING.test(l)),
+      ['ib sm virt enable', 'configuration write', 'no ib sm', 'ib sm'],
+    );
     assert.equal(machine.state.saved.smVirtEnabled, true, 'saved in the configuration');
     assert.equal(machine.state.virtualizationActive(), true, 'in effect: the SM was restarted');
     assert.equal(machine.state.configWriteCount, 1);
     assert.equal(machine.state.smRestartCount, 1);
     assert.deepEqual(report.finalState, { release: '3.11.1004', smEnabled: true, smVirtEnabled: true });
-    assert.deepEqual(report.changes, ['ib sm virt enable', 'configuration write', 'restarted the SM (no ib sm; ib sm)']);
+    assert.deepEqual(report.changes, [
+      'ib sm virt enable',
+      'configuration write',
+      'restarted the SM (no ib sm; ib sm)',
+    ]);
   });
 
   it('does nothing when virtualization is already enabled', async () => {
@@ -55,8 +62,13 @@ describe('procedures: switch-sm-virt', () => {
     machine.state.setSmVirtEnabled(true);
     machine.state.writeConfiguration();
     machine.state.reboot(); // the SM starts with virtualization
-    const report = await expectSuccess(await startProcedure(client, taskQueue, 'switch-sm-virt', ref, { tag: 'ssv' }));
-    assert.deepEqual(typed.filter((l) => CHANGING.test(l)), []);
+    const report = await expectSuccess(
+      await startProcedure(client, taskQueue, 'switch-sm-virt', ref, { tag: 'ssv' }),
+    );
+    assert.deepEqual(
+      typed.filter((l) => CHANGING.test(l)),
+      [],
+    );
     assert.ok(!typed.includes('configure terminal'));
     assert.deepEqual(report.changes, []);
     assert.equal(machine.state.configWriteCount, 1, 'only the set-up write');
@@ -67,12 +79,18 @@ describe('procedures: switch-sm-virt', () => {
     const { ref, machine, typed } = sw(2);
     machine.state.version = '3.9.2110';
     const failure = await expectFailure(
-      await startProcedure(client, taskQueue, 'switch-sm-virt', ref, { tag: 'ssv', params: { minVersion: '3.10.4000' } }),
+      await startProcedure(client, taskQueue, 'switch-sm-virt', ref, {
+        tag: 'ssv',
+        params: { minVersion: '3.10.4000' },
+      }),
       'PreconditionFailed',
     );
     assert.match(failure.message, /MLNX-OS 3\.9\.2110 is older than 3\.10\.4000/);
     assert.equal(failure.report.outcome, 'failed');
-    assert.deepEqual(typed.filter((l) => CHANGING.test(l)), []);
+    assert.deepEqual(
+      typed.filter((l) => CHANGING.test(l)),
+      [],
+    );
     assert.equal(machine.state.virtualizationActive(), false);
   });
 });

@@ -18,7 +18,13 @@ describe('procedures: validate-bandwidth', () => {
   const run = async (pairIndex: number) => {
     const { client } = await testEnv();
     tag += 1;
-    return await startProcedure(client, taskQueue, 'validate-bandwidth', fleet.inventory.guestPairs[pairIndex], { tag: `vb-${tag}` });
+    return await startProcedure(
+      client,
+      taskQueue,
+      'validate-bandwidth',
+      fleet.inventory.guestPairs[pairIndex],
+      { tag: `vb-${tag}` },
+    );
   };
   const switchState = () => (fleet.machine(fleet.inventory.switches[0].name) as SwitchMachine).state;
   /** Virtualization on and in effect (as switch-sm-virt leaves it: enabled, then the SM restarted). */
@@ -69,7 +75,7 @@ describe('procedures: validate-bandwidth', () => {
     assert.equal(report.finalState.queuePairs, 4);
   });
 
-  it('fails with BandwidthBelowThreshold when the client VM\'s host has no VFs', async () => {
+  it("fails with BandwidthBelowThreshold when the client VM's host has no VFs", async () => {
     virtualizationOn();
     const failure = await expectFailure(await run(1), 'BandwidthBelowThreshold');
     assert.match(failure.message, /reached 0\.00 Gb\/s/);

@@ -19,6 +19,7 @@ import {
   storedOptions,
   vfsPerPort,
   type HostMark,
+  fleetHost,
 } from './host-audit';
 
 // SIGKILL of a worker *process* at each phase of a procedure, then a new worker process: the procedure
@@ -38,11 +39,7 @@ describe('procedures: worker process killed mid-procedure', () => {
   const workers: WorkerProcess[] = [];
   const taskQueue = uniqueTaskQueue('worker-kill');
 
-  const host = (name: string): HostRef => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
 
   /** Resolves on the host's next command line matching `match`; `now` runs inside the event, before the command does. */
   const onCommand = (name: string, match: (line: string) => boolean, now?: () => void): Promise<string> =>
@@ -87,14 +84,20 @@ describe('procedures: worker process killed mid-procedure', () => {
   /** Exactly one worker process polls at a time: the one running now, or a new one (started once per kill). */
   let running: WorkerProcess | undefined;
   const newWorker = async (): Promise<WorkerProcess> => {
-    assert.ok(!running || running.child.exitCode !== null || running.child.signalCode !== null, 'the previous worker is dead');
+    assert.ok(
+      !running || running.child.exitCode !== null || running.child.signalCode !== null,
+      'the previous worker is dead',
+    );
     const w = await spawnWorker(taskQueue);
     workers.push(w);
     await w.ready;
     running = w;
     return w;
   };
-  const currentWorker = async (): Promise<WorkerProcess> => (running && running.child.exitCode === null && running.child.signalCode === null ? running : await newWorker());
+  const currentWorker = async (): Promise<WorkerProcess> =>
+    running && running.child.exitCode === null && running.child.signalCode === null
+      ? running
+      : await newWorker();
 
   before(async () => {
     fleet = await startFleet({
@@ -128,15 +131,18 @@ describe('procedures: worker process killed mid-procedure', () => {
     const first = await currentWorker(); // the survivor of an earlier kill, if any
 
     // wk-01: `maintenanceMode set -e true -t 600` runs; its read-back hangs: killed after the change, before the step completed.
-    const heldInMaintenance = onCommand(inMaintenance.name, (c) => c === 'esxcli system maintenanceMode set -e true -t 600', () =>
-      fleet.setFaults(inMaintenance.name, { hang: ['esxcli system maintenanceMode get'] }),
+    const heldInMaintenance = onCommand(
+      inMaintenance.name,
+      (c) => c === 'esxcli system maintenanceMode set -e true -t 600',
+      () => fleet.setFaults(inMaintenance.name, { hang: ['esxcli system maintenanceMode get'] }),
     ).then(() => onCommand(inMaintenance.name, (c) => c === 'esxcli system maintenanceMode get'));
     // wk-03: back from reboot 1, `mst status` (verify-cards-recovery) hangs.
-    const heldVerifying = onUp(verifying.name, () => fleet.setFaults(verifying.name, { hang: ['/opt/mellanox/bin/mst status'] })).then(() =>
-      onCommand(verifying.name, (c) => c === '/opt/mellanox/bin/mst status'),
-    );
+    const heldVerifying = onUp(verifying.name, () =>
+      fleet.setFaults(verifying.name, { hang: ['/opt/mellanox/bin/mst status'] }),
+    ).then(() => onCommand(verifying.name, (c) => c === '/opt/mellanox/bin/mst status'));
     const handles = new Map<string, WorkflowHandle>();
-    for (const h of [inMaintenance, awaiting, verifying]) handles.set(h.name, await startProcedure(client, taskQueue, 'recovery-cycle', h));
+    for (const h of [inMaintenance, awaiting, verifying])
+      handles.set(h.name, await startProcedure(client, taskQueue, 'recovery-cycle', h));
     await heldInMaintenance;
     await heldVerifying;
     // wk-02 never comes back until told: held in await-return-1.
@@ -144,7 +150,11 @@ describe('procedures: worker process killed mid-procedure', () => {
     await inStep(handles.get(awaiting.name) as WorkflowHandle, 'await-return-1');
 
     // wk-04: SIGKILL the moment its reboot command arrives (the command still runs).
-    const killed = onCommand(rebooting.name, (c) => c.startsWith('esxcli system shutdown reboot'), () => first.child.kill('SIGKILL'));
+    const killed = onCommand(
+      rebooting.name,
+      (c) => c.startsWith('esxcli system shutdown reboot'),
+      () => first.child.kill('SIGKILL'),
+    );
     handles.set(rebooting.name, await startProcedure(client, taskQueue, 'recovery-cycle', rebooting));
     await killed;
     await first.kill();
@@ -161,18 +171,29 @@ describe('procedures: worker process killed mid-procedure', () => {
       assert.equal(rebootCommands(commands).length, 2, `${h.name}: two reboot commands`);
       assert.equal(await bootsSince(mark), 2, `${h.name}: two boots`);
       assert.equal(reports.get(h.name)?.reboots, 2);
-      const sets = changingCommands(commands).filter((c) => c.startsWith('esxcli system module parameters set'));
+      const sets = changingCommands(commands).filter((c) =>
+        c.startsWith('esxcli system module parameters set'),
+      );
       assert.deepEqual(sets, [
         `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} mst_recovery=1"`,
         `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL}"`,
       ]);
-      assert.equal(commands.filter((c) => c === 'esxcli system maintenanceMode set -e true -t 600').length, 1, `${h.name}: maintenance entered once`);
+      assert.equal(
+        commands.filter((c) => c === 'esxcli system maintenanceMode set -e true -t 600').length,
+        1,
+        `${h.name}: maintenance entered once`,
+      );
       assert.equal(await storedOptions(h), ORIGINAL);
       assert.deepEqual(await mstDevices(h), ['mt4129_pciconf0']);
-      assert.match(await sshRead(h, 'esxcli system maintenanceMode get'), /Disabled/, `${h.name}: left maintenance mode`);
+      assert.match(
+        await sshRead(h, 'esxcli system maintenanceMode get'),
+        /Disabled/,
+        `${h.name}: left maintenance mode`,
+      );
     }
     // The retries found what the dead worker had done: maintenance mode entered, the reboot issued.
-    const step = (host: string, name: string) => reports.get(host)?.steps.find((s) => s.name === name)?.detail ?? '';
+    const step = (host: string, name: string) =>
+      reports.get(host)?.steps.find((s) => s.name === name)?.detail ?? '';
     assert.equal(step(inMaintenance.name, 'maintenance-on'), 'already in maintenance mode');
     assert.match(step(rebooting.name, 'reboot-1'), /already rebooted by an earlier attempt/);
   });
@@ -186,22 +207,32 @@ describe('procedures: worker process killed mid-procedure', () => {
     const params = { numVfs: 16, maxVfs: 4 };
 
     // wk-05: the SRIOV_EN set runs; its read-back query hangs.
-    const heldSetting = onCommand(setting.name, (c) => c.includes('-y set SRIOV_EN=1'), () =>
-      fleet.setFaults(setting.name, { hang: [`${MLX} -d ${CX6} -e query`] }),
+    const heldSetting = onCommand(
+      setting.name,
+      (c) => c.includes('-y set SRIOV_EN=1'),
+      () => fleet.setFaults(setting.name, { hang: [`${MLX} -d ${CX6} -e query`] }),
     ).then(() => onCommand(setting.name, (c) => c.includes(' -e query')));
     // wk-08: back from its reboot, the mlxconfig query of verify-firmware hangs.
-    const heldVerifying = onUp(verifying.name, () => fleet.setFaults(verifying.name, { hang: [`${MLX} -d ${CX6} -e query`] })).then(() =>
-      onCommand(verifying.name, (c) => c.includes(' -e query')),
-    );
+    const heldVerifying = onUp(verifying.name, () =>
+      fleet.setFaults(verifying.name, { hang: [`${MLX} -d ${CX6} -e query`] }),
+    ).then(() => onCommand(verifying.name, (c) => c.includes(' -e query')));
     const handles = new Map<string, WorkflowHandle>();
-    for (const h of [setting, awaiting, verifying]) handles.set(h.name, await startProcedure(client, taskQueue, 'sriov-enable', h, { params }));
+    for (const h of [setting, awaiting, verifying])
+      handles.set(h.name, await startProcedure(client, taskQueue, 'sriov-enable', h, { params }));
     await heldSetting;
     await heldVerifying;
     await fleet.host(awaiting.name).waitFor('down', { timeoutMs: WAIT_MS });
     await inStep(handles.get(awaiting.name) as WorkflowHandle, 'await-return-1');
 
-    const killed = onCommand(rebooting.name, (c) => c.startsWith('esxcli system shutdown reboot'), () => first.child.kill('SIGKILL'));
-    handles.set(rebooting.name, await startProcedure(client, taskQueue, 'sriov-enable', rebooting, { params }));
+    const killed = onCommand(
+      rebooting.name,
+      (c) => c.startsWith('esxcli system shutdown reboot'),
+      () => first.child.kill('SIGKILL'),
+    );
+    handles.set(
+      rebooting.name,
+      await startProcedure(client, taskQueue, 'sriov-enable', rebooting, { params }),
+    );
     await killed;
     await first.kill();
     await fleet.host(rebooting.name).waitFor('down', { timeoutMs: WAIT_MS });
@@ -214,15 +245,19 @@ describe('procedures: worker process killed mid-procedure', () => {
     for (const h of [setting, rebooting, awaiting, verifying]) {
       const mark = marks.get(h.name) as HostMark;
       const commands = await commandsSince(mark);
-      assert.deepEqual(changingCommands(commands), [
-        'esxcli system maintenanceMode set -e true -t 600',
-        `${MLX} -d ${CX6} -y set ADVANCED_PCI_SETTINGS=1`,
-        `${MLX} -d ${CX6} -y set FORCE_ETH_PCI_SUBCLASS=1`,
-        `${MLX} -d ${CX6} -y set SRIOV_EN=1 NUM_OF_VFS=16`,
-        `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} max_vfs=4,4"`,
-        'esxcli system shutdown reboot -r "ibfleet sriov-enable"',
-        'esxcli system maintenanceMode set -e false',
-      ], `${h.name}: each change exactly once`);
+      assert.deepEqual(
+        changingCommands(commands),
+        [
+          'esxcli system maintenanceMode set -e true -t 600',
+          `${MLX} -d ${CX6} -y set ADVANCED_PCI_SETTINGS=1`,
+          `${MLX} -d ${CX6} -y set FORCE_ETH_PCI_SUBCLASS=1`,
+          `${MLX} -d ${CX6} -y set SRIOV_EN=1 NUM_OF_VFS=16`,
+          `esxcli system module parameters set -m nmlx5_core -p "${ORIGINAL} max_vfs=4,4"`,
+          'esxcli system shutdown reboot -r "ibfleet sriov-enable"',
+          'esxcli system maintenanceMode set -e false',
+        ],
+        `${h.name}: each change exactly once`,
+      );
       assert.equal(await bootsSince(mark), 1, `${h.name}: one boot`);
       assert.equal(reports.get(h.name)?.reboots, 1);
       const values = await mlxValues(h, CX6);
@@ -231,7 +266,8 @@ describe('procedures: worker process killed mid-procedure', () => {
       assert.deepEqual(await vfsPerPort(h), { vmnic2: 4, vmnic3: 4 });
       assert.equal(await storedOptions(h), `${ORIGINAL} max_vfs=4,4`);
     }
-    const step = (host: string, name: string) => reports.get(host)?.steps.find((s) => s.name === name)?.detail ?? '';
+    const step = (host: string, name: string) =>
+      reports.get(host)?.steps.find((s) => s.name === name)?.detail ?? '';
     assert.equal(step(setting.name, `mlxconfig-${CX6}-sriov`), 'already SRIOV_EN, NUM_OF_VFS');
     assert.match(step(rebooting.name, 'reboot-1'), /already rebooted by an earlier attempt/);
   });

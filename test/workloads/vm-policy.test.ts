@@ -21,6 +21,7 @@ import {
   markHost,
   startProcedure,
   storedOptions,
+  fleetHost,
 } from '../procedures/host-audit';
 import {
   assertIncludesAll,
@@ -42,11 +43,7 @@ describe('workloads: the VM policy of rebooting procedures', function () {
   let fleet: Fleet;
   let worker: RunningWorker;
   const taskQueue = uniqueTaskQueue('vm-policy');
-  const host = (name: string): HostRef => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
 
   before(async () => {
     fleet = await startFleet({

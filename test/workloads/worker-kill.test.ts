@@ -12,6 +12,7 @@ import {
   rebootCommands,
   startProcedure,
   type HostMark,
+  fleetHost,
 } from '../procedures/host-audit';
 import { countOf, maintenanceMode, vmChangingCommands, vmOptions, vmPower } from './vm-audit';
 
@@ -37,11 +38,7 @@ describe('workloads: worker process killed while VMs are stopped, the host reboo
   const workers: WorkerProcess[] = [];
   const taskQueue = uniqueTaskQueue('vm-worker-kill');
 
-  const host = (name: string): HostRef => {
-    const h = fleet.inventory.hosts.find((x) => x.name === name);
-    assert.ok(h, name);
-    return h;
-  };
+  const host = (name: string): HostRef => fleetHost(fleet, name);
 
   /** Resolves on the host's next command line matching `match`. */
   const onCommand = (name: string, match: (line: string) => boolean): Promise<string> =>
