@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { CodecConfigError } from '../client/codec/keyring';
+import { CodecConfigError, readCodecConfigFile } from '../client/codec/keyring';
 
 // The codec server's settings from the environment. Authentication is required unless turned off
 // explicitly (IBFLEET_CODEC_AUTH=off, which startCodecServer accepts on a loopback address only).
@@ -51,13 +50,7 @@ function authorizationFromEnv(env: NodeJS.ProcessEnv): string | false {
   if (value === 'off') return false;
   if (value !== undefined) return checkedAuthorization(value, 'IBFLEET_CODEC_AUTH');
   if (file !== undefined) {
-    let content: string;
-    try {
-      content = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new CodecConfigError(`cannot read IBFLEET_CODEC_AUTH_FILE ${file} (${code})`);
-    }
+    const content = readCodecConfigFile(file, 'IBFLEET_CODEC_AUTH_FILE');
     return checkedAuthorization(content.trim(), `IBFLEET_CODEC_AUTH_FILE ${file}`);
   }
   throw new CodecConfigError(

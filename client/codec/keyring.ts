@@ -16,6 +16,16 @@ export class CodecConfigError extends Error {
   override name = 'CodecConfigError';
 }
 
+/** A codec setting's file (keys, auth token); an unreadable one is a CodecConfigError naming the variable. */
+export function readCodecConfigFile(file: string, variable: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new CodecConfigError(`cannot read ${variable} ${file} (${code})`);
+  }
+}
+
 /** Builds a keyring and checks it: ids are well formed, every key is 32 bytes, the current id exists. */
 export function makeKeyring(currentKeyId: string, encodedKeys: Iterable<[string, string]>): CodecKeyring {
   const keys = new Map<string, Buffer>();
@@ -87,13 +97,7 @@ export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env): CodecKeyri
     throw new CodecConfigError('set either IBFLEET_CODEC_KEY_FILE or IBFLEET_CODEC_KEYS, not both');
   }
   if (file) {
-    let content: string;
-    try {
-      content = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new CodecConfigError(`cannot read IBFLEET_CODEC_KEY_FILE ${file} (${code})`);
-    }
+    const content = readCodecConfigFile(file, 'IBFLEET_CODEC_KEY_FILE');
     return keyringFromFileContent(content, `IBFLEET_CODEC_KEY_FILE ${file}`);
   }
   if (list) {

@@ -14,6 +14,26 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(ms);
 }
 
+/**
+ * A duration flag's value in milliseconds; when it is not a duration, a problem naming the flag is
+ * added and undefined returned. `allowZero` accepts a bare "0" (e.g. "no timeout").
+ */
+export function durationFlag(
+  flag: string,
+  text: string | undefined,
+  problems: string[],
+  allowZero = false,
+): number | undefined {
+  if (text === undefined) return undefined;
+  if (allowZero && text.trim() === '0') return 0;
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    problems.push(
+      `--${flag}: must be a duration with a unit, e.g. 500ms, 30s, 45m, 1h30m (got ${JSON.stringify(text)})`,
+    );
+  return ms;
+}
+
 /** 2_700_000 -> "45m", 90_500 -> "1m30.5s", 500 -> "500ms". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '?';

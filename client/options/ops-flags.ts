@@ -8,7 +8,7 @@ import { rolloutOpsSchema, WINDOW_END_ACTIONS, type RolloutOps } from '../../com
 import { targetCluster, type TargetRef } from '../../common/targets';
 import { parseWindow } from '../../common/windows';
 import { issueReason } from '../zod-reason';
-import { parseDuration } from './duration';
+import { durationFlag } from './duration';
 
 // `rollout start` flags of the operations features (issue #16) -> RolloutOptions.ops. Every bad value is
 // a problem naming its flag (exit 2). The rollout workflow honours them once it is wired to them
@@ -84,22 +84,6 @@ export interface OpsResult {
   problems: string[];
 }
 
-function duration(
-  flag: string,
-  text: string | undefined,
-  problems: string[],
-  allowZero = false,
-): number | undefined {
-  if (text === undefined) return undefined;
-  if (allowZero && text.trim() === '0') return 0;
-  const ms = parseDuration(text);
-  if (ms === undefined)
-    problems.push(
-      `--${flag}: must be a duration with a unit, e.g. 30s, 5m, 1h (got ${JSON.stringify(text)})`,
-    );
-  return ms;
-}
-
 /** The ops block from the flags (undefined when none was given); `maxParallel` bounds the ramp. */
 export function parseOpsFlags(
   flags: OpsFlags,
@@ -144,8 +128,8 @@ export function parseOpsFlags(
   if (notify) input.notify = notify;
   const gates = each('gate', flags.gate, parseGate);
   if (gates) input.gates = gates;
-  const pollIntervalMs = duration('gate-interval', flags.gateInterval, problems);
-  const timeoutMs = duration('gate-timeout', flags.gateTimeout, problems, true);
+  const pollIntervalMs = durationFlag('gate-interval', flags.gateInterval, problems);
+  const timeoutMs = durationFlag('gate-timeout', flags.gateTimeout, problems, true);
   if ((pollIntervalMs !== undefined || timeoutMs !== undefined) && !flags.gate)
     problems.push(`--${pollIntervalMs !== undefined ? 'gate-interval' : 'gate-timeout'}: needs --gate`);
   if (pollIntervalMs !== undefined || timeoutMs !== undefined)

@@ -2,7 +2,7 @@ import { procedureReboots, type ProcedureName, type Timing } from '../../common/
 import { rolloutOptionsSchema, type FailureBudget, type RolloutOptions } from '../../common/rollout';
 import type { WorkloadOptions } from '../../common/workloads';
 import { issueReason } from '../zod-reason';
-import { formatDuration, parseDuration } from './duration';
+import { durationFlag, formatDuration } from './duration';
 
 // Command-line flags of `rollout start` -> RolloutOptions. Flags arrive as raw strings so that every
 // bad value is reported (all at once, each naming its flag) before anything starts.
@@ -189,12 +189,8 @@ export function parseRolloutFlags(flags: RolloutFlags): OptionsResult {
   for (const t of TIMING_FLAGS) {
     const raw = flags[t.field];
     if (typeof raw !== 'string') continue;
-    const ms = parseDuration(raw);
-    if (ms === undefined)
-      problems.push(
-        `--${t.flag}: must be a duration with a unit, e.g. 500ms, 30s, 45m, 1h30m (got ${JSON.stringify(raw)})`,
-      );
-    else {
+    const ms = durationFlag(t.flag, raw, problems);
+    if (ms !== undefined) {
       timing[t.timing] = ms;
       rawTiming.set(t.timing, raw);
     }
@@ -262,12 +258,8 @@ function workloadInput(
   for (const w of WORKLOAD_DURATION_FLAGS) {
     const text = flags[w.field];
     if (typeof text !== 'string') continue;
-    const ms = parseDuration(text);
-    if (ms === undefined)
-      problems.push(
-        `--${w.flag}: must be a duration with a unit, e.g. 500ms, 30s, 45m, 1h30m (got ${JSON.stringify(text)})`,
-      );
-    else {
+    const ms = durationFlag(w.flag, text, problems);
+    if (ms !== undefined) {
       vms[w.option] = ms;
       raw.set(w.option, text);
     }
