@@ -353,6 +353,20 @@ export interface VcenterHostSummary {
   vms: { name: string; powerState: 'poweredOn' | 'poweredOff' | 'suspended' }[];
 }
 
+/** Preflight's read of a host through vCenter: its state, cluster, VMs and SSH service. */
+export interface VcenterHostView extends VcenterHostSummary {
+  /** Absent: a standalone host (in no cluster). */
+  cluster?: {
+    name: string;
+    drs: { enabled: boolean; behavior: 'manual' | 'partiallyAutomated' | 'fullyAutomated' | null };
+    ha: boolean;
+    vsan: boolean;
+  };
+  /** No passthrough, SR-IOV or vGPU device: DRS can move them, per VM name. */
+  vmotionable: string[];
+  ssh: { running: boolean; policy: 'on' | 'off' | 'automatic' };
+}
+
 export interface VcenterSshInput extends VcenterHostInput {
   running: boolean;
 }
@@ -360,11 +374,25 @@ export interface VcenterSshInput extends VcenterHostInput {
 export interface VcenterMaintenanceInput extends VcenterHostInput {
   /** EnterMaintenanceMode_Task's timeout (DRS evacuates what it can meanwhile). */
   timeoutSeconds: number;
+  /** vSAN hosts: the data mode (govc v0.46.3 can send only vCenter's default, GOVC_VSAN_MODE). */
+  vsanMode?: string;
+}
+
+/** A maintenance-mode entry through vCenter: entered (before/changed), or timed out with what blocked it. */
+export interface VcenterMaintenanceEntry extends VcenterSwitch {
+  entered: boolean;
+  failure?: 'timed-out';
+  /** VMs still powered on on the host when the entry timed out. */
+  blockedBy?: string[];
+  /** Powered-on VMs that left the host during the entry (DRS moved them to other hosts). */
+  evacuated?: string[];
 }
 
 export interface VcenterRebootInput extends VcenterHostInput {
   /** The boot time recorded before the reboot: RebootHost_Task is sent only while it is still current. */
   expectedBootTime: string | null;
+  /** RebootHost_Task's force: reboot a host that is not in maintenance mode. */
+  force?: boolean;
 }
 
 export interface VcenterRebootResult {
@@ -381,12 +409,14 @@ export interface VcenterSwitch {
 
 export interface VcenterActivities {
   vcenterHostState(input: VcenterHostInput): Promise<VcenterHostSummary>;
+  /** Preflight: the host, its cluster (DRS, HA, vSAN), its VMs and TSM-SSH as vCenter shows them. */
+  vcenterHostView(input: VcenterHostInput): Promise<VcenterHostView>;
   /** The TSM-SSH service as vCenter shows it. */
   vcenterSshState(input: VcenterHostInput): Promise<{ running: boolean; policy: 'on' | 'off' | 'automatic' }>;
   /** Start or stop TSM-SSH unless it already is so; read back. */
   vcenterSetSshRunning(input: VcenterSshInput): Promise<VcenterSwitch>;
   /** EnterMaintenanceMode_Task unless already in maintenance mode; read back. */
-  vcenterEnterMaintenance(input: VcenterMaintenanceInput): Promise<VcenterSwitch>;
+  vcenterEnterMaintenance(input: VcenterMaintenanceInput): Promise<VcenterMaintenanceEntry>;
   /** ExitMaintenanceMode_Task unless already out of it; read back. */
   vcenterExitMaintenance(input: VcenterHostInput): Promise<VcenterSwitch>;
   /** RebootHost_Task under the boot-time guard; returns once vCenter accepted it (the caller waits). */

@@ -2,7 +2,14 @@ import type { HostProgress } from '../common/rollout';
 import type { HostRef } from '../common/targets';
 import type { BootRecord, HostTimings } from '../simulator/sim-host';
 import type { HostHistory } from './history-metrics';
-import { hostWorkMs, lowerBound, type Bound, type HostWork, type Limits } from './lower-bound';
+import {
+  hostWorkMs,
+  lowerBound,
+  RECOVERY_CYCLE_COMMAND_ROUNDS,
+  type Bound,
+  type HostWork,
+  type Limits,
+} from './lower-bound';
 import { percentile } from './stats';
 
 // From what the simulator recorded (per-host boot times, command latencies, each boot's down/up
@@ -28,9 +35,17 @@ export interface Bounds {
   measured: Bound;
   /** From the configured boot times. */
   nominal: Bound;
-  /** Hosts that did not reboot twice in the window (their nominal work is used). */
+  /** Hosts that did not reboot as often as planned in the window (their nominal work is used). */
   incompleteHosts: number;
   works: HostWork[];
+}
+
+/** What a host must do in the measured rollout (default: a recovery cycle without VMs). */
+export interface HostWorkSpec {
+  reboots: number;
+  commandRounds: number;
+  /** Per host name: the longest guest shutdown of its running VMs (ms). */
+  vmShutdownMs?: Readonly<Record<string, number>>;
 }
 
 export function bounds(
@@ -39,6 +54,7 @@ export function bounds(
   w: Window,
   limits: Limits,
   shutdownDelayMs: number,
+  work: HostWorkSpec = { reboots: 2, commandRounds: RECOVERY_CYCLE_COMMAND_ROUNDS },
 ): Bounds {
   let incompleteHosts = 0;
   const measured: HostWork[] = [];
@@ -46,20 +62,18 @@ export function bounds(
   for (const h of hosts) {
     const t = timings[h.name];
     if (!t) throw new Error(`no timings for ${h.name}`);
-    const planned = [t.bootTimeMs, t.bootTimeMs];
+    const planned = Array.from({ length: work.reboots }, () => t.bootTimeMs);
     const boots = bootsIn(t, w).filter((b) => b.downMs !== undefined);
-    if (boots.length !== 2) incompleteHosts += 1;
-    const down = boots.length === 2 ? boots.map((b) => b.downMs as number) : planned;
-    measured.push({
-      name: h.name,
-      cluster: h.cluster,
-      workMs: hostWorkMs({ commandLatencyMs: t.commandLatencyMs, downMs: down, shutdownDelayMs }),
-    });
-    nominal.push({
-      name: h.name,
-      cluster: h.cluster,
-      workMs: hostWorkMs({ commandLatencyMs: t.commandLatencyMs, downMs: planned, shutdownDelayMs }),
-    });
+    if (boots.length !== work.reboots) incompleteHosts += 1;
+    const down = boots.length === work.reboots ? boots.map((b) => b.downMs as number) : planned;
+    const common = {
+      commandLatencyMs: t.commandLatencyMs,
+      shutdownDelayMs,
+      commandRounds: work.commandRounds,
+      vmShutdownMs: work.vmShutdownMs?.[h.name] ?? 0,
+    };
+    measured.push({ name: h.name, cluster: h.cluster, workMs: hostWorkMs({ ...common, downMs: down }) });
+    nominal.push({ name: h.name, cluster: h.cluster, workMs: hostWorkMs({ ...common, downMs: planned }) });
   }
   return {
     measured: lowerBound(measured, limits),

@@ -33,6 +33,27 @@ export interface HostHistory {
   /** Server time of each completion of a wait for the host, in order. */
   awaitReturnCompletedAtMs: number[];
   breakdown: HostBreakdown;
+  /** Per worker identity (pid@host): workflow tasks and activities of this host workflow it ran. */
+  byWorker: Record<string, WorkerShare>;
+}
+
+export interface WorkerShare {
+  workflowTasks: number;
+  activities: number;
+}
+
+/** Which worker ran each workflow task and activity (the identity in the *TaskStarted events). */
+export function workerShares(events: readonly HistoryEvent[]): Record<string, WorkerShare> {
+  const out: Record<string, WorkerShare> = {};
+  const of = (identity: string | null | undefined) =>
+    (out[identity || 'unknown'] ??= { workflowTasks: 0, activities: 0 });
+  for (const e of events) {
+    if (e.workflowTaskStartedEventAttributes)
+      of(e.workflowTaskStartedEventAttributes.identity).workflowTasks += 1;
+    if (e.activityTaskStartedEventAttributes)
+      of(e.activityTaskStartedEventAttributes.identity).activities += 1;
+  }
+  return out;
 }
 
 const at = (e: HistoryEvent) => tsToMs(e.eventTime);
@@ -102,7 +123,12 @@ export async function hostHistories(
       .getHandle(targetWorkflowId({ kind: 'esxi', name: h.name }), h.runId || undefined)
       .fetchHistory();
     const events = history.events ?? [];
-    out.push({ name: h.name, events: events.length, ...hostBreakdown(events) });
+    out.push({
+      name: h.name,
+      events: events.length,
+      ...hostBreakdown(events),
+      byWorker: workerShares(events),
+    });
   });
   return out;
 }

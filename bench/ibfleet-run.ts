@@ -1,13 +1,16 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { hostOptionsSchema } from '../common/procedures';
 import { rolloutOptionsSchema, type RolloutInput, type RolloutReport } from '../common/rollout';
 import type { HostRef } from '../common/targets';
+import type { WorkloadOptions } from '../common/workloads';
 import { firstLine, spawnLogged, wrap, type Child } from './child-process';
 import { hostHistories, rolloutRuns, type HostHistory, type RolloutRun } from './history-metrics';
 import { cpuSecondsOf, peakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
 import type { ClientResult } from './rollout-client';
+import type { BenchProcedure } from './scenarios';
 
 /**
  * The start order ibfleet's rollouts use here: slowest first, from each host's last reboot in its
@@ -15,31 +18,49 @@ import type { ClientResult } from './rollout-client';
  * baseline runs in inventory order, as `serial` does.
  */
 export const IBFLEET_ORDER = 'slowest-first';
-import { spawn } from 'node:child_process';
 
-// One ibfleet rollout of a scenario: a fresh worker process (prebuilt workflow bundle), a client
-// process that starts the rollout with the client API and waits for its report, and the
-// measurements around them.
+// One ibfleet rollout of a scenario: worker processes (prebuilt workflow bundle) started for the
+// scenario, a client process that starts the rollout with the client API and waits for its report,
+// and the measurements around them.
 
 const repoRoot = path.resolve(__dirname, '..');
+
+export interface WorkerOptions {
+  taskQueue: string;
+  temporalAddress: string;
+  bundlePath: string;
+  hosts: readonly HostRef[];
+  /** Write a V8 CPU profile of the worker (.cpuprofile, for Chrome DevTools) into this directory. */
+  profileDir?: string;
+  /** NODE_OPTIONS of the worker (e.g. "--max-old-space-size=256"). */
+  workerNodeOptions?: string;
+}
 
 export interface IbfleetRunOptions {
   rolloutId: string;
   taskQueue: string;
   temporalAddress: string;
-  bundlePath: string;
+  procedure: BenchProcedure;
+  params: Record<string, unknown>;
+  /** The VM policy's options for every host (absent: the product default, refuse). */
+  vms?: WorkloadOptions;
   hosts: readonly HostRef[];
   maxParallel: number;
   perCluster: number;
   workDir: string;
+  /** The worker processes polling taskQueue (started by startWorkerProcess; they outlive the run). */
+  workers: readonly Child[];
   /** Used after the run to read histories. */
   client: Client;
-  /** Write a V8 CPU profile of the worker (.cpuprofile, for Chrome DevTools) into this directory. */
-  profileDir?: string;
-  /** NODE_OPTIONS of the worker (e.g. "--max-old-space-size=256"). */
-  workerNodeOptions?: string;
   /** Called right before the rollout starts; what it returns is called right after it ended with the tool's CPU. */
   measure: () => (toolCpuSeconds: number) => void;
+}
+
+export interface WorkerUsage {
+  pid: number;
+  cpuSeconds: number;
+  /** VmHWM: the process's peak since it started (earlier rollouts of the scenario included). */
+  peakRssMb: number;
 }
 
 export interface IbfleetRun {
@@ -50,22 +71,17 @@ export interface IbfleetRun {
   workerCpuSeconds: number;
   clientCpuSeconds: number;
   cpuSeconds: number;
+  /** The largest worker's peak. */
   workerPeakRssMb: number;
+  workerUsage: WorkerUsage[];
   clientPeakRssMb: number;
   usage: TreeUsage;
   histories: HostHistory[];
   /** Each run of the rollout (more than one after continue-as-new). */
   rolloutRuns: RolloutRun[];
-  workerLog: string;
 }
 
-export async function startWorkerProcess(
-  o: Pick<
-    IbfleetRunOptions,
-    'taskQueue' | 'temporalAddress' | 'bundlePath' | 'profileDir' | 'workerNodeOptions' | 'hosts'
-  >,
-  logFile: string,
-): Promise<Child> {
+export async function startWorkerProcess(o: WorkerOptions, logFile: string): Promise<Child> {
   // The worker reads keys only from allowed directories: those of the simulated fleet's key.
   const keyDirs = new Set(
     o.hosts.flatMap((h) => (h.credential.type === 'private-key' ? [path.dirname(h.credential.path)] : [])),
@@ -112,74 +128,76 @@ export async function startWorkerProcess(
 
 export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
   fs.mkdirSync(o.workDir, { recursive: true });
-  const workerLog = path.join(o.workDir, 'worker.log');
-  const worker = await startWorkerProcess(o, workerLog);
-  try {
-    const input: RolloutInput = {
-      rolloutId: o.rolloutId,
-      procedure: 'recovery-cycle',
-      params: {},
-      targets: [...o.hosts],
-      // Product defaults everywhere (timings included), but the limits of the scenario and the order.
-      options: rolloutOptionsSchema.parse({
-        maxParallel: o.maxParallel,
-        perCluster: o.perCluster,
-        order: IBFLEET_ORDER,
-        host: hostOptionsSchema.parse({}),
-      }),
-      startedBy: 'bench',
-    };
-    const inputFile = path.join(o.workDir, 'rollout-input.json');
-    const resultFile = path.join(o.workDir, 'client-result.json');
-    fs.writeFileSync(inputFile, JSON.stringify(input));
+  const input: RolloutInput = {
+    rolloutId: o.rolloutId,
+    procedure: o.procedure,
+    params: o.params,
+    targets: [...o.hosts],
+    // Product defaults everywhere (timings included), but the limits of the scenario, the order and the VM policy.
+    options: rolloutOptionsSchema.parse({
+      maxParallel: o.maxParallel,
+      perCluster: o.perCluster,
+      order: IBFLEET_ORDER,
+      host: hostOptionsSchema.parse(o.vms ? { vms: o.vms } : {}),
+    }),
+    startedBy: 'bench',
+  };
+  const inputFile = path.join(o.workDir, 'rollout-input.json');
+  const resultFile = path.join(o.workDir, 'client-result.json');
+  fs.writeFileSync(inputFile, JSON.stringify(input));
 
-    const measured = o.measure();
-    const workerCpuBefore = cpuSecondsOf(worker.pid);
-    let clientPid = 0;
-    const sampler = new TreeSampler(() => [worker.pid, ...(clientPid ? [clientPid] : [])], undefined, 1_000);
-    sampler.start();
-    const client = spawnLogged(
-      process.execPath,
-      ['--require', 'tsx/cjs', path.join(__dirname, 'rollout-client.ts'), inputFile, resultFile],
-      path.join(o.workDir, 'client.log'),
-      {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          TEMPORAL_ADDRESS: o.temporalAddress,
-          TEMPORAL_NAMESPACE: 'default',
-          IBFLEET_TASK_QUEUE: o.taskQueue,
-        },
+  const measured = o.measure();
+  const cpuBefore = o.workers.map((w) => cpuSecondsOf(w.pid));
+  let clientPid = 0;
+  const sampler = new TreeSampler(
+    () => [...o.workers.map((w) => w.pid), ...(clientPid ? [clientPid] : [])],
+    undefined,
+    1_000,
+  );
+  sampler.start();
+  const client = spawnLogged(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(__dirname, 'rollout-client.ts'), inputFile, resultFile],
+    path.join(o.workDir, 'client.log'),
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: o.temporalAddress,
+        TEMPORAL_NAMESPACE: 'default',
+        IBFLEET_TASK_QUEUE: o.taskQueue,
       },
-    );
-    clientPid = client.pid;
-    const code = await client.exited;
-    const usage = sampler.stop();
-    const workerCpuSeconds = cpuSecondsOf(worker.pid) - workerCpuBefore;
-    const workerPeakRssMb = (peakRssKb(worker.pid) ?? 0) / 1024;
-    if (code !== 0 || !fs.existsSync(resultFile))
-      throw new Error(`rollout client exited ${code} (log: ${path.join(o.workDir, 'client.log')})`);
-    const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ClientResult;
-    measured(workerCpuSeconds + result.cpuSeconds);
+    },
+  );
+  clientPid = client.pid;
+  const code = await client.exited;
+  const usage = sampler.stop();
+  const workerUsage: WorkerUsage[] = o.workers.map((w, i) => ({
+    pid: w.pid,
+    cpuSeconds: cpuSecondsOf(w.pid) - cpuBefore[i],
+    peakRssMb: (peakRssKb(w.pid) ?? 0) / 1024,
+  }));
+  const workerCpuSeconds = workerUsage.reduce((sum, w) => sum + w.cpuSeconds, 0);
+  if (code !== 0 || !fs.existsSync(resultFile))
+    throw new Error(`rollout client exited ${code} (log: ${path.join(o.workDir, 'client.log')})`);
+  const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ClientResult;
+  measured(workerCpuSeconds + result.cpuSeconds);
 
-    const histories = await hostHistories(o.client, result.report.hosts);
-    return {
-      startedAtMs: result.startedAtMs,
-      finishedAtMs: result.finishedAtMs,
-      makespanMs: result.finishedAtMs - result.startedAtMs,
-      report: result.report,
-      workerCpuSeconds,
-      clientCpuSeconds: result.cpuSeconds,
-      cpuSeconds: workerCpuSeconds + result.cpuSeconds,
-      workerPeakRssMb,
-      clientPeakRssMb: result.maxRssMb,
-      usage,
-      histories,
-      rolloutRuns: await rolloutRuns(o.client, o.rolloutId, result.firstRunId),
-      workerLog,
-    };
-  } finally {
-    await worker.stop(40_000);
-  }
+  const histories = await hostHistories(o.client, result.report.hosts);
+  return {
+    startedAtMs: result.startedAtMs,
+    finishedAtMs: result.finishedAtMs,
+    makespanMs: result.finishedAtMs - result.startedAtMs,
+    report: result.report,
+    workerCpuSeconds,
+    clientCpuSeconds: result.cpuSeconds,
+    cpuSeconds: workerCpuSeconds + result.cpuSeconds,
+    workerPeakRssMb: Math.max(0, ...workerUsage.map((w) => w.peakRssMb)),
+    workerUsage,
+    clientPeakRssMb: result.maxRssMb,
+    usage,
+    histories,
+    rolloutRuns: await rolloutRuns(o.client, o.rolloutId, result.firstRunId),
+  };
 }

@@ -23,15 +23,35 @@ export interface Limits {
  */
 export const RECOVERY_CYCLE_COMMAND_ROUNDS = 11;
 
-/** Commands at the host's latency, plus for each reboot the shutdown delay and the time it was down. */
+/**
+ * Per procedure: its dependent command round trips and reboots on a host the benchmark prepared for it.
+ * sriov-enable: read state, write mlxconfig, set max_vfs, maintenance on, reboot, marker read, verify,
+ * maintenance off. converge on hidden cards: the recovery cycle's 11 plus the mlxconfig writes in the
+ * recovery boot (max_vfs goes with the restore of the options). preflight: every read in one round.
+ */
+export const PROCEDURE_WORK: Record<string, { commandRounds: number; reboots: number }> = {
+  'recovery-cycle': { commandRounds: RECOVERY_CYCLE_COMMAND_ROUNDS, reboots: 2 },
+  'sriov-enable': { commandRounds: 8, reboots: 1 },
+  converge: { commandRounds: RECOVERY_CYCLE_COMMAND_ROUNDS + 1, reboots: 2 },
+  preflight: { commandRounds: 1, reboots: 0 },
+};
+
+/**
+ * Commands at the host's latency, plus for each reboot the shutdown delay and the time it was down,
+ * plus (VMs to stop) the longest guest shutdown of the host's running VMs — they can all shut down at
+ * once, and maintenance mode cannot be entered before the last is off — and one more round trip to
+ * power them on again after maintenance mode.
+ */
 export function hostWorkMs(o: {
   commandLatencyMs: number;
   downMs: number[];
   shutdownDelayMs: number;
   commandRounds?: number;
+  vmShutdownMs?: number;
 }): number {
-  const rounds = o.commandRounds ?? RECOVERY_CYCLE_COMMAND_ROUNDS;
-  return rounds * o.commandLatencyMs + o.downMs.reduce((sum, d) => sum + o.shutdownDelayMs + d, 0);
+  const vms = o.vmShutdownMs ?? 0;
+  const rounds = (o.commandRounds ?? RECOVERY_CYCLE_COMMAND_ROUNDS) + (vms > 0 ? 1 : 0);
+  return rounds * o.commandLatencyMs + vms + o.downMs.reduce((sum, d) => sum + o.shutdownDelayMs + d, 0);
 }
 
 export interface Bound {

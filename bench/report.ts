@@ -2,6 +2,7 @@ import type { MachineInfo } from './machine-info';
 import type { AnsibleResult, ScenarioResult } from './run-scenario';
 import { distribution } from './analysis';
 import type { Bound } from './lower-bound';
+import { extraSection, extraTargets } from './report-extras';
 import { round } from './stats';
 
 // The results of one benchmark run: targets with pass/miss, and per-scenario tables, as JSON and markdown.
@@ -91,6 +92,7 @@ export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] 
       pass: three.ibfleet.rollout.maxHistoryEvents <= 10_000,
     });
   }
+  checks.push(...extraTargets(results));
   return checks;
 }
 
@@ -147,6 +149,7 @@ function scenarioSection(r: ScenarioResult, cores: number): string {
     ...boundRows(ib.bounds.measured).map((l) => `- ibfleet run: ${l}`),
     ...(a ? boundRows(a.bounds.measured).map((l) => `- Ansible run: ${l}`) : []),
     '',
+    ...extraSection(r),
     '<details><summary>ibfleet steps (median over hosts)</summary>',
     '',
     '| step | median | p99 | commands (median) |',
@@ -191,6 +194,7 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     "Each host's intrinsic work is 11 dependent command round trips at its recorded latency (read options, set mst_recovery=1, maintenance on, reboot, one boot-marker read proving the return, verify, restore, reboot, marker read, verify, maintenance off) plus, for each of its two reboots, the shutdown delay and the time it was actually down (downAt → upAt as the simulator recorded it). " +
       'The lower bound is the largest of: the longest host; total work over the slots that can run at once (min of max-parallel and the per-cluster capacity); the sum of the two hosts ranked at the slot count and the one after (two of the slots+1 longest hosts must share a slot); and per cluster, its work over its limit. ' +
+      'Other procedures (scenarios 5-7) count their own round trips and reboots (`PROCEDURE_WORK` in bench/lower-bound.ts: sriov-enable 8 and 1 reboot, converge on hidden cards 12 and 2, preflight 1 and none); with VMs (scenario 6), each host also needs the longest guest shutdown of its running VMs (they can shut down at once; maintenance mode waits for the last) and one round trip to power them on again. ' +
       "No schedule can beat it. The zero-overhead list schedules (inventory order, which is Ansible's `serial` and ibfleet's default, and longest-first, which ibfleet's `--order slowest-first` approximates from each host's previous reboot) are achievable, so the optimum lies between the bound and the smaller of the two; makespan / the schedule of the order used isolates the controller's own overhead from the order.",
     '',
   ];

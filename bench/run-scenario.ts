@@ -1,28 +1,27 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { fetchProcedureReports } from '../client/rollout/host-reports';
-import type { RolloutOptions, RolloutPhase } from '../common/rollout';
-import {
-  bounds,
-  distribution,
-  hostOverheads,
-  returnToProgress,
-  type Bounds,
-  type Distribution,
-} from './analysis';
+import { workloadOptionsSchema } from '../common/workloads';
+import { bounds, distribution, type Bounds, type Distribution } from './analysis';
 import { runAnsible } from './ansible-run';
-import { sleep } from './child-process';
-import type { HostBreakdown } from './history-metrics';
-import { runIbfleet } from './ibfleet-run';
-import { cpuSecondsOf, machineBusyCpuSeconds } from './proc-stats';
-import type { Scenario } from './scenarios';
-import { startSim } from './sim-child';
-import { percentile } from './stats';
+import { sleep, type Child } from './child-process';
+import { runIbfleet, startWorkerProcess } from './ibfleet-run';
+import { PROCEDURE_WORK } from './lower-bound';
+import {
+  measureEnvironment,
+  measureRollout,
+  type Environment,
+  type IbfleetResult,
+  type StepStat,
+} from './measure-rollout';
+import { rolloutParams, rolloutsOf, type BenchRollout, type Scenario } from './scenarios';
+import { startSim, type SimChild } from './sim-child';
 
-// One scenario: a fresh simulated fleet in its own process, the ibfleet rollout, then (optionally)
-// the Ansible baseline on the same fleet, each measured on its own.
+export type { Environment, IbfleetResult, StepStat };
+
+// One scenario: a fresh simulated fleet in its own process, ibfleet's rollouts on it (one after another,
+// with the scenario's worker processes), then (optionally) the Ansible baseline on the same fleet, or
+// the same change made another way on a fresh fleet of the same seed; each measured on its own.
 
 export interface Shared {
   temporalAddress: string;
@@ -32,50 +31,6 @@ export interface Shared {
   namespace: string;
   workDir: string;
   seed: number;
-}
-
-/** CPU seconds spent by everything else on the machine while a tool ran (other helpers' work, say). */
-export interface Environment {
-  simulatorCpuSeconds: number;
-  temporalServerCpuSeconds: number;
-  benchCpuSeconds: number;
-  machineBusyCpuSeconds: number;
-  /** Machine busy time not explained by the tool, the simulator, the server or the benchmark itself. */
-  otherCpuSeconds: number;
-  loadAverageAfter: number[];
-}
-
-export interface StepStat {
-  step: string;
-  medianMs: number;
-  p99Ms: number;
-  medianCommands: number;
-}
-
-export interface IbfleetResult {
-  makespanMs: number;
-  phase: RolloutPhase;
-  /** The rollout's start order (absent in results recorded before the option existed: inventory). */
-  order?: RolloutOptions['order'];
-  counts: Record<string, number>;
-  bounds: Bounds;
-  cpuSeconds: { worker: number; client: number; total: number };
-  memoryMb: { workerPeakRss: number; clientPeakRss: number; sumOfPeaks: number; sampledPeakRssSum: number };
-  returnToProgress: Distribution & { unmatched: number; valuesMs: number[] };
-  hostOverhead: Distribution;
-  /** Where a host workflow's time went (median over hosts of each part, so the parts need not add up). */
-  hostBreakdownMedianMs: HostBreakdown;
-  hostHistoryEvents: { median?: number; max: number };
-  rollout: {
-    historyLengths: number[];
-    continueAsNewCount: number;
-    maxHistoryEvents: number;
-    /** A slot freeing (host finished) → the next host's child workflow initiated. */
-    refillDelay: Distribution;
-    childStartLatency: Distribution;
-  };
-  steps: StepStat[];
-  environment: Environment;
 }
 
 export interface AnsibleResult {
@@ -91,177 +46,191 @@ export interface AnsibleResult {
   logFile: string;
 }
 
+/** Rollouts run one after another on one fleet: the whole change, end to end. */
+export interface SequenceResult {
+  label: string;
+  rollouts: IbfleetResult[];
+  /** First rollout started → last one ended (the gaps between them included). */
+  makespanMs: number;
+  totalReboots: number;
+  /** Per host, summed over the rollouts. */
+  rebootsPerHost: Distribution;
+  /** Per host: its time in each rollout (child workflow started → finished), summed. */
+  hostTime: Distribution;
+  succeeded: boolean;
+}
+
 export interface ScenarioResult {
   scenario: Scenario;
   startedAt: string;
+  /** The last rollout of the scenario's sequence (the one its bound and targets are about). */
   ibfleet: IbfleetResult;
+  /** Scenarios with more than one rollout, or a comparison: every sequence, the scenario's own first. */
+  sequences?: SequenceResult[];
   ansible?: AnsibleResult | { skipped: string };
 }
 
-function measureEnvironment(simPid: number, serverPid: number) {
-  const start = {
-    sim: cpuSecondsOf(simPid),
-    server: cpuSecondsOf(serverPid),
-    busy: machineBusyCpuSeconds(),
-    bench: process.cpuUsage(),
-  };
-  return (toolCpuSeconds: number): Environment => {
-    const sim = cpuSecondsOf(simPid) - start.sim;
-    const server = cpuSecondsOf(serverPid) - start.server;
-    const busy = machineBusyCpuSeconds() - start.busy;
-    const b = process.cpuUsage(start.bench);
-    const bench = (b.user + b.system) / 1e6;
-    return {
-      simulatorCpuSeconds: sim,
-      temporalServerCpuSeconds: server,
-      benchCpuSeconds: bench,
-      machineBusyCpuSeconds: busy,
-      otherCpuSeconds: Math.max(0, busy - sim - server - bench - toolCpuSeconds),
-      loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
-    };
-  };
+export interface RunOptions {
+  /** 'run', or why the baseline is skipped. */
+  ansible: string;
+  ansiblePollDelaySeconds: number;
+  profileDir?: string;
+  workerNodeOptions?: string;
+  log: (line: string) => void;
 }
 
-function stepStats(
-  reports: Map<
-    string,
-    { steps: { name: string; durationMs: number; status: string }[]; commands: { step: string }[] }
-  >,
-): StepStat[] {
-  const byStep = new Map<string, { durations: number[]; commands: number[] }>();
-  for (const r of reports.values()) {
-    for (const s of r.steps) {
-      if (s.status === 'skipped') continue;
-      const e = byStep.get(s.name) ?? { durations: [], commands: [] };
-      e.durations.push(s.durationMs);
-      e.commands.push(r.commands.filter((c) => c.step === s.name).length);
-      byStep.set(s.name, e);
+/** The VM policy the benchmark's VM scenario runs with: guest shutdown, no hard power-off. */
+const SHUTDOWN_POLICY = workloadOptionsSchema.parse({ policy: 'shutdown' });
+
+async function runSequence(
+  s: Scenario,
+  sim: SimChild,
+  label: string,
+  rollouts: readonly BenchRollout[],
+  shared: Shared,
+  opts: RunOptions,
+  dir: string,
+): Promise<SequenceResult> {
+  const hosts = sim.inventory.hosts;
+  const limits = { maxParallel: s.maxParallel, perCluster: s.perCluster };
+  const taskQueue = `bench-s${s.id}-${path.basename(dir)}-${process.pid}`;
+  const workers: Child[] = [];
+  try {
+    for (let i = 0; i < (s.workers ?? 1); i++)
+      workers.push(
+        await startWorkerProcess(
+          {
+            temporalAddress: shared.temporalAddress,
+            bundlePath: shared.bundlePath,
+            taskQueue,
+            hosts,
+            profileDir: opts.profileDir,
+            workerNodeOptions: opts.workerNodeOptions,
+          },
+          path.join(dir, `worker-${i + 1}.log`),
+        ),
+      );
+    const results: IbfleetResult[] = [];
+    const perHost = new Map<string, { ms: number; reboots: number }>();
+    let startedAtMs: number | undefined;
+    let finishedAtMs = 0;
+    for (const [i, r] of rollouts.entries()) {
+      // The running VMs' shutdowns are part of what each host must do (read before the rollout starts them).
+      const vmShutdownMs = s.vms ? await sim.vmShutdownMs() : undefined;
+      opts.log(
+        `scenario ${s.id}: ibfleet ${r.procedure} on ${hosts.length} host(s) (max-parallel ${s.maxParallel}, per-cluster ${s.perCluster}, ${workers.length} worker(s))`,
+      );
+      let environment: Environment | undefined;
+      const run = await runIbfleet({
+        rolloutId: `bench-s${s.id}-${r.procedure}-${Date.now()}`,
+        taskQueue,
+        temporalAddress: shared.temporalAddress,
+        procedure: r.procedure,
+        params: rolloutParams(
+          r,
+          hosts.map((h) => h.cluster),
+        ),
+        vms: s.vms ? SHUTDOWN_POLICY : undefined,
+        hosts,
+        maxParallel: s.maxParallel,
+        perCluster: s.perCluster,
+        workDir: path.join(dir, `${i + 1}-${r.procedure}`),
+        workers,
+        client: shared.client,
+        measure: () => {
+          const env = measureEnvironment(sim.child.pid, shared.serverPid);
+          return (toolCpu) => {
+            environment = env(toolCpu);
+          };
+        },
+      });
+      const result = await measureRollout({
+        procedure: r.procedure,
+        run,
+        hosts,
+        timings: await sim.timings(),
+        limits,
+        shutdownDelayMs: s.shutdownDelayMs,
+        work: { ...PROCEDURE_WORK[r.procedure], vmShutdownMs },
+        client: shared.client,
+        namespace: shared.namespace,
+        environment: environment ?? measureEnvironment(sim.child.pid, shared.serverPid)(0),
+      });
+      opts.log(
+        `scenario ${s.id}: ${r.procedure} ${run.report.phase} in ${(run.makespanMs / 1000).toFixed(1)} s (lower bound ${(result.bounds.measured.lowerBoundMs / 1000).toFixed(1)} s)`,
+      );
+      results.push(result);
+      startedAtMs ??= run.startedAtMs;
+      finishedAtMs = run.finishedAtMs;
+      for (const h of run.report.hosts) {
+        const e = perHost.get(h.name) ?? { ms: 0, reboots: 0 };
+        if (h.startedAt && h.finishedAt) e.ms += Date.parse(h.finishedAt) - Date.parse(h.startedAt);
+        e.reboots += h.reboots ?? 0;
+        perHost.set(h.name, e);
+      }
+      if (run.report.phase !== 'succeeded') break; // the next procedure would meet a half-changed fleet
     }
+    const totals = [...perHost.values()];
+    return {
+      label,
+      rollouts: results,
+      makespanMs: finishedAtMs - (startedAtMs ?? finishedAtMs),
+      totalReboots: totals.reduce((sum, h) => sum + h.reboots, 0),
+      rebootsPerHost: distribution(totals.map((h) => h.reboots)),
+      hostTime: distribution(totals.map((h) => h.ms)),
+      succeeded: results.length === rollouts.length && results.every((r) => r.phase === 'succeeded'),
+    };
+  } finally {
+    for (const w of workers) await w.stop(40_000);
   }
-  return [...byStep].map(([step, e]) => ({
-    step,
-    medianMs: percentile(e.durations, 50) ?? 0,
-    p99Ms: percentile(e.durations, 99) ?? 0,
-    medianCommands: percentile(e.commands, 50) ?? 0,
-  }));
 }
 
-export async function runScenario(
+function simSpec(s: Scenario, shared: Shared, dir: string) {
+  return {
+    hosts: s.hosts,
+    clusters: s.clusters,
+    namePrefix: `s${s.id}-esx-`,
+    bootTimeMs: s.bootTimeMs,
+    commandLatencyMs: s.commandLatencyMs,
+    shutdownDelayMs: s.shutdownDelayMs,
+    seed: shared.seed,
+    outDir: dir,
+    vms: s.vms,
+    hiddenCards: s.hiddenCards,
+  };
+}
+
+async function withSim<T>(
   s: Scenario,
   shared: Shared,
-  /** ansible: 'run', or why the baseline is skipped. */
-  opts: {
-    ansible: string;
-    ansiblePollDelaySeconds: number;
-    profileDir?: string;
-    workerNodeOptions?: string;
-    log: (line: string) => void;
-  },
-): Promise<ScenarioResult> {
-  const dir = path.join(shared.workDir, `scenario-${s.id}`);
+  dir: string,
+  opts: RunOptions,
+  body: (sim: SimChild) => Promise<T>,
+): Promise<T> {
   fs.mkdirSync(dir, { recursive: true });
-  const startedAt = new Date().toISOString();
   opts.log(`scenario ${s.id}: starting a fleet of ${s.hosts} host(s)`);
-  const sim = await startSim(
-    {
-      hosts: s.hosts,
-      clusters: s.clusters,
-      namePrefix: `s${s.id}-esx-`,
-      bootTimeMs: s.bootTimeMs,
-      commandLatencyMs: s.commandLatencyMs,
-      shutdownDelayMs: s.shutdownDelayMs,
-      seed: shared.seed,
-      outDir: dir,
-    },
-    path.join(dir, 'sim.log'),
-  );
-  const limits = { maxParallel: s.maxParallel, perCluster: s.perCluster };
+  const sim = await startSim(simSpec(s, shared, dir), path.join(dir, 'sim.log'));
   try {
-    // --- ibfleet ---
-    opts.log(
-      `scenario ${s.id}: ibfleet rollout (max-parallel ${s.maxParallel}, per-cluster ${s.perCluster})`,
-    );
-    let ibEnv: Environment | undefined;
-    const run = await runIbfleet({
-      rolloutId: `bench-s${s.id}-${Date.now()}`,
-      taskQueue: `bench-s${s.id}-${process.pid}`,
-      temporalAddress: shared.temporalAddress,
-      bundlePath: shared.bundlePath,
-      hosts: sim.inventory.hosts,
-      maxParallel: s.maxParallel,
-      perCluster: s.perCluster,
-      workDir: path.join(dir, 'ibfleet'),
-      client: shared.client,
-      profileDir: opts.profileDir,
-      workerNodeOptions: opts.workerNodeOptions,
-      measure: () => {
-        const env = measureEnvironment(sim.child.pid, shared.serverPid);
-        return (toolCpu) => {
-          ibEnv = env(toolCpu);
-        };
-      },
-    });
-    const timings = await sim.timings();
-    const window = { fromMs: run.startedAtMs, toMs: run.finishedAtMs };
-    const b = bounds(sim.inventory.hosts, timings, window, limits, s.shutdownDelayMs);
-    const rtp = returnToProgress(run.histories, timings, window);
-    const reports = await fetchProcedureReports(
-      { client: shared.client, namespace: shared.namespace, close: () => Promise.resolve() },
-      'recovery-cycle',
-      run.report.hosts,
-    );
-    const hostEvents = run.histories.map((h) => h.events);
-    const runLengths = run.rolloutRuns.map((r) => r.events);
-    const median = (pick: (b: HostBreakdown) => number) =>
-      percentile(
-        run.histories.map((h) => pick(h.breakdown)),
-        50,
-      ) ?? 0;
-    const ibfleet: IbfleetResult = {
-      makespanMs: run.makespanMs,
-      phase: run.report.phase,
-      order: run.report.options.order,
-      counts: run.report.counts,
-      bounds: b,
-      cpuSeconds: { worker: run.workerCpuSeconds, client: run.clientCpuSeconds, total: run.cpuSeconds },
-      memoryMb: {
-        workerPeakRss: run.workerPeakRssMb,
-        clientPeakRss: run.clientPeakRssMb,
-        sumOfPeaks: run.workerPeakRssMb + run.clientPeakRssMb,
-        sampledPeakRssSum: run.usage.peakRssSumMb,
-      },
-      returnToProgress: { ...distribution(rtp.values), unmatched: rtp.unmatched, valuesMs: rtp.values },
-      hostOverhead: distribution(hostOverheads(run.report.hosts, b.works)),
-      hostBreakdownMedianMs: {
-        totalMs: median((x) => x.totalMs),
-        activityMs: median((x) => x.activityMs),
-        scheduleToStartMs: median((x) => x.scheduleToStartMs),
-        betweenActivitiesMs: median((x) => x.betweenActivitiesMs),
-        startToFirstActivityMs: median((x) => x.startToFirstActivityMs),
-        lastActivityToCloseMs: median((x) => x.lastActivityToCloseMs),
-        activities: median((x) => x.activities),
-      },
-      hostHistoryEvents: { median: percentile(hostEvents, 50), max: Math.max(0, ...hostEvents) },
-      rollout: {
-        historyLengths: runLengths,
-        continueAsNewCount: run.report.continueAsNewCount,
-        maxHistoryEvents: Math.max(0, ...hostEvents, ...runLengths),
-        refillDelay: distribution(run.rolloutRuns.flatMap((r) => r.refillDelaysMs)),
-        childStartLatency: distribution(run.rolloutRuns.flatMap((r) => r.childStartLatenciesMs)),
-      },
-      steps: stepStats(reports),
-      environment: ibEnv ?? measureEnvironment(sim.child.pid, shared.serverPid)(0),
-    };
-    opts.log(
-      `scenario ${s.id}: ibfleet ${run.report.phase} in ${(run.makespanMs / 1000).toFixed(1)} s (lower bound ${(b.measured.lowerBoundMs / 1000).toFixed(1)} s)`,
-    );
+    return await body(sim);
+  } finally {
+    await sim.child.stop(10_000);
+  }
+}
 
-    // --- Ansible ---
-    let ansible: ScenarioResult['ansible'];
-    if (opts.ansible !== 'run') {
+export async function runScenario(s: Scenario, shared: Shared, opts: RunOptions): Promise<ScenarioResult> {
+  const dir = path.join(shared.workDir, `scenario-${s.id}`);
+  const startedAt = new Date().toISOString();
+  const limits = { maxParallel: s.maxParallel, perCluster: s.perCluster };
+  const rollouts = rolloutsOf(s);
+  let ansible: ScenarioResult['ansible'];
+  const own = await withSim(s, shared, dir, opts, async (sim) => {
+    const sequence = await runSequence(s, sim, s.label ?? 'ibfleet', rollouts, shared, opts, dir);
+    if (s.noAnsible) {
+      ansible = { skipped: s.noAnsible };
+    } else if (opts.ansible !== 'run') {
       ansible = { skipped: opts.ansible };
     } else {
-      await sleep(3_000); // let the worker's SSH connections close and the fleet settle
+      await sleep(3_000); // let the workers' SSH connections close and the fleet settle
       opts.log(`scenario ${s.id}: Ansible baseline (serial = forks = ${s.maxParallel})`);
       const aEnv = measureEnvironment(sim.child.pid, shared.serverPid);
       const a = await runAnsible({
@@ -303,8 +272,26 @@ export async function runScenario(
       };
       opts.log(`scenario ${s.id}: Ansible exited ${a.exitCode} after ${(a.makespanMs / 1000).toFixed(1)} s`);
     }
-    return { scenario: s, startedAt, ibfleet, ansible };
-  } finally {
-    await sim.child.stop(10_000);
+    return sequence;
+  });
+  const sequences = [own];
+  const other = s.compareWith;
+  if (other) {
+    // A fresh fleet of the same seed: the same hosts, boot times and latencies, in the same starting state.
+    await sleep(3_000);
+    sequences.push(
+      await withSim(s, shared, path.join(dir, 'compare'), opts, (sim) =>
+        runSequence(s, sim, other.label, other.rollouts, shared, opts, path.join(dir, 'compare')),
+      ),
+    );
   }
+  const last = own.rollouts[own.rollouts.length - 1];
+  if (!last) throw new Error(`scenario ${s.id}: no rollout ran`);
+  return {
+    scenario: s,
+    startedAt,
+    ibfleet: last,
+    ...(sequences.length > 1 || rollouts.length > 1 ? { sequences } : {}),
+    ansible,
+  };
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_VM_MIX } from '../simulator/esxi/vm-spec';
 import { startFleet } from '../simulator/fleet';
 
 // The simulated fleet of one benchmark scenario, in its own process so its CPU is attributed to it
@@ -17,6 +18,10 @@ export interface SimSpec {
   shutdownDelayMs: number;
   seed: number;
   outDir: string;
+  /** VMs per host (drawn per host) and their guest shutdown seconds (drawn per VM); every VM's tools answer. */
+  vms?: { perHost: [number, number]; shutdownSeconds: [number, number] };
+  /** Every host starts with its cards hidden. */
+  hiddenCards?: boolean;
 }
 
 export interface SimReady {
@@ -39,6 +44,15 @@ async function main(): Promise<void> {
     shutdownDelayMs: spec.shutdownDelayMs,
     seed: spec.seed,
     controlPort: 0,
+    ...(spec.vms
+      ? {
+          vms: spec.vms.perHost,
+          vmShutdownSeconds: spec.vms.shutdownSeconds,
+          // The benchmark measures the shutdown policy's time, not its needs-attention path.
+          vmMix: { ...DEFAULT_VM_MIX, hung: 0, noTools: 0 },
+        }
+      : {}),
+    ...(spec.hiddenCards ? { defaults: { hiddenCards: true } } : {}),
   });
   const inventoryFile = path.join(spec.outDir, 'inventory.json');
   const knownHostsFile = path.join(spec.outDir, 'known_hosts');

@@ -1,5 +1,5 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { procedureNames, procedureTargetKind } from '../common/procedures';
+import { procedureNames, procedures } from '../common/procedures';
 import { CliFailure, EXIT_OK, EXIT_OPERATIONAL, EXIT_USAGE, UsageError } from './cli-error';
 import { inventoryCheck, inventoryScanKeys } from './commands/inventory';
 import { rolloutControl, type ControlAction } from './commands/rollout-control';
@@ -17,7 +17,7 @@ import { addScheduleCommands } from './commands/schedule-program';
 import type { CliDeps } from './deps';
 import { InventoryError } from './inventory/problems';
 import { kindWords, SELECT_HELP } from './inventory/select';
-import { TIMING_FLAGS, WORKLOAD_DURATION_FLAGS } from './options/rollout-flags';
+import { addRolloutFlags } from './options/rollout-flag-declarations';
 import { addOpsOptions } from './options/ops-flags';
 import { paramsHelp } from './options/set-params';
 import type { StartFlags } from './rollout/prepare';
@@ -39,9 +39,10 @@ const TEMPORAL_HELP = `Temporal: TEMPORAL_ADDRESS (default localhost:7233), TEMP
   IBFLEET_UI_URL for the web UI links (default http://localhost:8233).`;
 
 function procedureHelp(): string {
-  const lines = ['Procedures (target kind; --set parameters and their defaults):'];
+  const lines = ['Procedures (target kind, what it does; --set parameters and their defaults):'];
   for (const p of procedureNames) {
-    lines.push(`  ${p.padEnd(20)} on ${kindWords(procedureTargetKind[p], 2)}`);
+    const { target, summary } = procedures[p];
+    lines.push(`  ${p.padEnd(20)} on ${kindWords(target, 2)}: ${summary}`);
     const params = paramsHelp(p);
     lines.push(params.length ? `      ${params.join('\n      ')}` : '      (no parameters)');
   }
@@ -58,50 +59,30 @@ interface RunState {
 export function addStartOptions(cmd: Command): Command {
   cmd
     .requiredOption('-i, --inventory <file>', 'inventory YAML file')
-    .option('--select <expr>', 'which targets (repeatable, union; grammar below)', collect)
-    .option('--max-parallel <n>', 'targets in flight at once across the rollout (default 10)')
-    .option('--per-cluster <n>', 'targets in flight at once per cluster; 0 = unlimited (default 1)')
-    .option(
-      '--canary <n>',
-      'the first N targets run alone first; then the rollout waits for approval (default 0)',
-    )
-    .option(
-      '--auto-approve',
-      'continue after the canary targets succeed without waiting for approval (needs --canary)',
-    )
-    .option('--max-failures <n|p%>', 'failure budget: stop starting targets once more fail (default 0)')
-    .option(
-      '--order <order>',
-      "start order: inventory, or slowest-first (longest last reboot first, from each host's vmksummary.log; after the canaries) (default inventory)",
-    )
-    .option('--set <key=value>', 'procedure parameter (repeatable); lists are comma-separated', collect)
-    .option('--no-maintenance-mode', 'do not enter maintenance mode before reboots (ESXi)');
-  for (const t of TIMING_FLAGS) cmd.option(`--${t.flag} <duration>`, t.help);
-  cmd
-    .option(
-      '--vm-policy <policy>',
-      'powered-on VMs on a host to reboot: refuse (leave the host untouched), wait (for their owners to power them off), shutdown (guest shutdown, powered on again afterwards) (default refuse)',
-    )
-    .option(
-      '--force-power-off',
-      'with --vm-policy shutdown: power off VMs whose guest did not shut down in time',
-    )
-    .option(
-      '--maintenance-retries <n>',
-      'further tries when entering or leaving maintenance mode fails (default 2)',
-    )
-    .option(
-      '--vsan-mode <mode>',
-      'vSAN clusters: ensureObjectAccessibility, evacuateAllData or noAction (esxcli -m; default ensureObjectAccessibility)',
-    );
-  for (const w of WORKLOAD_DURATION_FLAGS) cmd.option(`--${w.flag} <duration>`, w.help);
+    .option('--select <expr>', 'which targets (repeatable, union; grammar below)', collect);
+  addRolloutFlags(cmd, ['maxParallel', 'perCluster', 'canary', 'autoApprove', 'maxFailures', 'order']);
+  cmd.option('--set <key=value>', 'procedure parameter (repeatable); lists are comma-separated', collect);
+  addRolloutFlags(cmd, [
+    'maintenanceMode',
+    'bootDeadline',
+    'pollInterval',
+    'maxPollInterval',
+    'stability',
+    'rebootStartTimeout',
+    'commandTimeout',
+    'connectTimeout',
+    'heartbeatTimeout',
+    'vmPolicy',
+    'forcePowerOff',
+    'maintenanceRetries',
+    'vsanMode',
+    'drainDeadline',
+    'guestShutdownTimeout',
+    'maintenanceTimeout',
+    'maintenanceRetryDelay',
+    'continueAsNewAfter',
+  ]);
   addOpsOptions(cmd);
-  cmd.addOption(
-    new Option(
-      '--continue-as-new-after <events>',
-      'history events before the rollout continues as new',
-    ).hideHelp(),
-  );
   return cmd;
 }
 

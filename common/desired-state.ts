@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { valueShapes } from './command-values';
+import { switchSmVirtParamsSchema, validateBandwidthParamsSchema } from './procedures/params';
 import { nameSchema } from './target-schemas';
 import { MAX_NUM_OF_VFS, MAX_VFS_PER_PORT, vfPortsFit, vfRuleMessage } from './vf-rule';
 
@@ -120,6 +121,38 @@ export function checkDesiredCluster(c: ClusterFields, ctx: z.RefinementCtx): voi
 
 export const desiredClusterSchema = z.strictObject(desiredClusterShape).superRefine(checkDesiredCluster);
 export type DesiredCluster = z.infer<typeof desiredClusterSchema>;
+
+/** Inventory names, each once (a name twice would run its switch or pair twice). */
+const uniqueNames = (what: string) =>
+  z
+    .array(nameSchema)
+    .min(1, `must name at least one ${what}`)
+    .refine((names) => new Set(names).size === names.length, `must name each ${what} once`);
+
+/**
+ * The fabric a cluster needs (guide 4): the switches serving it, by inventory name (`switches:`), and
+ * whether their subnet manager must run with OpenSM virtualization (4.2: SR-IOV VFs get no vGUID and no
+ * link without it). `ibfleet plan` reads each switch; `ibfleet apply` runs switch-sm-virt on those that
+ * differ, with minVersion / restartSm as that procedure's parameters.
+ */
+export const desiredFabricSchema = z.strictObject({
+  switches: uniqueNames('switch'),
+  smVirtualization: z.boolean(),
+  minVersion: switchSmVirtParamsSchema.shape.minVersion,
+  restartSm: switchSmVirtParamsSchema.shape.restartSm,
+});
+export type DesiredFabric = z.infer<typeof desiredFabricSchema>;
+
+/**
+ * The bandwidth gate of a cluster: its guest pairs (inventory names) must reach the threshold of line
+ * rate with perftest, checked by validate-bandwidth (these are its parameters) once the hosts and the
+ * switches have converged.
+ */
+export const desiredBandwidthGateSchema = z.strictObject({
+  pairs: uniqueNames('guest pair'),
+  ...validateBandwidthParamsSchema.shape,
+});
+export type DesiredBandwidthGate = z.infer<typeof desiredBandwidthGateSchema>;
 
 /** The parameters of the `converge` procedure: each cluster's desired state, once per cluster. */
 export const convergeParamsSchema = z.strictObject({

@@ -19,8 +19,6 @@ export const SSH_CONNECTION_LOST = 'SshConnectionLost';
 export const SSH_CHANNEL_FAILED = 'SshChannelFailed';
 /** The command did not finish within its timeout; its channel was closed. Retryable. */
 export const COMMAND_TIMEOUT = 'CommandTimeout';
-/** The command exited non-zero (only raised by runChecked; run() returns the code). Non-retryable. */
-export const COMMAND_FAILED = 'CommandFailed';
 
 export const sshFailureTypes = [
   SSH_AUTH_FAILED,
@@ -32,7 +30,6 @@ export const sshFailureTypes = [
   SSH_CONNECTION_LOST,
   SSH_CHANNEL_FAILED,
   COMMAND_TIMEOUT,
-  COMMAND_FAILED,
 ] as const;
 export type SshFailureType = (typeof sshFailureTypes)[number];
 
@@ -43,5 +40,4 @@ export const nonRetryableSshFailureTypes: readonly SshFailureType[] = [
   HOST_KEY_UNKNOWN,
   CREDENTIAL_UNAVAILABLE,
   SSH_HANDSHAKE_FAILED,
-  COMMAND_FAILED,
 ];

@@ -1,7 +1,7 @@
 // Pure comparisons of a host's firmware and driver settings with intended values, shared by the
-// procedures (workflows/host/sriov-*.ts) and the converge planner (common/converge-plan.ts). The shapes
-// are the parts of activities/contract.ts's CardInfo / CardsState they read (common/ may not import
-// activities).
+// procedures (workflows/host/sriov-*.ts, activities/esxi/firmware.ts, activities/drift) and the
+// converge planner (common/converge-plan.ts). The shapes are the parts of activities/contract.ts's
+// CardInfo / CardsState they read (common/ may not import activities).
 
 export interface MlxParamValues {
   current?: string;

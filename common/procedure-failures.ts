@@ -1,6 +1,8 @@
 // Failure types raised by ibfleet's procedure steps (beyond the SSH ones in failure-types.ts), and how
 // a procedure's outcome follows from a failure type. Pure constants: workflows import them.
 
+import { nonRetryableSshFailureTypes } from './failure-types';
+
 /** The host did not answer with a new boot marker before the boot deadline. */
 export const HOST_NOT_RETURNED = 'HostNotReturned';
 /** A reboot was issued but the host kept its boot marker and never went down. */
@@ -73,4 +75,24 @@ export const needsAttentionTypes: readonly string[] = [
   MODULE_OPTIONS_UNSUPPORTED,
   // Running VMs, VMs left off, a host stuck in or out of maintenance mode: an operator decides.
   ...workloadFailureTypes,
+];
+
+/**
+ * The failure types no retry can fix: the one declaration the retry policies of every procedure step
+ * use (workflows/host/activity-proxies.ts). The SSH failures that say the same on every attempt, and the
+ * steps' own (the activities raise these non-retryable too; listed here, a failure re-wrapped on its
+ * way out of an activity is not retried either).
+ */
+export const nonRetryableStepFailureTypes: readonly string[] = [
+  ...nonRetryableSshFailureTypes,
+  HOST_NOT_RETURNED,
+  REBOOT_DID_NOT_START,
+  REBOOT_REFUSED,
+  VERIFICATION_FAILED,
+  PRECONDITION_FAILED,
+  MLXCONFIG_REJECTED,
+  INVALID_INPUT,
+  UNEXPECTED_OUTPUT,
+  UNSAFE_VALUE,
+  MODULE_OPTIONS_UNSUPPORTED,
 ];

@@ -3,6 +3,7 @@ import { gateSchema, gateTimingSchema } from './gates';
 import { clusterKeySchema } from './lease';
 import { notifyTargetSchema } from './notify';
 import { rampSchema, rampPosition, rampText } from './ramp';
+import { targetCluster, type TargetRef } from './targets';
 import { maintenanceWindowSchema, windowStatus } from './windows';
 
 // The rollout options of the operations features (issue #16), in one optional block of RolloutOptions
@@ -28,6 +29,8 @@ export const rolloutOpsSchema = z.strictObject({
   fleetWide: z.boolean().default(false),
   /** The inventory's per-cluster `maxUnavailable` of the selected clusters: the lease's limit there. */
   clusterLimits: z.record(clusterKeySchema, z.number().int().min(1).max(1000)).optional(),
+  /** Tests only (no flag): the windows are judged at the workflow's time plus this, so a test needs no real night. */
+  testClockOffsetMs: z.number().int().optional(),
 });
 export type RolloutOps = z.infer<typeof rolloutOpsSchema>;
 
@@ -46,11 +49,28 @@ export function clusterLeaseLimit(
   return ops?.fleetWide && perCluster > 0 ? perCluster : undefined;
 }
 
+/** Each cluster's fleet-wide limit, for the clusters that have one (clusterLeaseLimit). */
+export function leaseLimits(
+  ops: RolloutOps | undefined,
+  perCluster: number,
+  targets: readonly TargetRef[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of targets) {
+    const cluster = targetCluster(t);
+    const limit = clusterLeaseLimit(ops, perCluster, cluster);
+    if (limit !== undefined) out[cluster] = limit;
+  }
+  return out;
+}
+
 export interface StartAllowance {
   /** Hosts allowed in flight now (the ramp's width, or maxParallel). */
   width: number;
   /** Why no host may start now, and until when (a durable timer), if so. */
   hold?: { reason: string; untilMs?: number };
+  /** Inside a maintenance window: when it closes. */
+  closesAtMs?: number;
   /** Lines for the live view and the Temporal UI ("in the window until ...", "ramp step 2/4 ..."). */
   notes: string[];
 }
@@ -72,6 +92,7 @@ export function startAllowance(
     const status = windowStatus(ops.windows, at.nowMs);
     notes.unshift(status.text);
     if (!status.open) return { width, hold: { reason: status.text, untilMs: status.opensAtMs }, notes };
+    if (status.closesAtMs !== undefined) return { width, closesAtMs: status.closesAtMs, notes };
   }
   return { width, notes };
 }

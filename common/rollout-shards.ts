@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { HostPhase, HostProgress, RolloutInput } from './rollout';
 import type { ProcedureName, HostOptions } from './procedures';
-import { rolloutWorkflowId, type TargetRef } from './targets';
+import type { ProcedureReport } from './reports';
+import { leaseLimits } from './rollout-ops';
+import { vsanHostsByCluster, vsanLimitApplies } from './rollout-vsan';
+import { rolloutWorkflowId, type HostRef, type TargetRef } from './targets';
 
 // Rollouts of thousands of targets (issue #15). A rollout's input is one Temporal payload (2 MB at
 // most), and so is what it carries across continue-as-new. Up to MAX_INLINE_TARGETS targets travel
@@ -81,6 +84,13 @@ export interface ShardInput {
   /** Read each host's last reboot duration (--order slowest-first) before reporting ready. */
   readRebootDurations: boolean;
   continueAsNewAfterEvents: number;
+  /**
+   * The vSAN hosts of other shards in the clusters of this one's vSAN hosts (a cluster may straddle
+   * shards), by cluster: with this shard's own, each host's `vsanPeers`.
+   */
+  vsanPeers?: Record<string, HostRef[]>;
+  /** The fleet-wide limit of its clusters that have one (leaseLimits): a lease slot per host. */
+  leaseLimits?: Record<string, number>;
 }
 
 /** A host the rollout started (sent by its shard: the rollout itself keeps no names). */
@@ -90,15 +100,27 @@ export interface StartedHost {
   startedAt: string;
 }
 
+/** Why a host did not succeed, as its report says it (reports.ts); what a rollout keeps of it. */
+export type HostEndDetail = Pick<
+  ProcedureReport,
+  'reason' | 'failureType' | 'stoppedInStep' | 'leftMidCycle'
+>;
+
+/** The end detail of a report (or of a host's end), without the empty fields. */
+export function hostEndDetail(r: HostEndDetail): HostEndDetail {
+  return {
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.failureType ? { failureType: r.failureType } : {}),
+    ...(r.stoppedInStep ? { stoppedInStep: r.stoppedInStep } : {}),
+    ...(r.leftMidCycle ? { leftMidCycle: true } : {}),
+  };
+}
+
 /** A host that ended, as its shard tells the rollout. */
-export interface EndedHost {
+export interface EndedHost extends HostEndDetail {
   index: number;
   name: string;
   phase: Extract<HostPhase, 'succeeded' | 'failed' | 'needs-attention' | 'cancelled'>;
-  reason?: string;
-  failureType?: string;
-  stoppedInStep?: string;
-  leftMidCycle?: boolean;
   startedAt?: string;
   finishedAt: string;
 }
@@ -116,6 +138,8 @@ export interface ShardReady {
   /** The rollout index of its first host, and each host's cluster (targetCluster), in order. */
   offset: number;
   clusters: string[];
+  /** Those of its clusters that run vSAN (vsanClusters). */
+  vsanClusters?: string[];
   /** One line per distinct problem (summarizeCredentialProblems); empty when every credential works. */
   credentialProblems: string[];
   /** By rollout index; only with readRebootDurations. */
@@ -138,8 +162,12 @@ export interface ShardReport {
 export function shardInputs(input: RolloutInput): ShardInput[] {
   const inventory = input.inventory ?? shardedInventory(input.targets.length);
   if (!inventory) return [];
+  const vsan = vsanLimitApplies(input.procedure) ? vsanHostsByCluster(input.targets) : new Map();
   return Array.from({ length: inventory.shards }, (_, shard) => {
     const { offset, count } = shardSlice(inventory, shard);
+    const targets = input.targets.slice(offset, offset + count);
+    const vsanPeers = outsidePeers(targets, vsan);
+    const limits = leaseLimits(input.options.ops, input.options.perCluster, targets);
     return {
       rolloutId: input.rolloutId,
       shard,
@@ -147,10 +175,27 @@ export function shardInputs(input: RolloutInput): ShardInput[] {
       procedure: input.procedure,
       params: input.params,
       hostOptions: input.options.host,
-      targets: input.targets.slice(offset, offset + count),
+      targets,
       canaries: input.options.canary,
       readRebootDurations: input.options.order === 'slowest-first',
       continueAsNewAfterEvents: input.options.continueAsNewAfterEvents,
+      ...(vsanPeers ? { vsanPeers } : {}),
+      ...(Object.keys(limits).length > 0 ? { leaseLimits: limits } : {}),
     };
   });
+}
+
+/** The vSAN hosts outside `slice` of the clusters its vSAN hosts are in (undefined: none). */
+function outsidePeers(
+  slice: readonly TargetRef[],
+  vsan: ReadonlyMap<string, readonly HostRef[]>,
+): Record<string, HostRef[]> | undefined {
+  const inSlice = new Set(slice.map((t) => t.name));
+  const out: Record<string, HostRef[]> = {};
+  for (const t of slice) {
+    if (t.kind !== 'esxi' || out[t.cluster]) continue;
+    const others = (vsan.get(t.cluster) ?? []).filter((p) => !inSlice.has(p.name));
+    if (others.length > 0) out[t.cluster] = others;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -40,7 +40,7 @@ export type RolloutOptions = z.infer<typeof rolloutOptionsSchema>;
 export interface RolloutInput {
   rolloutId: string;
   procedure: ProcedureName;
-  /** Procedure parameters, validated against procedureParamsSchemas[procedure]. */
+  /** Procedure parameters, validated against procedures[procedure].params. */
   params: Record<string, unknown>;
   /** Every target; empty when `inventory` says they are in the rollout's shard workflows (rollout-shards.ts). */
   targets: TargetRef[];
@@ -127,6 +127,8 @@ export interface RolloutProgress {
   hostsListed?: 'all' | 'active';
   /** Why no new host starts now (paused, awaiting approval, ...); absent while hosts start as slots free. */
   waitingFor?: string;
+  /** The operations features now (--window, --ramp, --gate, --fleet-wide), e.g. "in the window until Tue 06:00 CET, 3h left". */
+  operations?: string[];
   /** A sharded rollout: its number of shard workflows, whose results hold each host's detail. */
   shards?: number;
 }
@@ -148,7 +150,13 @@ export interface RolloutEvent {
     | 'resumed'
     | 'cancel-requested'
     | 'budget-exceeded'
-    | 'continued-as-new';
+    | 'continued-as-new'
+    | 'window-wait'
+    | 'window-open'
+    | 'window-closed'
+    | 'gate-failing'
+    | 'gate-passed'
+    | 'gate-paused';
   reason?: string;
 }
 

@@ -10,6 +10,8 @@ import { addressProblem } from './addresses';
 export const THUMBPRINT_PATTERN = /^[0-9A-F]{2}(?::[0-9A-F]{2}){31}$/;
 /** Variables a vCenter password may be read from (the worker's own settings never qualify). */
 export const VCENTER_ENV_PREFIX = 'IBFLEET_VCENTER_';
+/** govc v0.46.3 sends no maintenanceSpec, so vCenter applies its default vSAN mode: the only one possible. */
+export const GOVC_VSAN_MODE = 'ensureObjectAccessibility';
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 

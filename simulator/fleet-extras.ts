@@ -1,7 +1,12 @@
 import { hasVfs } from './esxi/derived';
 import type { EsxiState } from './esxi/state';
+import { faultsFor } from './faults';
+import type { FleetOptions } from './fleet-options';
+import type { FleetResources } from './fleet-resources';
 import { createGuestMachine, guestLinkFromTopology, PerftestFabric } from './guest';
 import type { SimMachine } from './machine';
+import { hashString, mulberry32, pick } from './prng';
+import { SimHost } from './sim-host';
 import { createSwitchMachine, type SwitchMachine } from './switch';
 
 // Switches and guest VM pairs of a simulated fleet (the machines come from simulator/switch and
@@ -123,4 +128,33 @@ export function createExtras(o: ExtrasOptions): Extras {
       };
     },
   };
+}
+
+/** The switches' and guests' SimHosts (SSH servers; they never reboot), switches first. */
+export function createExtraHosts(extras: Extras, opts: FleetOptions, res: FleetResources): SimHost[] {
+  const host = (m: ExtraMachine, kind: 'switch' | 'guest') => {
+    const rng = mulberry32(hashString(m.name, res.seed));
+    return new SimHost({
+      name: m.name,
+      kind,
+      machine: m.machine,
+      username: m.username,
+      address: res.address,
+      port: res.portFor(m.name),
+      keys: res.keys,
+      auth: res.auth,
+      faults: faultsFor(m.name, res.rules),
+      rng,
+      bootTimeMs: 0,
+      bootJitter: 0,
+      commandLatencyMs: pick(opts.commandLatencyMs ?? 0, rng),
+      shutdownDelayMs: 0,
+      onChange: () => undefined,
+      ident: m.ident,
+    });
+  };
+  return [
+    ...extras.switches.map((m) => host(m, 'switch')),
+    ...extras.guestPairs.flatMap((p) => [host(p.server, 'guest'), host(p.client, 'guest')]),
+  ];
 }

@@ -1,6 +1,6 @@
 // The seam between the simulator's SSH server / shell interpreter and the machines it simulates
 // (ESXi hosts, MLNX-OS switches, Linux guests). A machine provides commands; the SSH server
-// provides sessions, the POSIX-ish shell (pipes, &&, ||, $(...), grep, tail, awk, ...) and faults.
+// provides sessions, the shell (pipes, ; && ||, $(...), cat, grep, tail) and faults.
 
 export interface ExecResult {
   stdout: string;

@@ -9,15 +9,19 @@ export const DEFAULT_BUNDLE_PATH = path.join('dist', 'workflow-bundle.js');
 
 /**
  * Bundler options every ibfleet workflow bundle is built with. zod is loaded once per worker thread and
- * shared by every workflow instead of being initialised again for each new workflow (a few ms of CPU per
- * host at fleet scale). It is safe to share: the SDK freezes preloaded modules, zod keeps no state per
- * parse, and ibfleet never uses its global registry or config. Our own schema modules are NOT preloaded:
- * zod defines properties on schema objects lazily, which a frozen schema would refuse.
+ * shared by every workflow instead of being initialised again for each new workflow (CPU and about
+ * 0.7 MB of heap per workflow; see preload-zod.ts for why it takes a module of ours). It is safe to
+ * share: the SDK freezes preloaded modules, zod keeps no state per parse, and ibfleet never uses its
+ * global registry or config. Our own schema modules are NOT preloaded: zod defines properties on schema
+ * objects lazily, which a frozen schema would refuse.
  */
-export const workflowBundlerOptions = { preloadModules: ['zod'] };
+export const workflowBundlerOptions = { preloadModules: [require.resolve('./preload-zod')] };
+
+/** The workflows of a production bundle, each loaded on first use (workflows.ts). */
+export const WORKFLOWS_ENTRY = require.resolve('./workflows');
 
 export interface BundleOptions {
-  /** Default: ibfleet's workflows (workflows/index). */
+  /** Default: ibfleet's workflows, each loaded on first use (workflows.ts). */
   workflowsPath?: string;
   logger?: Logger;
 }
@@ -27,7 +31,7 @@ export async function writeWorkflowBundle(
   options: BundleOptions = {},
 ): Promise<{ path: string; bytes: number }> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: options.workflowsPath ?? require.resolve('../workflows'),
+    workflowsPath: options.workflowsPath ?? WORKFLOWS_ENTRY,
     logger: options.logger,
     ...workflowBundlerOptions,
   });

@@ -2,7 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { DataConverter, Duration } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { SshRunner } from '../activities/ssh';
-import { workflowBundlerOptions } from './bundle';
+import { workflowBundlerOptions, WORKFLOWS_ENTRY } from './bundle';
 
 export interface IbfleetWorkerOptions {
   connection: NativeConnection;
@@ -41,7 +41,7 @@ export async function createIbfleetWorker(
     ? { workflowBundle: opts.workflowBundle }
     : opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions };
+      : { workflowsPath: WORKFLOWS_ENTRY, bundlerOptions: workflowBundlerOptions };
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',

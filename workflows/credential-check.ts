@@ -8,7 +8,7 @@ import {
 } from '../common/credential-check';
 import { IbPhase } from '../common/search-attributes';
 import type { TargetRef } from '../common/targets';
-import { invalidInput } from './host/procedure-run';
+import { invalidInput } from './host/failures';
 
 // The worker-side credential check (issue #12), as a short workflow the CLI runs before it starts a
 // rollout, and as the first step of every rollout (so one started any other way refuses as well).

@@ -20,7 +20,7 @@ import type { RolloutInput, RolloutPhase, RolloutReport } from '../common/rollou
 import { IbPhase, IbProcedure, IbRolloutId } from '../common/search-attributes';
 import { rolloutWorkflowId } from '../common/targets';
 import { formatIssues } from '../common/zod-issues';
-import { classify, invalidInput } from './host/procedure-run';
+import { classify, invalidInput } from './host/failures';
 import { problemList } from './host/validate';
 import { startNotification } from './notify';
 

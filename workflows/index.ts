@@ -1,4 +1,5 @@
-// The workflows the worker registers (its workflowsPath / bundle entry point).
+// Every workflow type (the tests' bundle entry point). The production worker's entry, worker/workflows.ts,
+// loads each of these on first use.
 export { preflightWorkflow } from './host/preflight';
 export { recoveryCycleWorkflow } from './host/recovery-cycle';
 export { sriovEnableWorkflow } from './host/sriov-enable';
@@ -6,6 +7,7 @@ export { sriovDisableWorkflow } from './host/sriov-disable';
 export { convergeWorkflow } from './host/converge';
 export { moduleReloadWorkflow } from './host/module-reload';
 export { switchSmVirtWorkflow } from './switch-sm-virt';
+export { readSwitchWorkflow } from './switch-read';
 export { validateBandwidthWorkflow } from './validate-bandwidth';
 export { rolloutWorkflow } from './rollout/workflow';
 export { rolloutShardWorkflow } from './rollout/shard';

@@ -21,7 +21,7 @@ import {
   type LeaseState,
 } from '../common/lease';
 import { formatIssues } from '../common/zod-issues';
-import { invalidInput } from './host/procedure-run';
+import { invalidInput } from './host/failures';
 import { problemList } from './host/validate';
 import { acquireUpdate, leaseGrantedSignal, leaseStateQuery, releaseUpdate } from './lease-messages';
 

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ProcedureReport } from '../common/reports';
 import type { ProgressRequest, RolloutPhase, RolloutProgress } from '../common/rollout';
 
 // Messages of the rollout workflow and the host procedure workflows. The client imports these
@@ -36,17 +37,22 @@ export const hostProgressQuery = defineQuery<HostStepProgress>('hostProgress');
 /** Ask a host procedure to stop at its next safe point (before it changes anything, or when done). */
 export const stopAtSafePointSignal = defineSignal<[reason: string]>('stopAtSafePoint');
 
-/** What a host procedure tells its rollout when it ends (sent by signal, so it reaches the rollout's current run). */
-export interface HostFinished {
+/**
+ * What a host procedure tells its rollout when it ends (sent by signal, so it reaches the rollout's
+ * current run): its name and run, and these fields of its report.
+ */
+export interface HostFinished extends Pick<
+  ProcedureReport,
+  | 'outcome'
+  | 'reason'
+  | 'failureType'
+  | 'stoppedInStep'
+  | 'leftMidCycle'
+  | 'reboots'
+  | 'startedAt'
+  | 'finishedAt'
+> {
   name: string;
   runId: string;
-  outcome: import('../common/reports').ProcedureOutcome;
-  reason?: string;
-  failureType?: string;
-  stoppedInStep?: string;
-  leftMidCycle?: boolean;
-  reboots: number;
-  startedAt: string;
-  finishedAt: string;
 }
 export const hostFinishedSignal = defineSignal<[HostFinished]>('hostFinished');

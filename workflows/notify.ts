@@ -20,7 +20,7 @@ import {
   type NotifyTarget,
 } from '../common/notify';
 import { formatIssues } from '../common/zod-issues';
-import { invalidInput } from './host/procedure-run';
+import { invalidInput } from './host/failures';
 import { problemList } from './host/validate';
 
 // Notifications, fire-and-forget for the rollout: each event is a child workflow of its own (ID from

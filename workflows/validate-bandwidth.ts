@@ -3,6 +3,7 @@ import { BANDWIDTH_BELOW_THRESHOLD } from '../common/procedure-failures';
 import type { ProcedureInput } from '../common/procedures';
 import type { ProcedureReport } from '../common/reports';
 import type { GuestPairRef } from '../common/targets';
+import { validateBandwidthStepOrder, validateBandwidthSteps as steps } from '../common/procedure-steps';
 import { perftestActivities } from './host/activity-proxies';
 import { runProcedure } from './host/run-procedure';
 import { validateProcedureInput } from './host/validate';
@@ -20,9 +21,9 @@ export async function validateBandwidthWorkflow(input: ProcedureInput): Promise<
   } = validateProcedureInput<'validate-bandwidth', GuestPairRef>(input, 'validate-bandwidth');
   const acts = perftestActivities(options.timing);
 
-  return await runProcedure(input, ['perftest', 'check'], async (run) => {
+  return await runProcedure(input, validateBandwidthStepOrder, async (run) => {
     const r = await run.call(
-      'perftest',
+      steps.perftest,
       `${params.test} -a -q ${params.queuePairs}${params.bidirectional ? ' -b' : ''} ${pair.server.name} ← ${pair.client.name}`,
       acts.runBandwidthTest,
       {
@@ -40,7 +41,7 @@ export async function validateBandwidthWorkflow(input: ProcedureInput): Promise<
     run.report.found = { linkState: r.linkState };
     const needed = params.threshold * r.lineRateGbps;
     await run.step(
-      'check',
+      steps.check,
       () => Promise.resolve({}),
       () => `${r.avgGbps.toFixed(2)} >= ${needed.toFixed(2)} Gb/s: ${r.avgGbps >= needed ? 'pass' : 'FAIL'}`,
     );

@@ -3,6 +3,7 @@
 // and quoted for busybox ash, so a device or vmnic name a host prints can never become a command.
 
 import { valueShapes as shapes } from '../../common/command-values';
+import { MLXCONFIG, MST } from '../../common/mft-tools';
 import {
   assignment,
   pipeline,
@@ -15,8 +16,6 @@ import {
 import { softwareCommands } from './software-commands';
 import { vmCommands } from './vm-commands';
 
-export const MST = '/opt/mellanox/bin/mst';
-export const MLXCONFIG = '/opt/mellanox/bin/mlxconfig';
 export const MODULE = 'nmlx5_core';
 
 export const esxCommands = {

@@ -1,16 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { mlxValue } from '../../common/firmware-values';
 import { MLXCONFIG_REJECTED, VERIFICATION_FAILED } from '../../common/procedure-failures';
 import type { MlxconfigChange, QuickBootChange } from '../contract';
 import { quoteOutput, type StepCommands } from '../step-context';
 import { esxCommands } from './commands';
 import { mlxconfigParam, parseMlxconfigQuery, parseMlxconfigSet, ParseError } from './parsers';
-
-/** mlxconfig shows `True(1)`, `IB(1)` or `16`; the number is what was set. */
-export function mlxNumber(shown: string | undefined): string | undefined {
-  if (shown === undefined) return undefined;
-  const m = /\((\d+)\)\s*$/.exec(shown);
-  return m ? m[1] : shown.trim();
-}
 
 async function nextBootValues(
   cmd: StepCommands,
@@ -20,7 +14,12 @@ async function nextBootValues(
   const r = await cmd.run(esxCommands.mlxQuery(device));
   if (r.code !== 0) rejectWith(cmd, device, r.stdout || r.stderr);
   const query = parseMlxconfigQuery(r.stdout);
-  return Object.fromEntries(keys.map((k) => [k, mlxNumber(mlxconfigParam(query, k)?.nextBoot)]));
+  return Object.fromEntries(
+    keys.map((k) => {
+      const shown = mlxconfigParam(query, k)?.nextBoot;
+      return [k, shown === undefined ? undefined : mlxValue(shown)];
+    }),
+  );
 }
 
 /** mlxconfig refused (cannot open the device, bad value): MlxconfigRejected with mlxconfig's own words. */

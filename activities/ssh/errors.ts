@@ -1,6 +1,5 @@
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import {
-  COMMAND_FAILED,
   COMMAND_TIMEOUT,
   CREDENTIAL_UNAVAILABLE,
   HOST_KEY_MISMATCH,
@@ -10,9 +9,10 @@ import {
   SSH_CHANNEL_FAILED,
   SSH_CONNECTION_LOST,
   SSH_HANDSHAKE_FAILED,
+  nonRetryableSshFailureTypes,
   type SshFailureType,
 } from '../../common/failure-types';
-import { boundOutput, safeText } from './redact';
+import { safeText } from './redact';
 
 // Typed errors of the SSH layer. Messages name the endpoint and what went wrong, never a secret:
 // commands and stderr are redacted and bounded before they are put in a message or in details.
@@ -38,7 +38,11 @@ export function safeCommandText(command: string): string {
 
 export abstract class SshError extends Error {
   abstract readonly type: SshFailureType;
-  abstract readonly retryable: boolean;
+
+  /** From the one list of what no retry can fix (common/failure-types.ts). */
+  get retryable(): boolean {
+    return !nonRetryableSshFailureTypes.includes(this.type);
+  }
 
   constructor(
     message: string,
@@ -56,7 +60,6 @@ export abstract class SshError extends Error {
 
 export class SshAuthFailedError extends SshError {
   readonly type = SSH_AUTH_FAILED;
-  readonly retryable = false;
   constructor(
     endpoint: EndpointLabel,
     readonly username: string,
@@ -74,7 +77,6 @@ export class SshAuthFailedError extends SshError {
 
 export class HostKeyMismatchError extends SshError {
   readonly type = HOST_KEY_MISMATCH;
-  readonly retryable = false;
   constructor(
     endpoint: EndpointLabel,
     readonly pinnedFingerprint: string,
@@ -100,7 +102,6 @@ export class HostKeyMismatchError extends SshError {
 
 export class HostKeyUnknownError extends SshError {
   readonly type = HOST_KEY_UNKNOWN;
-  readonly retryable = false;
   constructor(
     endpoint: EndpointLabel,
     /** The pin as configured ('' when none), shown so a malformed pin can be spotted. */
@@ -127,17 +128,14 @@ export class HostKeyUnknownError extends SshError {
 
 export class CredentialUnavailableError extends SshError {
   readonly type = CREDENTIAL_UNAVAILABLE;
-  readonly retryable = false;
 }
 
 export class SshHandshakeFailedError extends SshError {
   readonly type = SSH_HANDSHAKE_FAILED;
-  readonly retryable = false;
 }
 
 export class HostUnreachableError extends SshError {
   readonly type = HOST_UNREACHABLE;
-  readonly retryable = true;
   constructor(
     endpoint: EndpointLabel,
     /** ECONNREFUSED, EHOSTUNREACH, ETIMEDOUT, CONNECT_TIMEOUT, CLOSED_BEFORE_READY, ... */
@@ -153,7 +151,6 @@ export class HostUnreachableError extends SshError {
 
 export class SshConnectionLostError extends SshError {
   readonly type = SSH_CONNECTION_LOST;
-  readonly retryable = true;
   constructor(
     endpoint: EndpointLabel,
     readonly command: string | undefined,
@@ -180,12 +177,10 @@ export class SshConnectionLostError extends SshError {
 
 export class SshChannelFailedError extends SshError {
   readonly type = SSH_CHANNEL_FAILED;
-  readonly retryable = true;
 }
 
 export class CommandTimeoutError extends SshError {
   readonly type = COMMAND_TIMEOUT;
-  readonly retryable = true;
   constructor(
     endpoint: EndpointLabel,
     readonly command: string,
@@ -199,38 +194,6 @@ export class CommandTimeoutError extends SshError {
   }
   override details(): Record<string, unknown> {
     return { ...super.details(), command: safeCommandText(this.command), timeoutMs: this.timeoutMs };
-  }
-}
-
-export class CommandFailedError extends SshError {
-  readonly type = COMMAND_FAILED;
-  readonly retryable: boolean;
-  /** Redacted and bounded. */
-  readonly stderr: string;
-  constructor(
-    endpoint: EndpointLabel,
-    readonly command: string,
-    readonly code: number,
-    stderr: string,
-    retryable = false,
-  ) {
-    const safeStderr = safeText(stderr, STDERR_MAX_BYTES);
-    const firstLines = boundOutput(safeStderr.trim(), 512);
-    super(
-      `Command on ${describeEndpoint(endpoint)} exited with code ${code}: "${safeCommandText(command)}"` +
-        (firstLines ? `: ${firstLines}` : ''),
-      endpoint,
-    );
-    this.stderr = safeStderr;
-    this.retryable = retryable;
-  }
-  override details(): Record<string, unknown> {
-    return {
-      ...super.details(),
-      command: safeCommandText(this.command),
-      code: this.code,
-      stderr: this.stderr,
-    };
   }
 }
 

@@ -1,14 +1,7 @@
 // The SSH layer of ibfleet's activities: pooled ssh2 connections with pinned host keys, typed errors
 // that map to Temporal failures, credential resolution inside the worker, and output redaction.
 
-export {
-  SshRunner,
-  runOptionsFromTiming,
-  type RunOptions,
-  type RunCheckedOptions,
-  type ShellOptions,
-  type SshRunnerOptions,
-} from './run-command';
+export { SshRunner, type RunOptions, type ShellOptions, type SshRunnerOptions } from './run-command';
 export type { CommandResult } from './exec-channel';
 export type { ShellSession, SendOptions } from './shell-session';
 export { stripTerminalNoise } from './shell-session';
@@ -24,7 +17,6 @@ export {
   SshConnectionLostError,
   SshChannelFailedError,
   CommandTimeoutError,
-  CommandFailedError,
   toActivityFailure,
   describeEndpoint,
   type EndpointLabel,

@@ -1,10 +1,9 @@
 import type { ClientChannel, PseudoTtyOptions } from 'ssh2';
-import type { Timing } from '../../common/procedures';
 import type { SshEndpoint } from '../../common/targets';
 import { endpointLabel } from './connection';
 import { ConnectionPool, type Lease, type PoolOptions } from './connection-pool';
 import { CredentialResolver } from './credentials';
-import { CommandFailedError, SshChannelFailedError, SshConnectionLostError } from './errors';
+import { SshChannelFailedError, SshConnectionLostError } from './errors';
 import { CommandNotSentError, execOnChannel, type CommandResult } from './exec-channel';
 import { abortReason } from './semaphore';
 import { PtyShellSession, type ShellSession } from './shell-session';
@@ -24,23 +23,6 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Per stream; beyond it the head and tail are kept with a "bytes cut" marker. Default 4 MiB. */
   maxOutputBytes?: number;
-}
-
-/** RunOptions from a procedure's Timing (common/procedures.ts) and the activity's cancellation signal. */
-export function runOptionsFromTiming(
-  timing: Pick<Timing, 'commandTimeoutMs' | 'connectTimeoutMs'>,
-  signal?: AbortSignal,
-): RunOptions {
-  return {
-    timeoutMs: timing.commandTimeoutMs,
-    connectTimeoutMs: timing.connectTimeoutMs,
-    ...(signal ? { signal } : {}),
-  };
-}
-
-export interface RunCheckedOptions extends RunOptions {
-  /** Mark the CommandFailed failure retryable (default: not, a failing command rarely fixes itself). */
-  retryableFailure?: boolean;
 }
 
 export interface ShellOptions {
@@ -102,21 +84,6 @@ export class SshRunner {
       }
       throw err;
     }
-  }
-
-  /** Like run(), but a non-zero exit throws CommandFailedError (stderr redacted and bounded). */
-  async runChecked(endpoint: SshEndpoint, command: string, opts: RunCheckedOptions): Promise<CommandResult> {
-    const result = await this.run(endpoint, command, opts);
-    if (result.code !== 0) {
-      throw new CommandFailedError(
-        endpointLabel(endpoint),
-        command,
-        result.code,
-        result.stderr.trim() ? result.stderr : result.stdout,
-        opts.retryableFailure ?? false,
-      );
-    }
-    return result;
   }
 
   /**

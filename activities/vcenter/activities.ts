@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type {
   VcenterHostInput,
   VcenterHostSummary,
+  VcenterHostView,
+  VcenterMaintenanceEntry,
   VcenterMaintenanceInput,
   VcenterRebootInput,
   VcenterRebootResult,
@@ -23,7 +25,14 @@ import { VcenterError } from './govc-run';
 export const VCENTER_REFUSED = 'VcenterRefused';
 export const VCENTER_FAILED = 'VcenterFailed';
 
-const REFUSED_KINDS: readonly string[] = ['credential', 'certificate', 'login', 'not-found', 'govc-missing'];
+const REFUSED_KINDS: readonly string[] = [
+  'credential',
+  'certificate',
+  'login',
+  'not-found',
+  'govc-missing',
+  'unsupported',
+];
 
 export type GovcFor = (vcenter: VcenterRef) => Govc;
 
@@ -51,6 +60,24 @@ export function createVcenterActivities(govcFor: GovcFor): VcenterActivities {
 
   return {
     vcenterHostState: ({ host }: VcenterHostInput) => withGovc(host, (govc) => summary(govc, host.name)),
+
+    vcenterHostView: ({ host }: VcenterHostInput) =>
+      withGovc(host, async (govc): Promise<VcenterHostView> => {
+        const state = await govc.hostState(host.name);
+        const cluster = await govc.clusterOf(state.moref);
+        const ssh = await govc.sshService(host.name);
+        return {
+          connectionState: state.connectionState,
+          inMaintenanceMode: state.inMaintenanceMode,
+          bootTime: state.bootTime,
+          vms: state.vmDetails.map((vm) => ({ name: vm.name, powerState: vm.powerState })),
+          ...(cluster
+            ? { cluster: { name: cluster.name, drs: cluster.drs, ha: cluster.ha, vsan: cluster.vsan } }
+            : {}),
+          vmotionable: state.vmDetails.filter((vm) => vm.vmotionable).map((vm) => vm.name),
+          ssh: { running: ssh.running, policy: ssh.policy },
+        };
+      }),
 
     vcenterAwaitReturn: ({ host, previousBootTime, pollMs }) =>
       withGovc(host, async (govc) => {
@@ -85,16 +112,37 @@ export function createVcenterActivities(govcFor: GovcFor): VcenterActivities {
         return { before, changed: before !== running };
       }),
 
-    vcenterEnterMaintenance: ({ host, timeoutSeconds }: VcenterMaintenanceInput) =>
-      withGovc(host, async (govc): Promise<VcenterSwitch> => {
-        const before = (await govc.host(host.name)).inMaintenanceMode;
-        if (!before) await govc.enterMaintenance(host.name, { timeoutSeconds });
-        if (!(await govc.host(host.name)).inMaintenanceMode)
+    vcenterEnterMaintenance: ({ host, timeoutSeconds, vsanMode }: VcenterMaintenanceInput) =>
+      withGovc(host, async (govc): Promise<VcenterMaintenanceEntry> => {
+        const found = await govc.hostState(host.name);
+        const before = found.inMaintenanceMode;
+        const wereOn = found.vmDetails.filter((vm) => vm.powerState === 'poweredOn').map((vm) => vm.name);
+        if (!before) {
+          try {
+            await govc.enterMaintenance(host.name, { timeoutSeconds, vsanMode });
+          } catch (err) {
+            if (!(err instanceof VcenterError) || err.kind !== 'timedout') throw err;
+            // DRS moved what it could; what still runs on the host is what blocked the entry.
+            const left = (await govc.hostState(host.name)).vmDetails.filter(
+              (vm) => vm.powerState === 'poweredOn',
+            );
+            return {
+              before,
+              changed: false,
+              entered: false,
+              failure: 'timed-out',
+              blockedBy: left.map((vm) => vm.name),
+            };
+          }
+        }
+        const after = await govc.hostState(host.name);
+        if (!after.inMaintenanceMode)
           throw new VcenterError(
             'other',
             'vCenter does not show the host in maintenance mode after entering it',
           );
-        return { before, changed: !before };
+        const still = new Set(after.vmDetails.map((vm) => vm.name));
+        return { before, changed: !before, entered: true, evacuated: wereOn.filter((vm) => !still.has(vm)) };
       }),
 
     vcenterExitMaintenance: ({ host }: VcenterHostInput) =>
@@ -109,7 +157,7 @@ export function createVcenterActivities(govcFor: GovcFor): VcenterActivities {
         return { before, changed: before };
       }),
 
-    vcenterRebootHost: ({ host, expectedBootTime }: VcenterRebootInput) =>
+    vcenterRebootHost: ({ host, expectedBootTime, force }: VcenterRebootInput) =>
       withGovc(host, async (govc): Promise<VcenterRebootResult> => {
         // The boot-marker guard: a boot time other than the recorded one means an earlier attempt's
         // reboot already happened, so this one must not reboot again.
@@ -119,7 +167,7 @@ export function createVcenterActivities(govcFor: GovcFor): VcenterActivities {
             issued: false,
             detail: `boot time is ${now.bootTime ?? 'unknown'}, not the recorded ${expectedBootTime ?? 'unknown'}: already rebooted`,
           };
-        await govc.reboot(host.name);
+        await govc.reboot(host.name, { force });
         return {
           issued: true,
           detail: `RebootHost_Task accepted (boot time was ${expectedBootTime ?? 'unknown'})`,

@@ -14,7 +14,8 @@ import { parseGovcFailure, type GovcFailureKind } from './parsers';
 // checked against the pinned thumbprint before govc runs (govc trusts a CA-signed certificate
 // without looking at its pin) and govc itself gets only that pin (GOVC_TLS_KNOWN_HOSTS).
 
-export type VcenterErrorKind = GovcFailureKind | 'credential' | 'govc-missing';
+/** 'unsupported': something govc cannot ask of vCenter (a vSAN mode), refused before anything is sent. */
+export type VcenterErrorKind = GovcFailureKind | 'credential' | 'govc-missing' | 'unsupported';
 
 export class VcenterError extends Error {
   override readonly name = 'VcenterError';

@@ -1,12 +1,15 @@
-import { type VcenterRef } from '../../common/vcenter-schemas';
+import { GOVC_VSAN_MODE, type VcenterRef } from '../../common/vcenter-schemas';
 import { credentialPolicyFromEnv, type CredentialPolicy } from '../ssh/credential-policy';
 import { govcRunner, readVcenterPassword, VcenterError, type Environment, type GovcRunner } from './govc-run';
 import {
+  CLUSTER_PROPERTIES,
   HOST_PROPERTIES,
+  parseClusters,
   parseHosts,
   parseServices,
   parseVms,
   VM_PROPERTIES,
+  type VcenterCluster,
   type VcenterHost,
   type VcenterService,
   type VcenterVm,
@@ -18,8 +21,6 @@ import {
 // obstacle. Each call reads or acts once; callers decide what to wait for and what to retry.
 
 export const SSH_SERVICE = 'TSM-SSH';
-/** govc v0.46.3 sends no maintenanceSpec, so vCenter applies its default vSAN mode. */
-export const GOVC_VSAN_MODE = 'ensureObjectAccessibility';
 
 export interface VcenterHostState extends VcenterHost {
   /** The VMs registered on the host, with their devices. */
@@ -44,6 +45,17 @@ export class Govc {
 
   async vms(): Promise<VcenterVm[]> {
     return parseVms(await this.run(['object.collect', '-json', '-type', 'm', '/', ...VM_PROPERTIES]));
+  }
+
+  async clusters(): Promise<VcenterCluster[]> {
+    return parseClusters(
+      await this.run(['object.collect', '-json', '-type', 'c', '/', ...CLUSTER_PROPERTIES]),
+    );
+  }
+
+  /** The cluster holding the host with managed object id `hostMoref`; undefined for a standalone host. */
+  async clusterOf(hostMoref: string): Promise<VcenterCluster | undefined> {
+    return (await this.clusters()).find((c) => c.hosts.includes(hostMoref));
   }
 
   /** The host named `name` in the inventory; a vCenter that does not know it is an error. */
@@ -101,7 +113,7 @@ export class Govc {
   async enterMaintenance(name: string, o: { timeoutSeconds: number; vsanMode?: string }): Promise<void> {
     if (o.vsanMode !== undefined && o.vsanMode !== GOVC_VSAN_MODE)
       throw new VcenterError(
-        'other',
+        'unsupported',
         `vSAN mode ${o.vsanMode} cannot be sent through govc v0.46.3 (it sends none: vCenter uses ${GOVC_VSAN_MODE})`,
       );
     const host = await this.host(name);

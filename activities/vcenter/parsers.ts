@@ -42,8 +42,7 @@ export function parseCollectStream(text: string): z.infer<typeof objectUpdateSch
 
 /** Arrays arrive wrapped as their vSphere type ({"_value": [...]}, e.g. ArrayOfManagedObjectReference). */
 function unwrap(val: unknown): unknown {
-  if (val !== null && typeof val === 'object' && !Array.isArray(val) && '_value' in val)
-    return (val)._value;
+  if (val !== null && typeof val === 'object' && !Array.isArray(val) && '_value' in val) return val._value;
   return val ?? null;
 }
 
@@ -111,6 +110,54 @@ export function parseHosts(text: string): VcenterHost[] {
         inMaintenanceMode: field(z.boolean(), p, 'runtime.inMaintenanceMode', what),
         bootTime: field(z.iso.datetime({ offset: true }).nullable(), p, 'runtime.bootTime', what),
         vms: (field(z.array(morefSchema).nullable(), p, 'vm', what) ?? []).map((r) => r.value),
+      };
+    });
+}
+
+export interface VcenterCluster {
+  moref: string;
+  name: string;
+  /** Managed object ids of its hosts. */
+  hosts: string[];
+  drs: { enabled: boolean; behavior: 'manual' | 'partiallyAutomated' | 'fullyAutomated' | null };
+  /** vSphere HA. */
+  ha: boolean;
+  vsan: boolean;
+}
+
+/** The properties `clusterProperties` asks for (the flags are optional booleans: unset means off). */
+export const CLUSTER_PROPERTIES = [
+  'name',
+  'host',
+  'configurationEx.drsConfig.enabled',
+  'configurationEx.drsConfig.defaultVmBehavior',
+  'configurationEx.dasConfig.enabled',
+  'configurationEx.vsanConfigInfo.enabled',
+] as const;
+
+/** `govc object.collect -json -type c / ${CLUSTER_PROPERTIES}`. */
+export function parseClusters(text: string): VcenterCluster[] {
+  const flag = z.boolean().nullable();
+  return parseCollectStream(text)
+    .filter((u) => u.obj.type === 'ClusterComputeResource')
+    .map((u) => {
+      const p = properties(u);
+      const what = `cluster ${u.obj.value}`;
+      return {
+        moref: u.obj.value,
+        name: field(z.string().min(1), p, 'name', what),
+        hosts: (field(z.array(morefSchema).nullable(), p, 'host', what) ?? []).map((r) => r.value),
+        drs: {
+          enabled: field(flag, p, 'configurationEx.drsConfig.enabled', what) ?? false,
+          behavior: field(
+            z.enum(['manual', 'partiallyAutomated', 'fullyAutomated']).nullable(),
+            p,
+            'configurationEx.drsConfig.defaultVmBehavior',
+            what,
+          ),
+        },
+        ha: field(flag, p, 'configurationEx.dasConfig.enabled', what) ?? false,
+        vsan: field(flag, p, 'configurationEx.vsanConfigInfo.enabled', what) ?? false,
       };
     });
 }

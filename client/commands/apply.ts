@@ -1,9 +1,9 @@
 import type { HostConvergePlan } from '../../common/converge-plan';
-import { procedureParamsSchemas } from '../../common/procedures';
+import { procedures } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
-import { UsageError } from '../cli-error';
-import { fabricFollowUps } from '../converge/render-plan';
+import { EXIT_OK, UsageError } from '../cli-error';
+import { applyFabric, fabricNotRunText, prepareFabric, type PreparedFabric } from '../converge/apply-fabric';
 import { missingDesiredProblems } from '../converge/targets';
 import type { CliDeps, TemporalAccess } from '../deps';
 import { convergeParamsFor } from '../inventory/desired';
@@ -12,15 +12,16 @@ import { selectTargets } from '../inventory/select';
 import { fetchProcedureReports } from '../rollout/host-reports';
 import { payloadEncodingFromEnv, refuseOversizedRollout } from '../rollout/input-size';
 import { prepareRollout, type StartFlags } from '../rollout/prepare';
-import { loadRolloutState } from '../rollout/state';
+import { loadRolloutSnapshot } from '../rollout/snapshot';
 import { launchRollout } from './rollout-start';
 import { withTemporal } from './with-temporal';
 
 // `ibfleet apply -i FILE [rollout options]`: converge every selected host to its cluster's declared state,
 // as a rollout of the `converge` procedure (each host one workflow, fewest reboots; every rollout option
 // applies). The desired state travels once per cluster in the rollout's parameters. With --watch, the
-// end says per host what changed and how many reboots it took. The switch's OpenSM virtualization and
-// the bandwidth gate, which apply does not change, are printed as the steps that follow.
+// end says per host what changed and how many reboots it took; then the fabric the clusters declare
+// follows (client/converge/apply-fabric.ts): switch-sm-virt where a switch differs, then the bandwidth
+// gate of the guest pairs.
 
 export type ApplyFlags = Omit<StartFlags, 'dryRun'>;
 
@@ -42,15 +43,27 @@ export async function applyCommand(flags: ApplyFlags, deps: CliDeps): Promise<nu
   problems.push(...desiredProblems(flags));
   let prepared;
   try {
-    prepared = prepareRollout('converge', { ...flags, set: [] }, deps);
+    prepared = prepareRollout('converge', { ...flags, set: [] }, deps, {
+      paramsFromInventory: (inventory, targets) =>
+        convergeParamsFor(inventory.clusters, targets as HostRef[]),
+    });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     problems.push(...err.message.split('\n'));
   }
-  if (problems.length > 0 || !prepared) throw new UsageError(problems.join('\n'));
+  let fabric: PreparedFabric | undefined;
+  if (prepared)
+    try {
+      const clusters = new Set((prepared.input.targets as HostRef[]).map((h) => h.cluster));
+      fabric = prepareFabric(flags, deps, prepared.inventory, prepared.input.rolloutId, clusters);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(...err.message.split('\n'));
+    }
+  if (problems.length > 0 || !prepared || !fabric) throw new UsageError(problems.join('\n'));
   const { input, inventory } = prepared;
-  input.params = convergeParamsFor(inventory.clusters, input.targets as HostRef[]);
-  const check = procedureParamsSchemas.converge.safeParse(input.params);
+  const fabricPhases = fabric;
+  const check = procedures.converge.params.safeParse(input.params);
   if (!check.success)
     throw new UsageError(
       check.error.issues.map((i) => `desired state ${i.path.join('.')}: ${i.message}`).join('\n'),
@@ -59,31 +72,24 @@ export async function applyCommand(flags: ApplyFlags, deps: CliDeps): Promise<nu
   const source = { file: flags.inventory, targetPaths: inventory.targetPaths };
   return withTemporal(deps, async (temporal) => {
     const code = await launchRollout(temporal, input, flags.watch === true, deps, source);
-    if (flags.watch === true) await printConvergence(temporal, input.rolloutId, deps);
-    const selected = new Set((input.targets as HostRef[]).map((h) => h.cluster));
-    const next = fabricFollowUps(
-      inventory.clusters.filter((c) => selected.has(c.name)),
-      flags.inventory,
-    );
-    if (next.length > 0)
-      deps.stdout.write(
-        [
-          '',
-          'Not done by apply: once the hosts have converged, the switch and the guests are checked by their own procedures:',
-          ...next,
-        ].join('\n') + '\n',
-      );
-    return code;
+    if (flags.watch !== true) {
+      deps.stdout.write(fabricNotRunText(fabricPhases.declared, flags.inventory));
+      return code;
+    }
+    await printConvergence(temporal, input.rolloutId, deps);
+    const fabricCode = await applyFabric(temporal, fabricPhases, input.rolloutId, deps, source);
+    return code !== EXIT_OK ? code : fabricCode;
   });
 }
 
 /** Per host: what converge changed and how many reboots it took (from the host workflows' reports). */
 async function printConvergence(temporal: TemporalAccess, rolloutId: string, deps: CliDeps): Promise<void> {
-  const state = await loadRolloutState(temporal, rolloutId).catch(() => undefined);
-  if (state?.kind !== 'completed') return;
-  const reports = await fetchProcedureReports(temporal, 'converge', state.report.hosts);
+  const snapshot = await loadRolloutSnapshot(temporal, rolloutId).catch(() => undefined);
+  if (snapshot?.kind !== 'completed') return;
+  const reports = await fetchProcedureReports(temporal, 'converge', snapshot.report.hosts);
   const lines = ['', 'Convergence per host:'];
-  for (const h of state.report.hosts) lines.push(...convergenceLines(h.name, reports.get(h.name), h.reason));
+  for (const h of snapshot.report.hosts)
+    lines.push(...convergenceLines(h.name, reports.get(h.name), h.reason));
   deps.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps';
 import { SELECT_HELP } from '../inventory/select';
-import { TIMING_FLAGS, WORKLOAD_DURATION_FLAGS } from '../options/rollout-flags';
+import { addRolloutFlags } from '../options/rollout-flag-declarations';
 import { applyCommand, type ApplyFlags } from './apply';
-import { planCommand, type PlanFlags } from './plan';
+import { DEFAULT_CONCURRENCY, planCommand, type PlanFlags } from './plan';
 
 // The `ibfleet plan` and `ibfleet apply` commands (commander wiring; the work is in plan.ts / apply.ts).
 
@@ -19,8 +19,8 @@ const DESIRED_HELP = `The declared state is each cluster's desired: block in the
         versions: { nmlx5: "4.23", mft: "4.26.1", nmst: "4.26.1" }   # minimums
         mftInstall: { depots: [/vmfs/volumes/datastore1/mft-depot.zip], method: component }
         vlcmImage: false       # true: never install software; say what to add to the vLCM image
-        fabric: { smVirtualization: true }
-        bandwidthGate: { threshold: 0.95 }
+        fabric: { switches: [ibsw-01], smVirtualization: true }   # switches serving it (guide 4.2)
+        bandwidthGate: { pairs: [pair-01], threshold: 0.95 }      # validate-bandwidth on these pairs
         hostOverrides:
           esx-07: { mode: passthrough }
       hosts: [...]`;
@@ -39,22 +39,26 @@ export function addConvergeCommands(
     .requiredOption('-i, --inventory <file>', 'inventory YAML file with desired: blocks')
     .option('--select <expr>', 'which hosts (repeatable, union; grammar below)', collect)
     .option('--json', 'print the plan as JSON')
-    .option('--concurrency <n>', 'hosts read at once (default 20)');
-  for (const t of TIMING_FLAGS.filter((f) =>
-    ['connect-timeout', 'command-timeout', 'heartbeat-timeout'].includes(f.flag),
-  ))
-    plan.option(`--${t.flag} <duration>`, t.help);
-  // The VM policy apply would follow: the plan says what it would do with each host's powered-on VMs.
-  plan
-    .option(
-      '--vm-policy <policy>',
-      "the VM policy to plan with, as apply's: refuse (a host with powered-on VMs is not touched), wait, shutdown (default refuse)",
-    )
-    .option('--force-power-off', 'with --vm-policy shutdown: as apply would be given it');
-  for (const w of WORKLOAD_DURATION_FLAGS.filter((f) =>
-    ['drain-deadline', 'guest-shutdown-timeout'].includes(f.flag),
-  ))
-    plan.option(`--${w.flag} <duration>`, w.help);
+    .option('--concurrency <n>', `hosts read at once (default ${DEFAULT_CONCURRENCY})`);
+  // The timeouts of the reads, and the VM policy apply would follow: the plan says what it would do
+  // with each host's powered-on VMs.
+  addRolloutFlags(
+    plan,
+    [
+      'commandTimeout',
+      'connectTimeout',
+      'heartbeatTimeout',
+      'vmPolicy',
+      'forcePowerOff',
+      'drainDeadline',
+      'guestShutdownTimeout',
+    ],
+    {
+      vmPolicy:
+        "the VM policy to plan with, as apply's: refuse (a host with powered-on VMs is not touched), wait, shutdown",
+      forcePowerOff: 'with --vm-policy shutdown: as apply would be given it',
+    },
+  );
   plan
     .addHelpText(
       'after',
@@ -103,6 +107,8 @@ host's first change, its powered-on VMs are dealt with as --vm-policy says (refu
 is left untouched, needs-attention) and maintenance mode is entered; the VMs stopped are powered on again
 once the host is verified. A converged host is not touched (its VMs neither); run apply again after an
 interruption to finish without repeating a reboot.
+With --watch, once a cluster's hosts converged: switch-sm-virt on its declared switches where OpenSM
+virtualization is off, then validate-bandwidth on its gate's pairs (a failed gate: exit 1).
 --set is not taken: the declared state is the inventory's.
 
 Exit codes as for rollout start --watch (0 every host converged, 1 otherwise, 2 bad input, 3 operational).

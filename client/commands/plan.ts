@@ -1,7 +1,9 @@
 import type { HostRef } from '../../common/targets';
 import { EXIT_CHANGES_PENDING, EXIT_NOT_ALL_SUCCEEDED, EXIT_OK, UsageError } from '../cli-error';
 import { readHostPlans } from '../converge/read-plans';
-import { planJson, planTotals, renderPlanText } from '../converge/render-plan';
+import { declaredFabric, type DeclaredFabric } from '../converge/fabric-plan';
+import { readSwitchPlans } from '../converge/read-switches';
+import { planJson, planTotals, renderPlanText, switchTotals } from '../converge/render-plan';
 import { missingDesiredProblems } from '../converge/targets';
 import type { CliDeps } from '../deps';
 import { convergeParamsFor } from '../inventory/desired';
@@ -24,7 +26,7 @@ export interface PlanFlags extends RolloutFlags {
   concurrency?: string;
 }
 
-const DEFAULT_CONCURRENCY = 20;
+export const DEFAULT_CONCURRENCY = 20;
 
 export async function planCommand(flags: PlanFlags, deps: CliDeps): Promise<number> {
   const problems: string[] = [];
@@ -37,11 +39,21 @@ export async function planCommand(flags: PlanFlags, deps: CliDeps): Promise<numb
     );
   let hosts: HostRef[] = [];
   let inventory;
+  let declared: DeclaredFabric = { switches: [], gates: [] };
   try {
     inventory = loadInventory(flags.inventory);
     hosts = selectTargets(inventory, 'esxi', flags.select ?? []) as HostRef[];
     problems.push(...missingDesiredProblems(inventory, flags.inventory, hosts));
     problems.push(...unpinnedTargetProblems(hosts, inventory, flags.inventory));
+    // The fabric of the selected hosts' clusters: their switches are read too (read only), their gates listed.
+    declared = declaredFabric(inventory, new Set(hosts.map((h) => h.cluster)));
+    problems.push(
+      ...unpinnedTargetProblems(
+        declared.switches.map((s) => s.ref),
+        inventory,
+        flags.inventory,
+      ),
+    );
   } catch (err) {
     if (err instanceof InventoryError) problems.push(...err.problems.map(formatInventoryProblem));
     else if (err instanceof UsageError) problems.push(err.message);
@@ -54,13 +66,22 @@ export async function planCommand(flags: PlanFlags, deps: CliDeps): Promise<numb
     'plan-',
   );
   const params = convergeParamsFor(inventory.clusters, hosts, true);
-  const clusters = inventory.clusters;
-  const results = await withTemporal(deps, (temporal) =>
-    readHostPlans(temporal, { planId, hosts, params, options: opts.options.host, concurrency }),
+  const [results, switches] = await withTemporal(deps, (temporal) =>
+    Promise.all([
+      readHostPlans(temporal, { planId, hosts, params, options: opts.options.host, concurrency }),
+      readSwitchPlans(temporal, {
+        planId,
+        switches: declared.switches,
+        timing: opts.options.host.timing,
+        concurrency,
+      }),
+    ]),
   );
-  if (flags.json) deps.stdout.write(JSON.stringify(planJson(results, planId), null, 2) + '\n');
-  else deps.stdout.write(renderPlanText(results, clusters, { inventoryFile: flags.inventory, planId }));
+  const fabric = { switches, gates: declared.gates };
+  if (flags.json) deps.stdout.write(JSON.stringify(planJson(results, fabric, planId), null, 2) + '\n');
+  else deps.stdout.write(renderPlanText(results, fabric, { inventoryFile: flags.inventory, planId }));
   const t = planTotals(results);
-  if (t.blocked > 0 || t.unreadable > 0) return EXIT_NOT_ALL_SUCCEEDED;
-  return t.changes > 0 ? EXIT_CHANGES_PENDING : EXIT_OK;
+  const st = switchTotals(switches);
+  if (t.blocked + t.unreadable + st.blocked + st.unreadable > 0) return EXIT_NOT_ALL_SUCCEEDED;
+  return t.changes + st.changes > 0 ? EXIT_CHANGES_PENDING : EXIT_OK;
 }

@@ -8,11 +8,13 @@ import { approveUpdate, cancelUpdate, pauseUpdate, resumeUpdate } from '../../wo
 import { CliFailure, EXIT_OK, UsageError } from '../cli-error';
 import type { CliDeps } from '../deps';
 import { parseRolloutIdArg } from '../rollout/rollout-id';
-import { errorText, findRollout } from '../rollout/state';
+import { closeLeftoverShards } from '../rollout/shards';
+import { errorText, findRollout } from '../rollout/snapshot';
 import { withTemporal } from './with-temporal';
 
 // approve / pause / resume / cancel: Temporal updates, so the operator learns at once whether the
-// rollout accepted the request (and in which phase it is now) instead of firing a signal blindly.
+// rollout accepted the request (and in which phase it is now) instead of firing a signal blindly. Cancel
+// of a sharded rollout that ended without closing its shards (terminated) closes them.
 
 export const CONTROL_UPDATES = {
   approve: approveUpdate,
@@ -43,8 +45,19 @@ export async function rolloutControl(
   return withTemporal(deps, async (temporal) => {
     const ref = await findRollout(temporal, id);
     const status = ref.description.status.name;
-    if (status !== 'RUNNING')
-      throw new UsageError(`rollout ${id} is ${status}: there is nothing to ${action}`);
+    if (status !== 'RUNNING') {
+      // Terminated from outside (or failed), a sharded rollout could not close its shards: cancel does.
+      const closed =
+        action === 'cancel'
+          ? await closeLeftoverShards(temporal, id, `rollout ${status.toLowerCase()}, cancelled ${reason}`)
+          : 0;
+      if (closed === 0) throw new UsageError(`rollout ${id} is ${status}: there is nothing to ${action}`);
+      deps.stdout.write(
+        `rollout ${id} is ${status}; closed its ${closed} shard workflow(s) still running ` +
+          '(hosts in flight stop at their next safe point, hosts not started are skipped)\n',
+      );
+      return EXIT_OK;
+    }
     let phase: RolloutPhase;
     try {
       phase = await temporal.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>

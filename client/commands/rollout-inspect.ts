@@ -2,12 +2,13 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { IbPhase, IbProcedure, IbRolloutId } from '../../common/search-attributes';
 import { rolloutWorkflowId } from '../../common/targets';
 import { EXIT_OK, UsageError } from '../cli-error';
-import type { CliDeps } from '../deps';
+import type { CliDeps, TemporalAccess } from '../deps';
 import { renderAuditJsonl, renderAuditText } from '../rollout/audit';
 import { fetchProcedureReports, fillRunningSteps } from '../rollout/host-reports';
 import { parseRolloutIdArg } from '../rollout/rollout-id';
 import { ROLLOUT_WORKFLOW_TYPE } from '../rollout/start';
-import { findRollout, loadRolloutState } from '../rollout/state';
+import { shardStatuses } from '../rollout/shards';
+import { findRollout, loadRolloutSnapshot, type RolloutSnapshot } from '../rollout/snapshot';
 import { renderProgressFrame } from '../watch/render';
 import { renderReportSummary } from '../watch/summary';
 import { watchRollout } from '../watch/watch';
@@ -22,6 +23,28 @@ export async function rolloutWatch(idArg: string, deps: CliDeps): Promise<number
   );
 }
 
+/**
+ * What only the shards tell about a sharded rollout: shards never started while it waits for them (a
+ * start cut short), or shards still running after it ended without closing them (terminated).
+ */
+async function shardAdvice(temporal: TemporalAccess, id: string, snapshot: RolloutSnapshot): Promise<string> {
+  const progress = snapshot.kind === 'running' ? snapshot.progress : undefined;
+  const waiting = progress?.shards !== undefined && progress.counts.pending === progress.total;
+  if (!waiting && snapshot.kind !== 'closed') return '';
+  const statuses = await shardStatuses(temporal, id);
+  if (waiting) {
+    const missing = statuses.flatMap((s, shard) => (s === undefined ? [shard] : []));
+    return missing.length === 0
+      ? ''
+      : `\n${missing.length} of its ${statuses.length} shard workflows were never started (was the start cut short?): ` +
+          `the same \`ibfleet rollout start\` with --id ${id} starts them; \`ibfleet rollout cancel ${id}\` ends the rollout\n`;
+  }
+  const running = statuses.filter((s) => s === 'RUNNING').length;
+  return running === 0
+    ? ''
+    : `\n${running} of its shard workflows are still running: \`ibfleet rollout cancel ${id}\` closes them\n`;
+}
+
 export interface StatusFlags {
   json?: boolean;
 }
@@ -29,25 +52,25 @@ export interface StatusFlags {
 export async function rolloutStatus(idArg: string, flags: StatusFlags, deps: CliDeps): Promise<number> {
   const id = parseRolloutIdArg(idArg);
   return withTemporal(deps, async (temporal) => {
-    const state = await loadRolloutState(temporal, id);
-    const status = state.description.status.name;
+    const snapshot = await loadRolloutSnapshot(temporal, id);
+    const status = snapshot.description.status.name;
     const out = deps.stdout;
     if (flags.json) {
       const body =
-        state.kind === 'running'
-          ? { rolloutId: id, status, progress: state.progress, progressError: state.progressError }
-          : state.kind === 'completed'
-            ? { rolloutId: id, status, report: state.report }
-            : { rolloutId: id, status, failure: state.failure };
+        snapshot.kind === 'running'
+          ? { rolloutId: id, status, progress: snapshot.progress, progressError: snapshot.progressError }
+          : snapshot.kind === 'completed'
+            ? { rolloutId: id, status, report: snapshot.report }
+            : { rolloutId: id, status, failure: snapshot.failure };
       out.write(JSON.stringify(body, null, 2) + '\n');
       return EXIT_OK;
     }
-    if (state.kind === 'running') {
-      if (state.progress)
-        await fillRunningSteps(temporal, state.progress.procedure, state.progress.hosts, 50);
-      if (state.progress)
+    if (snapshot.kind === 'running') {
+      if (snapshot.progress)
+        await fillRunningSteps(temporal, snapshot.progress.procedure, snapshot.progress.hosts, 50);
+      if (snapshot.progress)
         out.write(
-          renderProgressFrame(state.progress, {
+          renderProgressFrame(snapshot.progress, {
             width: (out.columns ?? 120) - 1,
             maxHostLines: 50,
             now: deps.now(),
@@ -55,14 +78,15 @@ export async function rolloutStatus(idArg: string, flags: StatusFlags, deps: Cli
         );
       else
         out.write(
-          `Rollout ${id} is RUNNING (started ${state.description.startTime.toISOString()}), ` +
-            `but its progress is unavailable (is an ibfleet worker running?): ${state.progressError ?? ''}\n`,
+          `Rollout ${id} is RUNNING (started ${snapshot.description.startTime.toISOString()}), ` +
+            `but its progress is unavailable (is an ibfleet worker running?): ${snapshot.progressError ?? ''}\n`,
         );
-    } else if (state.kind === 'completed') {
-      out.write(renderReportSummary(state.report).join('\n') + '\n');
+    } else if (snapshot.kind === 'completed') {
+      out.write(renderReportSummary(snapshot.report).join('\n') + '\n');
     } else {
-      out.write(`Rollout ${id} is ${status} without a report: ${state.failure}\n`);
+      out.write(`Rollout ${id} is ${status} without a report: ${snapshot.failure}\n`);
     }
+    out.write(await shardAdvice(temporal, id, snapshot));
     return EXIT_OK;
   });
 }
@@ -155,14 +179,14 @@ export async function rolloutReport(idArg: string, flags: ReportFlags, deps: Cli
       `--format: must be one of ${REPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`,
     );
   return withTemporal(deps, async (temporal) => {
-    const state = await loadRolloutState(temporal, id, { allHosts: true });
-    if (state.kind === 'running')
+    const snapshot = await loadRolloutSnapshot(temporal, id, { allHosts: true });
+    if (snapshot.kind === 'running')
       throw new UsageError(
         `rollout ${id} is still running; its report exists once it closes (see: ibfleet rollout status ${id})`,
       );
-    if (state.kind === 'closed')
-      throw new UsageError(`rollout ${id} is ${state.status} and has no report: ${state.failure}`);
-    const report = state.report;
+    if (snapshot.kind === 'closed')
+      throw new UsageError(`rollout ${id} is ${snapshot.status} and has no report: ${snapshot.failure}`);
+    const report = snapshot.report;
     const reports = await fetchProcedureReports(temporal, report.procedure, report.hosts);
     if (format === 'json')
       deps.stdout.write(JSON.stringify({ report, hostReports: Object.fromEntries(reports) }, null, 2) + '\n');

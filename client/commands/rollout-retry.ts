@@ -9,7 +9,7 @@ import { fetchOriginalInput } from '../rollout/original-input';
 import { isValidRolloutId, planRetry, retryId, type RetryPlan } from '../rollout/retry-plan';
 import { parseRolloutIdArg } from '../rollout/rollout-id';
 import { RolloutExistsError } from '../rollout/start';
-import { loadRolloutState } from '../rollout/state';
+import { loadRolloutSnapshot } from '../rollout/snapshot';
 import { launchRollout } from './rollout-start';
 import { table, withTemporal } from './with-temporal';
 
@@ -81,18 +81,18 @@ async function startWithFreshId(
 export async function rolloutRetry(idArg: string, flags: RetryFlags, deps: CliDeps): Promise<number> {
   const oldId = parseRolloutIdArg(idArg);
   return withTemporal(deps, async (temporal) => {
-    const state = await loadRolloutState(temporal, oldId, { allHosts: true });
-    if (state.kind === 'running')
+    const snapshot = await loadRolloutSnapshot(temporal, oldId, { allHosts: true });
+    if (snapshot.kind === 'running')
       throw new UsageError(
         `rollout ${oldId} is still running; a retry would race it. Wait for it to close, or: ibfleet rollout cancel ${oldId}`,
       );
-    if (state.kind === 'closed')
+    if (snapshot.kind === 'closed')
       throw new UsageError(
-        `rollout ${oldId} is ${state.status} without a report (${state.failure}); start a new rollout instead`,
+        `rollout ${oldId} is ${snapshot.status} without a report (${snapshot.failure}); start a new rollout instead`,
       );
 
     const original = await fetchOriginalInput(temporal, oldId);
-    const plan = planRetry(original, state.report);
+    const plan = planRetry(original, snapshot.report);
     if (plan.targets.length === 0) {
       deps.stdout.write(`every target of rollout ${oldId} succeeded: nothing to retry\n`);
       return EXIT_OK;

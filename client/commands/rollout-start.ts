@@ -1,5 +1,5 @@
 import { endpointCredentials } from '../../common/credential-check';
-import { procedureTargetKind } from '../../common/procedures';
+import { procedures } from '../../common/procedures';
 import type { RolloutInput } from '../../common/rollout';
 import { rolloutWorkflowId } from '../../common/targets';
 import { EXIT_OK, UsageError } from '../cli-error';
@@ -12,7 +12,7 @@ import { payloadEncodingFromEnv, refuseOversizedRollout } from '../rollout/input
 import { prepareRollout, type StartFlags } from '../rollout/prepare';
 import { rolloutUiLink } from '../rollout/rollout-id';
 import { startRolloutWorkflow } from '../rollout/start';
-import { findRollout } from '../rollout/state';
+import { findRollout } from '../rollout/snapshot';
 import { checkCredentialsOnWorker } from '../rollout/worker-credential-check';
 import { watchRollout } from '../watch/watch';
 import { withTemporal } from './with-temporal';
@@ -20,7 +20,7 @@ import { withTemporal } from './with-temporal';
 // `ibfleet rollout start PROCEDURE -i FILE ...`
 
 export function startedMessage(input: RolloutInput, namespace: string, deps: CliDeps): string {
-  const kind = procedureTargetKind[input.procedure];
+  const kind = procedures[input.procedure].target;
   const n = input.targets.length;
   const lines = [
     `Started rollout ${input.rolloutId}: ${input.procedure} on ${n} ${kindWords(kind, n)}` +
@@ -76,7 +76,7 @@ export async function launchRollout(
   source?: TargetSource,
 ): Promise<number> {
   await refuseUnusableCredentials(temporal, input, source, deps);
-  await startRolloutWorkflow(temporal, input);
+  await startRolloutWorkflow(temporal, input, (line) => deps.stdout.write(line + '\n'));
   deps.stdout.write(startedMessage(input, temporal.namespace, deps));
   if (!watch) return EXIT_OK;
   deps.stdout.write('\n');

@@ -1,5 +1,6 @@
 import { Argument, type Command } from 'commander';
 import type { CliDeps } from '../deps';
+import { addRolloutFlags } from '../options/rollout-flag-declarations';
 import {
   scheduleControl,
   scheduleCreate,
@@ -17,7 +18,7 @@ export function addScheduleCommands(program: Command, deps: CliDeps, done: (code
     .command('schedule')
     .description('scheduled drift checks: a read-only preflight on a cron schedule (Temporal Schedules)');
 
-  schedule
+  const create = schedule
     .command('create')
     .description('create a schedule that runs a read-only preflight and reports hosts that drifted')
     .addArgument(new Argument('<procedure>', 'what the schedule runs').choices(['preflight']))
@@ -36,9 +37,12 @@ export function addScheduleCommands(program: Command, deps: CliDeps, done: (code
       collect,
     )
     .option('--select <expr>', 'which hosts (repeatable, union; as for rollout start)', collect)
-    .option('--id <name>', 'schedule name (schedule ID ibfleet-drift-<name>; default preflight)')
-    .option('--max-parallel <n>', 'hosts checked at once (default 10)')
-    .option('--per-cluster <n>', 'hosts checked at once per cluster; 0 = unlimited (default 1)')
+    .option('--id <name>', 'schedule name (schedule ID ibfleet-drift-<name>; default preflight)');
+  addRolloutFlags(create, ['maxParallel', 'perCluster'], {
+    maxParallel: 'hosts checked at once',
+    perCluster: 'hosts checked at once per cluster; 0 = unlimited',
+  });
+  create
     .option('--paused', 'create the schedule paused')
     .addHelpText(
       'after',

@@ -2,12 +2,12 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { HostConvergePlan } from '../../common/converge-plan';
 import type { ConvergeParams } from '../../common/desired-state';
 import { forEachLimited } from '../../common/for-each-limited';
-import { procedureWorkflowType, type HostOptions, type ProcedureInput } from '../../common/procedures';
+import { procedures, type HostOptions, type ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { taskQueue } from '../connection';
 import type { TemporalAccess } from '../deps';
-import { errorText } from '../rollout/state';
+import { errorText } from '../rollout/snapshot';
 
 // `ibfleet plan` reads every host through the worker (which alone holds the SSH credentials): one short
 // converge workflow per host with dryRun, which reads the facts and computes the very plan apply would
@@ -52,7 +52,7 @@ export async function readHostPlans(
     };
     const base = { host: host.name, cluster: host.cluster };
     try {
-      const handle = await temporal.client.workflow.start(procedureWorkflowType.converge, {
+      const handle = await temporal.client.workflow.start(procedures.converge.workflowType, {
         workflowId: planWorkflowId(o.planId, host.name),
         taskQueue: taskQueue(),
         args: [input],

@@ -1,6 +1,6 @@
 import { describeAction, type HostConvergePlan, type RebootKind } from '../../common/converge-plan';
 import type { PlanVm } from '../../common/converge-vms';
-import type { InventoryDesired } from '../inventory/desired';
+import { gateGbps, gateLine, type DeclaredGate, type SwitchPlan } from './fabric-plan';
 import type { HostPlanResult } from './read-plans';
 
 // How `ibfleet plan` shows what differs from the declared state, per host and in total: the differences
@@ -115,66 +115,89 @@ function hostLines(r: HostPlanResult): string[] {
   return lines;
 }
 
-/**
- * What apply does not change but the declared state names: the switch's OpenSM virtualization and the
- * bandwidth gate of the guest pairs, each checked by its own procedure (the inventory does not say which
- * switch serves which cluster). `plan` lists them; `apply` prints them as the steps that follow.
- */
-export function fabricFollowUps(
-  clusters: readonly { name: string; desired?: InventoryDesired }[],
-  inventoryFile: string,
-): string[] {
+/** The switches and gates of the plan (absent: the selected clusters declare none). */
+export interface FabricPlan {
+  switches: SwitchPlan[];
+  gates: DeclaredGate[];
+}
+
+export interface SwitchTotals {
+  switches: number;
+  converged: number;
+  changes: number;
+  blocked: number;
+  unreadable: number;
+}
+
+export function switchTotals(switches: readonly SwitchPlan[]): SwitchTotals {
+  const t: SwitchTotals = { switches: switches.length, converged: 0, changes: 0, blocked: 0, unreadable: 0 };
+  for (const s of switches) t[s.status] += 1;
+  return t;
+}
+
+function switchLines(s: SwitchPlan): string[] {
+  const head = `switch ${s.switch} (serves ${s.clusters.join(', ')})`;
+  if (s.status === 'unreadable') return [`${head}: could not be read: ${s.error ?? 'unknown'}`];
+  const state = `MLNX-OS ${s.release ?? '?'}, SM ${s.smEnabled ? 'enabled' : 'disabled'}, virtualization ${s.smVirtEnabled ? 'enabled' : 'disabled'}`;
+  const lines = [
+    s.status === 'converged'
+      ? `${head}: converged, nothing to do (${state})`
+      : s.status === 'blocked'
+        ? `${head}: BLOCKED, nothing will be changed (${state})`
+        : `${head}: ${s.differences.length} difference(s), no reboot`,
+  ];
+  if (s.differences.length > 0) {
+    lines.push('  differs:');
+    const width = Math.max(...s.differences.map((d) => d.item.length));
+    for (const d of s.differences) lines.push(`    ${d.item.padEnd(width)}  ${d.current} → ${d.wanted}`);
+  }
+  for (const b of s.blockers) lines.push(`  blocked: ${b}`);
+  if (s.status === 'changes')
+    lines.push(
+      `  steps (switch-sm-virt, after the hosts of its clusters converged): ib sm virt enable, configuration write${s.restartSm ? ', SM restart' : ''}`,
+    );
+  return lines;
+}
+
+function fabricLines(fabric: FabricPlan): string[] {
   const lines: string[] = [];
-  for (const c of clusters) {
-    const d = c.desired;
-    if (d?.fabric?.smVirtualization)
-      lines.push(
-        `  ${c.name}: OpenSM virtualization on the switch (guide 4.2): \`ibfleet rollout start switch-sm-virt -i ${inventoryFile}\``,
-      );
-    if (d?.bandwidthGate) {
-      const g = d.bandwidthGate;
-      const gbps = Math.round(g.lineRateGbps * (g.bidirectional ? 2 : 1) * g.threshold * 100) / 100;
-      lines.push(
-        `  ${c.name}: guest pairs must reach ${gbps} Gb/s with ${g.test}${g.bidirectional ? ' (bidirectional)' : ''}: ` +
-          `\`ibfleet rollout start validate-bandwidth -i ${inventoryFile} --select cluster=${c.name}\``,
-      );
-    }
+  for (const s of fabric.switches) lines.push(...switchLines(s), '');
+  if (fabric.gates.length > 0) {
+    lines.push('Bandwidth gate (validate-bandwidth, run by apply once the hosts and switches converged):');
+    for (const g of fabric.gates) lines.push(`  ${gateLine(g)}`);
+    lines.push('');
   }
   return lines;
 }
 
 export function renderPlanText(
   results: readonly HostPlanResult[],
-  clusters: readonly { name: string; desired?: InventoryDesired }[],
+  fabric: FabricPlan,
   ctx: { inventoryFile: string; planId: string },
 ): string {
   const t = planTotals(results);
+  const st = switchTotals(fabric.switches);
   const lines = [
-    `Plan ${ctx.planId}: ${t.hosts} ESXi host(s) from ${ctx.inventoryFile} (read only; nothing was changed)`,
+    `Plan ${ctx.planId}: ${t.hosts} ESXi host(s)${st.switches > 0 ? `, ${st.switches} switch(es)` : ''} from ${ctx.inventoryFile} (read only; nothing was changed)`,
     '',
   ];
   for (const r of results) lines.push(...hostLines(r), '');
-  const fabric = fabricFollowUps(
-    clusters.filter((c) => results.some((r) => r.cluster === c.name)),
-    ctx.inventoryFile,
-  );
-  if (fabric.length > 0)
-    lines.push(
-      '',
-      'Declared, checked by their own procedures (apply does not change switches or guests):',
-      ...fabric,
-    );
+  lines.push(...fabricLines(fabric));
   if (lines[lines.length - 1] !== '') lines.push('');
   lines.push(
     `Total: ${t.changes} to change, ${t.converged} converged, ${t.blocked} blocked, ${t.unreadable} not readable; ` +
       `${rebootSummary(t)} in all${t.vmsToStop > 0 ? `; ${t.vmsToStop} VM(s) stopped and powered on again` : ''}`,
   );
-  if (t.changes > 0)
-    lines.push(`Apply: ibfleet apply -i ${ctx.inventoryFile} (every rollout option applies)`);
+  if (st.switches > 0)
+    lines.push(
+      `Switches: ${st.changes} to change, ${st.converged} converged, ${st.blocked} blocked, ${st.unreadable} not readable`,
+    );
+  if (t.changes > 0 || st.changes > 0)
+    lines.push(`Apply: ibfleet apply -i ${ctx.inventoryFile} --watch (every rollout option applies)`);
   return lines.join('\n') + '\n';
 }
 
-export function planJson(results: readonly HostPlanResult[], planId: string): unknown {
+export function planJson(results: readonly HostPlanResult[], fabric: FabricPlan, planId: string): unknown {
   return {
     planId,
     hosts: results.map((r) => ({
@@ -184,6 +207,14 @@ export function planJson(results: readonly HostPlanResult[], planId: string): un
       ...(r.plan ?? {}),
       ...(r.error ? { error: r.error } : {}),
     })),
+    switches: fabric.switches,
+    gates: fabric.gates.map((g) => ({
+      cluster: g.cluster,
+      pairs: g.pairs.map((p) => p.name),
+      ...g.params,
+      requiredGbps: gateGbps(g.params),
+    })),
     totals: planTotals(results),
+    switchTotals: switchTotals(fabric.switches),
   };
 }

@@ -1,4 +1,5 @@
 import { formatPath, type PathSegment } from '../zod-reason';
+import { desiredReferenceProblems } from './desired';
 import { asArray, asRecord, asString, rawEndpoints, rawNamedTargets, type RawRecord } from './raw';
 
 // Rules that span fields: names unique across the whole inventory (they become workflow IDs),
@@ -118,6 +119,9 @@ export function crossFieldProblems(root: RawRecord, opts: CheckOptions): CheckPr
         message: `names no cluster of this inventory: "${cluster}" (clusters: ${[...clusterNames.keys()].join(', ')})`,
       });
   });
+
+  // The switches and guest pairs a cluster's desired state names (client/inventory/desired.ts).
+  problems.push(...desiredReferenceProblems(root));
 
   return problems;
 }

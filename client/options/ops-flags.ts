@@ -11,11 +11,8 @@ import { issueReason } from '../zod-reason';
 import { durationFlag } from './duration';
 
 // `rollout start` flags of the operations features (issue #16) -> RolloutOptions.ops. Every bad value is
-// a problem naming its flag (exit 2). The rollout workflow honours them once it is wired to them
-// (OPS_FLAGS_WIRED); until then the flags are accepted but hidden from --help.
-
-/** Flip when the rollout honours options.ops: the flags and OPS_HELP then show in `rollout start --help`. */
-export const OPS_FLAGS_WIRED = false;
+// a problem naming its flag (exit 2). The rollout workflow honours them (workflows/rollout/operations.ts
+// and start-rules.ts, leases.ts, notifications.ts).
 
 export interface OpsFlags {
   window?: string[];
@@ -62,8 +59,8 @@ export function addOpsOptions(cmd: Command): Command {
       "the per-cluster limit (--per-cluster, or the inventory's maxUnavailable) holds across all rollouts (a lease per cluster)",
     ),
   ];
-  for (const o of options) cmd.addOption(OPS_FLAGS_WIRED ? o : o.hideHelp());
-  if (OPS_FLAGS_WIRED) cmd.addHelpText('after', `\n${OPS_HELP}`);
+  for (const o of options) cmd.addOption(o);
+  cmd.addHelpText('after', `\n${OPS_HELP}`);
   return cmd;
 }
 

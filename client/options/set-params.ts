@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { procedureParamsSchemas, type ProcedureName } from '../../common/procedures';
+import { procedures, type ProcedureName } from '../../common/procedures';
 import { issueReason } from '../zod-reason';
 
 // `--set KEY=VALUE` -> procedure params. Values are coerced by the type the procedure's schema
@@ -28,7 +28,7 @@ function fieldType(schema: z.ZodType): string {
 }
 
 export function paramKeys(procedure: ProcedureName): string[] {
-  return Object.keys(defOf(procedureParamsSchemas[procedure]).shape ?? {});
+  return Object.keys(defOf(procedures[procedure].params).shape ?? {});
 }
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);
@@ -57,7 +57,7 @@ export interface ParamsResult {
 
 /** Parses and validates the --set values for `procedure`; every problem names `--set KEY`. */
 export function parseSetParams(procedure: ProcedureName, sets: readonly string[]): ParamsResult {
-  const schema = procedureParamsSchemas[procedure];
+  const schema = procedures[procedure].params;
   const shape = defOf(schema).shape ?? {};
   const keys = Object.keys(shape);
   const problems: string[] = [];
@@ -126,7 +126,7 @@ function describeDefault(value: unknown): string {
 
 /** One line per parameter: "numVfs=16 (number)", for --help. */
 export function paramsHelp(procedure: ProcedureName): string[] {
-  const schema = procedureParamsSchemas[procedure];
+  const schema = procedures[procedure].params;
   const shape = defOf(schema).shape ?? {};
   const defaults = schema.safeParse({});
   const values: Record<string, unknown> = defaults.success ? defaults.data : {};

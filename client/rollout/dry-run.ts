@@ -1,12 +1,12 @@
 import { procedurePlan } from '../../common/plan';
-import { procedureReboots, procedureTargetKind } from '../../common/procedures';
+import { procedures } from '../../common/procedures';
 import type { RolloutInput, RolloutOptions } from '../../common/rollout';
 import { shardedInventory } from '../../common/rollout-shards';
 import { targetCluster } from '../../common/targets';
 import { maintenanceTimeoutSeconds, workloadOptions } from '../../common/workloads';
 import { kindWords } from '../inventory/select';
 import { formatDuration } from '../options/duration';
-import { simulateSchedule, type ScheduleTarget } from './schedule';
+import { scheduleTargets, simulateSchedule, type ScheduleTarget } from './schedule';
 
 // The --dry-run plan: what would start, in which order, and what would run on each target.
 
@@ -62,10 +62,10 @@ function waveLine(label: string, wave: ScheduleTarget[]): string {
 }
 
 export function renderDryRun(input: RolloutInput, ctx: DryRunContext = {}): string {
-  const kind = procedureTargetKind[input.procedure];
+  const kind = procedures[input.procedure].target;
   const n = input.targets.length;
   const clusters = new Set(input.targets.map((t) => targetCluster(t)));
-  const rebootsPerTarget = procedureReboots[input.procedure];
+  const rebootsPerTarget = procedures[input.procedure].reboots;
   const lines: string[] = [];
   const id = input.rolloutId;
 
@@ -88,10 +88,10 @@ export function renderDryRun(input: RolloutInput, ctx: DryRunContext = {}): stri
   if (rebootsPerTarget > 0) lines.push(`VMs        ${describeVmPolicy(input.options)}`);
   lines.push(`Started by ${input.startedBy}`, '');
 
-  const schedule = simulateSchedule(
-    input.targets.map((t) => ({ name: t.name, cluster: targetCluster(t) })),
-    input.options,
-  );
+  const schedule = simulateSchedule(scheduleTargets(input.procedure, input.targets), {
+    ...input.options,
+    ramp: input.options.ops?.ramp,
+  });
   lines.push('Schedule (first-fit simulation of the window, every target taking the same time):');
   schedule.canaryWaves.forEach((w, i) => lines.push(waveLine(`canary wave ${i + 1}`, w)));
   if (schedule.canaryWaves.length > 0 && schedule.waves.length > 0)

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { procedureTargetKind, type ProcedureName } from '../../common/procedures';
+import { procedures, type ProcedureName } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostProgress, RolloutReport } from '../../common/rollout';
 import { rolloutShardWorkflowId, type ShardReport } from '../../common/rollout-shards';
@@ -18,7 +18,7 @@ const CONCURRENCY = 16;
 
 function hostHandle(temporal: TemporalAccess, procedure: ProcedureName, h: HostProgress) {
   return temporal.client.workflow.getHandle(
-    targetWorkflowId({ kind: procedureTargetKind[procedure], name: h.name }),
+    targetWorkflowId({ kind: procedures[procedure].target, name: h.name }),
     h.runId || undefined,
   );
 }

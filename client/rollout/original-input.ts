@@ -22,7 +22,7 @@ async function startedEvent(temporal: TemporalAccess, workflowId: string, runId?
 }
 
 /** The first argument of the workflow's first run, decoded as the client encoded it. */
-async function firstInput(temporal: TemporalAccess, workflowId: string): Promise<unknown> {
+export async function firstInput(temporal: TemporalAccess, workflowId: string): Promise<unknown> {
   let attrs = await startedEvent(temporal, workflowId);
   const firstRunId = attrs.firstExecutionRunId;
   if (firstRunId && attrs.continuedExecutionRunId)

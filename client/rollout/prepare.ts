@@ -1,12 +1,9 @@
-import {
-  procedureNames,
-  procedureNameSchema,
-  procedureTargetKind,
-  type ProcedureName,
-} from '../../common/procedures';
-import { rolloutInputSchema, type RolloutInput } from '../../common/rollout';
+import { procedureNames, procedureNameSchema, procedures, type ProcedureName } from '../../common/procedures';
+import { rolloutInputSchema, type RolloutInput, type RolloutOptions } from '../../common/rollout';
 import { endpointCredentials } from '../../common/credential-check';
 import type { TargetRef } from '../../common/targets';
+import { GOVC_VSAN_MODE } from '../../common/vcenter-schemas';
+import { workloadOptions } from '../../common/workloads';
 import { UsageError } from '../cli-error';
 import type { CliDeps } from '../deps';
 import {
@@ -46,6 +43,25 @@ export interface PreparedRollout {
   inventory: Inventory;
 }
 
+/** How a command other than `rollout start` fills in what `--set` cannot say. */
+export interface PrepareOptions {
+  /** The procedure's params from the inventory (`ibfleet apply`: each cluster's declared state). */
+  paramsFromInventory?: (inventory: Inventory, targets: TargetRef[]) => Record<string, unknown>;
+}
+
+/**
+ * `converge` converges hosts to the state their clusters declare in the inventory: `--set` cannot carry
+ * that, so without it a rollout would have nothing to converge to. `ibfleet apply` passes it.
+ */
+function declaredStateProblem(procedure: ProcedureName, file: string, options: PrepareOptions): string[] {
+  if (procedure !== 'converge' || options.paramsFromInventory) return [];
+  return [
+    "converge: converges each host to its cluster's declared state (clusters[].desired in the inventory), " +
+      `which \`rollout start\` does not pass; run \`ibfleet plan -i ${file}\` to see the changes and ` +
+      `\`ibfleet apply -i ${file}\` to make them (every rollout option applies)`,
+  ];
+}
+
 export function parseProcedure(arg: string): ProcedureName {
   const parsed = procedureNameSchema.safeParse(arg);
   if (!parsed.success)
@@ -73,6 +89,28 @@ export function unpinnedTargetProblems(
 }
 
 /**
+ * A rebooting procedure takes vSAN hosts with a vCenter into maintenance mode through it, where govc
+ * can send no vSAN mode (the workflow refuses too: workflows/host/vcenter-path.ts). Refused here first.
+ */
+export function vcenterVsanModeProblems(
+  procedure: ProcedureName,
+  options: RolloutOptions,
+  targets: readonly TargetRef[],
+): string[] {
+  const mode = workloadOptions(options.host.vms).vsanMode;
+  if (procedures[procedure].reboots === 0 || mode === GOVC_VSAN_MODE) return [];
+  const hosts = targets.filter((t) => t.kind === 'esxi' && t.vsan === true && t.vcenter !== undefined);
+  if (hosts.length === 0) return [];
+  const names = hosts.slice(0, 3).map((h) => h.name);
+  if (hosts.length > 3) names.push(`${hosts.length - 3} more`);
+  return [
+    `--vsan-mode ${mode}: cannot be sent through vCenter (govc v0.46.3 sends no vSAN mode: vCenter applies ` +
+      `${GOVC_VSAN_MODE}), and vSAN host(s) ${names.join(', ')} go through their vCenter; ` +
+      `use --vsan-mode ${GOVC_VSAN_MODE}, or \`vcenter: false\` on their cluster`,
+  ];
+}
+
+/**
  * Credentials of the targets that cannot work, as far as this machine can tell (the worker checks
  * them again, definitively, before the rollout starts: see launchRollout).
  */
@@ -97,9 +135,10 @@ export function prepareRollout(
   procedureArg: string,
   flags: StartFlags,
   deps: Pick<CliDeps, 'now' | 'randomSuffix' | 'identity' | 'env'>,
+  options: PrepareOptions = {},
 ): PreparedRollout {
   const procedure = parseProcedure(procedureArg);
-  const problems: string[] = [];
+  const problems: string[] = declaredStateProblem(procedure, flags.inventory, options);
 
   const opts = parseRolloutFlags(flags);
   problems.push(...opts.problems);
@@ -121,7 +160,7 @@ export function prepareRollout(
     problems.push(...err.problems.map(formatInventoryProblem));
   }
   if (inventory) {
-    const kind = procedureTargetKind[procedure];
+    const kind = procedures[procedure].target;
     try {
       targets = selectTargets(inventory, kind, flags.select ?? []);
     } catch (err) {
@@ -132,7 +171,10 @@ export function prepareRollout(
       problems.push(...unpinnedTargetProblems(targets, inventory, flags.inventory));
       problems.push(...localCredentialProblems(targets, inventory, flags.inventory, deps.env));
       if (opts.problems.length === 0)
-        problems.push(...optionProblemsForTargets(opts.options, targets.length));
+        problems.push(
+          ...optionProblemsForTargets(opts.options, targets.length),
+          ...vcenterVsanModeProblems(procedure, opts.options, targets),
+        );
     }
     if (kind !== 'esxi' && flags.maintenanceMode === false)
       problems.push(
@@ -146,7 +188,7 @@ export function prepareRollout(
   const input: RolloutInput = {
     rolloutId: flags.id ?? generateRolloutId(procedure, deps.now(), deps.randomSuffix()),
     procedure,
-    params: params.params,
+    params: options.paramsFromInventory?.(inventory, targets) ?? params.params,
     targets,
     options: withOpsOptions(opts.options, ops.ops, inventory.clusters, targets),
     startedBy: deps.identity(),

@@ -1,23 +1,18 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RolloutInput, RolloutReport } from '../../common/rollout';
-import {
-  ROLLOUT_SHARD_WORKFLOW_TYPE,
-  rolloutShardWorkflowId,
-  rolloutStartInput,
-  shardInputs,
-} from '../../common/rollout-shards';
-import { forEachLimited } from '../../common/for-each-limited';
+import { rolloutStartInput, shardInputs } from '../../common/rollout-shards';
 import { IbPhase, IbProcedure, IbRolloutId } from '../../common/search-attributes';
 import { rolloutWorkflowId } from '../../common/targets';
-import { CliFailure, UsageError } from '../cli-error';
+import { UsageError } from '../cli-error';
 import { taskQueue } from '../connection';
 import type { TemporalAccess } from '../deps';
 import { isPayloadSizeRefusal, serverSizeRefusal } from './input-size';
+import { startMissingShards, startShards } from './shards';
 
 // Starting the rollout workflow (the agreed interface: type name, input, workflow ID, task queue and
 // search attributes). Up to MAX_INLINE_TARGETS targets travel in the input; a larger rollout is started
-// with their number only, then its shard workflows, each with a slice of them (common/rollout-shards.ts).
+// with their number only, then its shard workflows, each with a slice of them (shards.ts).
 
 export const ROLLOUT_WORKFLOW_TYPE = 'rolloutWorkflow';
 
@@ -36,12 +31,15 @@ function rolloutStaticDetails(input: RolloutInput): string {
 
 export class RolloutExistsError extends UsageError {}
 
-/** Shard workflows started at once for a sharded rollout. */
-const SHARD_START_CONCURRENCY = 4;
-
+/**
+ * Starts the rollout and, for a sharded one, its shards; `say` hears what the operator should know on
+ * the way (how to finish a start that gets cut short). The same start again, after one cut short
+ * between the rollout and its shards, starts the missing shards (shards.ts).
+ */
 export async function startRolloutWorkflow(
   temporal: TemporalAccess,
   input: RolloutInput,
+  say: (line: string) => void = () => undefined,
 ): Promise<WorkflowHandle<RolloutWorkflow>> {
   const workflowId = rolloutWorkflowId(input.rolloutId);
   const header = rolloutStartInput(input);
@@ -65,63 +63,28 @@ export async function startRolloutWorkflow(
     // The CLI checks the size before it starts; a server with a lower limit says so itself.
     if (isPayloadSizeRefusal(err))
       throw await serverSizeRefusal(input, temporal.client.options.loadedDataConverter, err);
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const shards = header.inventory?.shards;
+      const started = shards ? await startMissingShards(temporal, input, header) : undefined;
+      if (started !== undefined) {
+        say(
+          `rollout ${input.rolloutId} was waiting for its shards: started the ${started} missing shard workflow(s) of ${shards}`,
+        );
+        return temporal.client.workflow.getHandle<RolloutWorkflow>(workflowId);
+      }
       throw new RolloutExistsError(
         `a rollout with ID "${input.rolloutId}" already exists (workflow ${workflowId}, running or closed); ` +
           'rollout IDs are never reused: choose another --id, or omit --id to generate one',
       );
+    }
     throw err;
   }
-  if (header.inventory) await startShards(temporal, handle, input);
-  return handle;
-}
-
-/**
- * Starts a sharded rollout's shard workflows, each with its slice of the targets as its input (the
- * rollout waits for every one to report ready before any host starts). If one cannot start, the
- * rollout is cancelled and the shards started are ended: no host was touched.
- */
-async function startShards(
-  temporal: TemporalAccess,
-  handle: WorkflowHandle<RolloutWorkflow>,
-  input: RolloutInput,
-): Promise<void> {
-  const shards = shardInputs(input);
-  const started: string[] = [];
-  try {
-    await forEachLimited(shards, SHARD_START_CONCURRENCY, async (shard) => {
-      const workflowId = rolloutShardWorkflowId(input.rolloutId, shard.shard);
-      await temporal.client.workflow.start(ROLLOUT_SHARD_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: taskQueue(),
-        args: [shard],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        staticSummary: `shard ${shard.shard} of rollout ${input.rolloutId}: targets #${shard.offset} to #${shard.offset + shard.targets.length - 1}`,
-        typedSearchAttributes: [
-          { key: IbRolloutId, value: input.rolloutId },
-          { key: IbProcedure, value: input.procedure },
-          { key: IbPhase, value: 'running' },
-        ],
-      });
-      started.push(workflowId);
-    });
-  } catch (err) {
-    // Cancelled while it waits for its shards, the rollout closes those that reported and ends.
-    await handle.cancel().catch(() => undefined);
-    const why = 'shard workflows of the rollout could not start: ' + (err as Error).message;
-    await forEachLimited(started, SHARD_START_CONCURRENCY, (id) =>
-      temporal.client.workflow
-        .getHandle(id)
-        .terminate(why)
-        .then(
-          () => undefined,
-          () => undefined,
-        ),
+  if (header.inventory) {
+    say(
+      `rollout ${input.rolloutId} started; starting its ${header.inventory.shards} shard workflows ` +
+        `(if this is cut short, the same command with --id ${input.rolloutId} starts the missing ones)`,
     );
-    if (isPayloadSizeRefusal(err))
-      throw await serverSizeRefusal(input, temporal.client.options.loadedDataConverter, err);
-    throw new CliFailure(
-      `rollout ${input.rolloutId}: ${why}; the rollout was cancelled before any host was touched`,
-    );
+    await startShards(temporal, handle, input, shardInputs(input));
   }
+  return handle;
 }

@@ -21,7 +21,7 @@ const CHECK_TIMEOUT = '1 minute';
 
 export type CredentialCheckWorkflow = (input: CredentialCheckInput) => Promise<CredentialCheckResult>;
 
-/** Up to this many endpoints are sent as they are; beyond, each distinct reference once. */
+/** Up to this many endpoints are sent as they are; beyond, each distinct reference once (and each host with a vCenter). */
 const MAX_ENDPOINTS_AS_GIVEN = 2_000;
 
 /**
@@ -46,8 +46,11 @@ export async function checkCredentialsOnWorker(
 ): Promise<EndpointCredentialProblem[]> {
   if (endpoints.length <= MAX_ENDPOINTS_AS_GIVEN)
     return await runCheck(temporal, endpoints, checkId, endpoints.length);
-  const users = new Map([...distinctReferences(endpoints).values()].map((u) => [u[0].endpoint, u]));
-  const representatives = [...users.values()].map((u) => u[0]);
+  // A host with a vCenter is sent itself: its vCenter must know it by name (issue #14).
+  const withVcenter = endpoints.filter((e) => e.vcenter !== undefined);
+  const bySsh = distinctReferences(endpoints.filter((e) => e.vcenter === undefined));
+  const users = new Map([...bySsh.values()].map((u) => [u[0].endpoint, u]));
+  const representatives = [...[...users.values()].map((u) => u[0]), ...withVcenter];
   const problems = await runCheck(temporal, representatives, checkId, endpoints.length);
   return problems.flatMap((p) => (users.get(p.endpoint) ?? [p]).map((u) => ({ ...p, endpoint: u.endpoint })));
 }

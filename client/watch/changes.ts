@@ -1,5 +1,5 @@
 import type { RolloutProgress } from '../../common/rollout';
-import { doneCount } from './render';
+import { doneCount, shownWaitingFor, waitLines } from './render';
 
 // The non-TTY watch (CI logs, pipes): one line per change instead of a redrawn screen.
 
@@ -18,8 +18,16 @@ export function progressChanges(
     lines.push(
       `${at} rollout ${next.rolloutId} ${next.procedure}: ${next.phase}, ${doneCount(next)}/${next.total} done`,
     );
-  } else if (prev.phase !== next.phase) {
-    lines.push(`${at} rollout ${next.rolloutId}: ${prev.phase} -> ${next.phase}`);
+    lines.push(...waitLines(next).map((l) => `${at} ${l}`));
+  } else {
+    if (prev.phase !== next.phase)
+      lines.push(`${at} rollout ${next.rolloutId}: ${prev.phase} -> ${next.phase}`);
+    // A new reason to wait, once (not each time its countdown moves: "in 3h12m" -> "in 3h11m").
+    const waiting = shownWaitingFor(next);
+    if (reasonKind(shownWaitingFor(prev)) !== reasonKind(waiting)) {
+      if (waiting !== undefined) lines.push(`${at} no new host starts: ${waiting}`);
+      else if (next.phase === 'running') lines.push(`${at} hosts start again`);
+    }
   }
   const before = new Map((prev?.hosts ?? []).map((h) => [h.name, h]));
   let finished = false;
@@ -40,4 +48,9 @@ export function progressChanges(
       `${at} failure budget exceeded (${next.budget.used} of ${next.budget.allowed}): no new hosts start`,
     );
   return lines;
+}
+
+/** A waiting reason without its numbers (countdowns, positions in line), for telling a new reason from a ticking one. */
+function reasonKind(reason: string | undefined): string | undefined {
+  return reason?.replace(/\d+/g, '#');
 }

@@ -57,6 +57,23 @@ export function phaseHint(p: RolloutProgress): string {
   }
 }
 
+/** Why no new host starts now, unless the phase line's hint already says it (approval, an operator's pause). */
+export function shownWaitingFor(p: Pick<RolloutProgress, 'phase' | 'waitingFor'>): string | undefined {
+  const said = p.phase === 'awaiting-approval' || p.waitingFor === 'paused by the operator';
+  return said ? undefined : p.waitingFor;
+}
+
+/**
+ * Why no new host starts now (a window, a gate, a pause, ...) and what the operations features say
+ * (--window, --ramp, --gate, the fleet-wide limit): one short line each.
+ */
+export function waitLines(p: Pick<RolloutProgress, 'phase' | 'waitingFor' | 'operations'>): string[] {
+  const waiting = shownWaitingFor(p);
+  const lines = waiting !== undefined ? [`no new host starts: ${waiting}`] : [];
+  for (const op of p.operations ?? []) if (op !== p.waitingFor) lines.push(`ops: ${op}`);
+  return lines;
+}
+
 export interface FrameOptions {
   width: number;
   /** Lines for running hosts before "... and N more". */
@@ -83,6 +100,7 @@ export function renderProgressFrame(p: RolloutProgress, opts: FrameOptions): str
       width,
     ),
   );
+  for (const line of waitLines(p)) lines.push(clip(line, width));
 
   const running = p.hosts.filter((h) => h.phase === 'running');
   if (running.length > 0) {

@@ -2,7 +2,7 @@ import type { RolloutProgress, RolloutReport } from '../../common/rollout';
 import { EXIT_INTERRUPTED, EXIT_NOT_ALL_SUCCEEDED, EXIT_OK } from '../cli-error';
 import type { CliDeps, Output, TemporalAccess } from '../deps';
 import { fillRunningSteps } from '../rollout/host-reports';
-import { errorText, queryProgress, type RolloutRef } from '../rollout/state';
+import { errorText, queryProgress, type RolloutRef } from '../rollout/snapshot';
 import { progressChanges } from './changes';
 import { terminalSafe } from '../terminal-text';
 import { clip, renderProgressFrame } from './render';

@@ -1,20 +1,20 @@
 import type { ExecResult } from '../machine';
 
-// What a shell utility (grep, tail, awk, ...) can see: its stdin and the machine's read-only files.
+// What a shell utility (grep, tail, cat) can see: its stdin and the machine's read-only files.
 
 export interface ToolIo {
   stdin: string;
-  signal: AbortSignal;
   readFile(path: string): string | undefined;
-  /** True when `path` is a program or a file on the machine. */
-  pathExists(path: string): boolean;
-  isDirectory(path: string): boolean;
 }
 
-export type Builtin = (argv: string[], io: ToolIo) => ExecResult | Promise<ExecResult>;
+export type Builtin = (argv: string[], io: ToolIo) => ExecResult;
 
 export const ok = (stdout = ''): ExecResult => ({ stdout, stderr: '', code: 0 });
-export const fail = (stderr: string, code = 1, stdout = ''): ExecResult => ({ stdout, stderr, code });
+export const fail = (stderr: string, code = 1): ExecResult => ({ stdout: '', stderr, code });
+
+/** A refusal of an option the simulator does not implement (busybox would accept it). */
+export const optionNotSimulated = (tool: string, option: string, code = 1): ExecResult =>
+  fail(`${tool}: option ${option} is not simulated\n`, code);
 
 export function splitLines(text: string): string[] {
   if (text === '') return [];
@@ -29,7 +29,7 @@ export function joinLines(lines: string[]): string {
   return out;
 }
 
-/** Reads each named file (or stdin for none / "-"); missing files produce coreutils-style errors. */
+/** Reads each named file (or stdin for none / "-"); missing files produce busybox-style errors. */
 export function readInputs(
   tool: string,
   files: string[],
@@ -44,10 +44,4 @@ export function readInputs(
     else inputs.push({ name, text });
   }
   return { inputs, errors };
-}
-
-/** Parses `-n N`, `-nN`, `-N` and `--lines=N` style counts. */
-export function parseCount(value: string | undefined): number | undefined {
-  if (value === undefined || !/^[+-]?\d+$/.test(value)) return undefined;
-  return Math.abs(parseInt(value, 10));
 }

@@ -1,27 +1,32 @@
 import type { ListNode, Word, WordPart } from './ast';
 
-// Tokenizer for the simulator's shell: words with single/double quotes, backslash escapes,
-// $(...) and `...` substitutions, $VAR / ${VAR} / $?; operators ; && || | & ( ) and newlines;
-// redirections > >> < 2> 2>&1 >&2 &>.
+// Tokenizer for the simulator's shell: words with single/double quotes, backslash escapes, $(...) and
+// `...` substitutions, $NAME / ${NAME} / $?; operators ; && || | and newlines. What it does not
+// simulate (redirections, background jobs, subshells, other parameters) is refused, never misread.
 
 export class ShellSyntaxError extends Error {}
+
+/** What the simulator's shell runs, for refusals. */
+const SUPPORTED = "the simulator's shell runs simple commands, pipes, ; && || and $(...)";
+
+/** A refusal (exit 2) of shell syntax the simulator does not run. */
+export function notSimulated(what: string): ShellSyntaxError {
+  return new ShellSyntaxError(`sh: ${what} is not simulated (${SUPPORTED})`);
+}
 
 export type Token =
   | {
       t: 'word';
       word: Word;
-      /** The text when the word is a plain unquoted literal (keywords). */ plain?: string;
+      /** The text when the word is a plain unquoted literal (reserved words). */ plain?: string;
     }
-  | { t: 'op'; op: ';' | '\n' | '&&' | '||' | '|' | '&' | '(' | ')' }
-  | { t: 'redir'; kind: 'out' | 'append' | 'in'; fd: 1 | 2 | 'both' }
-  | { t: 'dup'; from: 1 | 2; to: 1 | 2 };
+  | { t: 'op'; op: ';' | '\n' | '&&' | '||' | '|' };
 
 /** Parses the body of a substitution; injected to break the lexer/parser import cycle. */
 export type SubParser = (src: string) => ListNode;
 
 const WORD_END = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
-const NAME_START = /[A-Za-z_]/;
-const NAME_CHAR = /[A-Za-z0-9_]/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 export function lex(src: string, parseSub: SubParser): Token[] {
   const tokens: Token[] = [];
@@ -30,59 +35,33 @@ export function lex(src: string, parseSub: SubParser): Token[] {
     const c = src[i];
     if (c === ' ' || c === '\t' || c === '\r') {
       i++;
-      continue;
-    }
-    if (c === '\\' && src[i + 1] === '\n') {
+    } else if (c === '\\' && src[i + 1] === '\n') {
       i += 2;
-      continue;
-    }
-    if (c === '#') {
+    } else if (c === '#') {
       while (i < src.length && src[i] !== '\n') i++;
-      continue;
-    }
-    const two = src.slice(i, i + 2);
-    if (c === '\n' || c === ';' || c === '(' || c === ')') {
+    } else if (c === '\n' || c === ';') {
       tokens.push({ t: 'op', op: c });
       i++;
-      continue;
-    }
-    if (two === '&&' || two === '||') {
-      tokens.push({ t: 'op', op: two });
+    } else if (src.startsWith('&&', i) || src.startsWith('||', i)) {
+      tokens.push({ t: 'op', op: src[i] === '&' ? '&&' : '||' });
       i += 2;
-      continue;
-    }
-    if (two === '&>') {
-      tokens.push({ t: 'redir', kind: 'out', fd: 'both' });
-      i += 2;
-      continue;
-    }
-    if (c === '&' || c === '|') {
-      tokens.push({ t: 'op', op: c });
+    } else if (c === '|') {
+      tokens.push({ t: 'op', op: '|' });
       i++;
-      continue;
+    } else if (c === '<' || c === '>') {
+      throw notSimulated(`redirection "${c}"`);
+    } else if (c === '&') {
+      throw notSimulated('a background job ("&")');
+    } else if (c === '(' || c === ')') {
+      throw notSimulated(`a subshell "${c}"`);
+    } else {
+      const { word, end } = readWord(src, i, parseSub);
+      const plain = word.parts.every((p) => p.type === 'lit' && !p.quoted)
+        ? word.parts.map((p) => (p.type === 'lit' ? p.text : '')).join('')
+        : undefined;
+      tokens.push(plain === undefined ? { t: 'word', word } : { t: 'word', word, plain });
+      i = end;
     }
-    const redir = /^([12])?(>>|>&|>|<)/.exec(src.slice(i, i + 3));
-    if (redir && (redir[1] === undefined || c === '1' || c === '2')) {
-      const fd = redir[1] === '2' ? 2 : 1;
-      i += redir[0].length;
-      if (redir[2] === '>&') {
-        const target = src[i];
-        if (target !== '1' && target !== '2') throw new ShellSyntaxError(`sh: syntax error: bad fd number`);
-        tokens.push({ t: 'dup', from: fd, to: target === '1' ? 1 : 2 });
-        i++;
-      } else if (redir[2] === '<') {
-        tokens.push({ t: 'redir', kind: 'in', fd: 1 });
-      } else {
-        tokens.push({ t: 'redir', kind: redir[2] === '>>' ? 'append' : 'out', fd });
-      }
-      continue;
-    }
-    const { word, end } = readWord(src, i, parseSub);
-    const plain = word.parts.every((p) => p.type === 'lit' && !p.quoted)
-      ? word.parts.map((p) => (p.type === 'lit' ? p.text : '')).join('')
-      : undefined;
-    tokens.push(plain === undefined ? { t: 'word', word } : { t: 'word', word, plain });
-    i = end;
   }
   return tokens;
 }
@@ -106,6 +85,16 @@ function readWord(src: string, start: number, parseSub: SubParser): { word: Word
   const markQuotedEmpty = () => {
     if (lit === '' && !parts.length) parts.push({ type: 'lit', text: '', quoted: true });
   };
+  const expansion = (at: number, quoted: boolean) => {
+    const exp = readExpansion(src, at, quoted, parseSub);
+    if (!exp) {
+      addLit(src[at], quoted);
+      return at + 1;
+    }
+    flush();
+    parts.push(exp.part);
+    return exp.end;
+  };
 
   let i = start;
   while (i < src.length && !WORD_END.has(src[i])) {
@@ -128,15 +117,7 @@ function readWord(src: string, start: number, parseSub: SubParser): { word: Word
           if (src[i + 1] !== '\n') addLit(src[i + 1], true);
           i += 2;
         } else if (d === '$' || d === '`') {
-          const exp = readExpansion(src, i, true, parseSub);
-          if (exp) {
-            flush();
-            parts.push(exp.part);
-            i = exp.end;
-          } else {
-            addLit(d, true);
-            i++;
-          }
+          i = expansion(i, true);
         } else {
           addLit(d, true);
           i++;
@@ -145,15 +126,7 @@ function readWord(src: string, start: number, parseSub: SubParser): { word: Word
       if (src[i] !== '"') throw new ShellSyntaxError('sh: syntax error: unterminated quoted string');
       i++;
     } else if (c === '$' || c === '`') {
-      const exp = readExpansion(src, i, false, parseSub);
-      if (exp) {
-        flush();
-        parts.push(exp.part);
-        i = exp.end;
-      } else {
-        addLit(c, false);
-        i++;
-      }
+      i = expansion(i, false);
     } else {
       addLit(c, false);
       i++;
@@ -163,6 +136,7 @@ function readWord(src: string, start: number, parseSub: SubParser): { word: Word
   return { word: { parts }, end: i };
 }
 
+/** `$(...)`, `` `...` ``, `$?`, `$NAME`, `${NAME}`; undefined for a lone `$` (a literal). */
 function readExpansion(
   src: string,
   i: number,
@@ -176,23 +150,21 @@ function readExpansion(
   }
   const next = src[i + 1];
   if (next === '(') {
+    if (src[i + 2] === '(') throw notSimulated('arithmetic "$(("');
     const close = findClosingParen(src, i + 2);
     return { part: { type: 'sub', body: parseSub(src.slice(i + 2, close)), quoted }, end: close + 1 };
   }
+  if (next === '?') return { part: { type: 'var', name: '?', quoted }, end: i + 2 };
   if (next === '{') {
     const close = src.indexOf('}', i + 2);
     if (close < 0) throw new ShellSyntaxError('sh: syntax error: missing }');
-    return { part: { type: 'var', name: src.slice(i + 2, close), quoted }, end: close + 1 };
+    const name = src.slice(i + 2, close);
+    if (NAME.exec(name)?.[0] !== name) throw notSimulated(`"\${${name}}"`);
+    return { part: { type: 'var', name, quoted }, end: close + 1 };
   }
-  if (next !== undefined && '?#$!'.includes(next))
-    return { part: { type: 'var', name: next, quoted }, end: i + 2 };
-  if (next !== undefined && /[0-9]/.test(next))
-    return { part: { type: 'var', name: next, quoted }, end: i + 2 };
-  if (next !== undefined && NAME_START.test(next)) {
-    let end = i + 2;
-    while (end < src.length && NAME_CHAR.test(src[end])) end++;
-    return { part: { type: 'var', name: src.slice(i + 1, end), quoted }, end };
-  }
+  const name = NAME.exec(src.slice(i + 1))?.[0];
+  if (name) return { part: { type: 'var', name, quoted }, end: i + 1 + name.length };
+  if (next !== undefined && /[0-9#$!@*-]/.test(next)) throw notSimulated(`"$${next}"`);
   return undefined;
 }
 

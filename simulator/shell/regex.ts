@@ -1,4 +1,4 @@
-// POSIX basic/extended regular expressions (as grep and awk take them) translated to JavaScript RegExp.
+// POSIX basic/extended regular expressions (as grep takes them) translated to JavaScript RegExp.
 
 const CLASSES: Record<string, string> = {
   alnum: 'A-Za-z0-9',
@@ -65,13 +65,8 @@ export function posixToJs(pattern: string, extended: boolean): string {
       continue;
     }
     if (!extended && '(){}|+?'.includes(c)) out += `\\${c}`;
-    else if (c === '/') out += '\\/';
     else out += c;
     i++;
   }
   return out;
-}
-
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

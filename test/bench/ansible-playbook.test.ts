@@ -54,7 +54,10 @@ describe('bench: the Ansible baseline playbook', () => {
   });
 
   it('pins host keys through a known_hosts file', () => {
-    const ini = renderInventory([{ name: 'esx-01', address: '127.0.0.1', port: 2201 }], { keyFile: '/k', knownHostsFile: '/kh' });
+    const ini = renderInventory([{ name: 'esx-01', address: '127.0.0.1', port: 2201 }], {
+      keyFile: '/k',
+      knownHostsFile: '/kh',
+    });
     assert.match(ini, /^esx-01 ansible_host=127\.0\.0\.1 ansible_port=2201$/m);
     assert.match(ini, /StrictHostKeyChecking=yes/);
     assert.match(ini, /UserKnownHostsFile=\/kh/);

@@ -6,7 +6,21 @@ const hosts = (works: number[], clusters?: string[]): HostWork[] =>
 
 describe('bench: lower bound of a rollout', () => {
   it('counts two boots, their shutdown delays and eleven command round trips per recovery cycle', () => {
-    assert.equal(hostWorkMs({ commandLatencyMs: 10, downMs: [5_000, 6_000], shutdownDelayMs: 300 }), 110 + 11_600);
+    assert.equal(
+      hostWorkMs({ commandLatencyMs: 10, downMs: [5_000, 6_000], shutdownDelayMs: 300 }),
+      110 + 11_600,
+    );
+  });
+
+  it("adds the longest guest shutdown of a host's VMs and one round trip to power them on again", () => {
+    assert.equal(
+      hostWorkMs({ commandLatencyMs: 10, downMs: [5_000, 6_000], shutdownDelayMs: 300, vmShutdownMs: 7_000 }),
+      120 + 7_000 + 11_600,
+    );
+    assert.equal(
+      hostWorkMs({ commandLatencyMs: 10, downMs: [], shutdownDelayMs: 300, commandRounds: 1 }),
+      10,
+    );
   });
 
   it('is the longest host when there are enough slots', () => {
@@ -30,7 +44,10 @@ describe('bench: lower bound of a rollout', () => {
   });
 
   it('sums each cluster under a per-cluster limit of 1, and caps the slots at the clusters', () => {
-    const b = lowerBound(hosts([3, 3, 3, 1, 1], ['a', 'a', 'a', 'b', 'b']), { maxParallel: 50, perCluster: 1 });
+    const b = lowerBound(hosts([3, 3, 3, 1, 1], ['a', 'a', 'a', 'b', 'b']), {
+      maxParallel: 50,
+      perCluster: 1,
+    });
     assert.equal(b.effectiveParallelism, 2);
     assert.equal(b.lowerBoundMs, 9);
     assert.equal(b.binding, 'cluster');

@@ -45,8 +45,8 @@ numVfs: 16
 maxVfs: 4
 versions: { nmlx5: "4.23", mft: "4.26.1", nmst: "4.26.1" }
 mftInstall: { depots: [/vmfs/volumes/datastore1/mft-depot.zip] }
-fabric: { smVirtualization: true }
-bandwidthGate: { threshold: 0.9 }
+fabric: { switches: [ibsw-a], smVirtualization: true }
+bandwidthGate: { pairs: [pair-a], threshold: 0.9 }
 hostOverrides:
   esx-02: { mode: passthrough }
   esx-03: { numVfs: 33, maxVfs: 8 }
@@ -60,6 +60,12 @@ describe('inventory: desired state (plan / apply)', () => {
     assert.equal(inv.clusters.find((c) => c.name === 'gpu-b')?.desired, undefined);
     assert.equal(gpuA.desired.bandwidthGate?.threshold, 0.9);
     assert.equal(gpuA.desired.bandwidthGate?.test, 'ib_send_bw', 'validate-bandwidth defaults apply');
+    assert.deepEqual(gpuA.desired.bandwidthGate?.pairs, ['pair-a']);
+    assert.deepEqual(
+      gpuA.desired.fabric,
+      { switches: ['ibsw-a'], smVirtualization: true, minVersion: '3.10.4000', restartSm: true },
+      "switch-sm-virt's defaults apply",
+    );
 
     const params = convergeParamsFor(
       inv.clusters,
@@ -170,15 +176,47 @@ describe('inventory: desired state (plan / apply)', () => {
     },
     {
       name: 'sriov without OpenSM virtualization',
-      block: 'mode: sriov\nnumVfs: 16\nmaxVfs: 4\nfabric: { smVirtualization: false }',
+      block: 'mode: sriov\nnumVfs: 16\nmaxVfs: 4\nfabric: { switches: [ibsw-a], smVirtualization: false }',
       expect: [
         /^clusters\[0\]\.desired\.fabric\.smVirtualization: must be true when a host of the cluster is in mode sriov/,
       ],
     },
     {
       name: 'a bad bandwidth gate',
-      block: 'mode: passthrough\nbandwidthGate: { threshold: 1.5 }',
+      block: 'mode: passthrough\nbandwidthGate: { pairs: [pair-a], threshold: 1.5 }',
       expect: [/^clusters\[0\]\.desired\.bandwidthGate\.threshold: must be at most 1/],
+    },
+    {
+      name: 'a fabric without its switches, and a gate without its pairs',
+      block: 'mode: passthrough\nfabric: { smVirtualization: true }\nbandwidthGate: { threshold: 0.9 }',
+      expect: [
+        /^clusters\[0\]\.desired\.fabric\.switches: /,
+        /^clusters\[0\]\.desired\.bandwidthGate\.pairs: /,
+      ],
+    },
+    {
+      name: 'an unknown switch',
+      block: 'mode: passthrough\nfabric: { switches: [ibsw-a, ibsw-z], smVirtualization: true }',
+      expect: [
+        'clusters[0].desired.fabric.switches[1]: names no switch of this inventory: "ibsw-z" (switches: ibsw-a)',
+      ],
+    },
+    {
+      name: 'a switch named twice',
+      block: 'mode: passthrough\nfabric: { switches: [ibsw-a, ibsw-a], smVirtualization: true }',
+      expect: ['clusters[0].desired.fabric.switches: must name each switch once'],
+    },
+    {
+      name: 'an unknown guest pair',
+      block: 'mode: passthrough\nbandwidthGate: { pairs: [pair-z] }',
+      expect: [
+        'clusters[0].desired.bandwidthGate.pairs[0]: names no guest pair of this inventory: "pair-z" (guest pairs: pair-a)',
+      ],
+    },
+    {
+      name: "a typo in the gate's parameters",
+      block: 'mode: passthrough\nbandwidthGate: { pairs: [pair-a], treshold: 0.9 }',
+      expect: [/^clusters\[0\]\.desired\.bandwidthGate\.treshold: unknown key/],
     },
     {
       name: 'a typo in a key',
@@ -209,7 +247,10 @@ describe('inventory: desired state (plan / apply)', () => {
       ['clusters.gpu-a.numVfs'],
     );
     assert.equal(
-      desiredClusterSchema.safeParse({ mode: 'passthrough', fabric: { smVirtualization: true } }).success,
+      desiredClusterSchema.safeParse({
+        mode: 'passthrough',
+        fabric: { switches: ['ibsw-a'], smVirtualization: true },
+      }).success,
       false,
       "fabric is the CLI's",
     );
@@ -248,11 +289,38 @@ describe('inventory: desired state (plan / apply)', () => {
         ],
       },
       {
+        name: 'rollout start converge (it has no declared state): points at plan and apply',
+        argv: (f) => ['rollout', 'start', 'converge', '-i', f, '--select', 'cluster=gpu-a'],
+        yaml: withGpuA,
+        expect: [
+          /^error: converge: converges each host to its cluster's declared state \(clusters\[\]\.desired in the inventory\), which `rollout start` does not pass/,
+          /run `ibfleet plan -i \S*fleet\.yaml` to see the changes and `ibfleet apply -i \S*fleet\.yaml` to make them/,
+        ],
+      },
+      {
+        name: 'rollout start converge --dry-run too',
+        argv: (f) => ['rollout', 'start', 'converge', '-i', f, '--dry-run'],
+        yaml: VALID_INVENTORY,
+        expect: [/converge: converges each host .* run `ibfleet plan -i \S*fleet\.yaml`/],
+      },
+      {
         name: 'plan with a bad desired state (field path, line)',
         argv: (f) => ['plan', '-i', f, '--select', 'cluster=gpu-a'],
         yaml: withDesired('mode: sriov\nnumVfs: 4\nmaxVfs: 4'),
         expect: [
           /fleet\.yaml:\d+:\d+: clusters\[0\]\.desired\.numVfs: numVfs \(NUM_OF_VFS\) must be greater/,
+        ],
+      },
+      {
+        name: 'plan and apply with an unknown switch and a pair of another cluster (the fields named)',
+        argv: (f) => ['apply', '-i', f, '--select', 'cluster=gpu-a', '--watch'],
+        yaml: withDesired(
+          'mode: sriov\nnumVfs: 16\nmaxVfs: 4\nfabric: { switches: [ibsw-q], smVirtualization: true }\n' +
+            'bandwidthGate: { pairs: [pair-a] }',
+        ).replace('cluster: gpu-a', 'cluster: gpu-b'),
+        expect: [
+          /fleet\.yaml:\d+:\d+: clusters\[0\]\.desired\.fabric\.switches\[0\]: names no switch of this inventory: "ibsw-q" \(switches: ibsw-a\)/,
+          /clusters\[0\]\.desired\.bandwidthGate\.pairs\[0\]: guest pair "pair-a" belongs to cluster "gpu-b" \(guestPairs\[0\]\.cluster\), not "gpu-a"/,
         ],
       },
       {
@@ -262,6 +330,13 @@ describe('inventory: desired state (plan / apply)', () => {
         expect: [/--concurrency: must be a whole number from 1 to 500/],
       },
     ];
+    it('apply passes the declared state (every check passes; only then is Temporal asked)', async () => {
+      const file = dir.write('fleet.yaml', withGpuA);
+      const h = harness();
+      assert.notEqual(await h.run('apply', '-i', file, '--select', 'cluster=gpu-a'), 2, h.stderr());
+      assert.doesNotMatch(h.stderr(), /converge: converges each host/);
+      assert.equal(h.temporalCalls(), 1);
+    });
     for (const c of cases) {
       it(c.name, async () => {
         const file = dir.write('fleet.yaml', c.yaml);

@@ -18,7 +18,8 @@ export interface Harness {
   interrupt(): void;
 }
 
-export const noScanner: HostKeyScanner = () => Promise.reject(new Error('the test did not expect a host key scan'));
+export const noScanner: HostKeyScanner = () =>
+  Promise.reject(new Error('the test did not expect a host key scan'));
 
 export function harness(
   opts: {
@@ -47,7 +48,9 @@ export function harness(
     stderr: { write: (t) => void (err += t), isTTY: false },
     connectTemporal: () => {
       calls++;
-      return opts.connectTemporal ? opts.connectTemporal() : Promise.reject(new Error('Temporal must not be contacted in this test'));
+      return opts.connectTemporal
+        ? opts.connectTemporal()
+        : Promise.reject(new Error('Temporal must not be contacted in this test'));
     },
     scanHostKey: opts.scanHostKey ?? noScanner,
     env: { ...TEST_CREDENTIAL_POLICY_ENV, ...opts.env },
@@ -58,10 +61,13 @@ export function harness(
           clearTimeout(t);
           resolve();
         };
-        const t = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.min(ms, 50));
+        const t = setTimeout(
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.min(ms, 50),
+        );
         signal?.addEventListener('abort', onAbort, { once: true });
       }),
     identity: () => 'tester@testhost',

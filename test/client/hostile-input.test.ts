@@ -7,7 +7,7 @@ import { InventoryError } from '../../client/inventory/problems';
 import { formatBytes, TEMPORAL_BLOB_SIZE_LIMIT } from '../../client/rollout/input-size';
 import { startRolloutWorkflow } from '../../client/rollout/start';
 import { addressProblem, isHostName, isIPv4, isIPv6 } from '../../common/addresses';
-import { procedureParamsSchemas } from '../../common/procedures';
+import { procedures } from '../../common/procedures';
 import { rolloutInputSchema, rolloutOptionsSchema, type RolloutInput } from '../../common/rollout';
 import { targetRefSchema } from '../../common/target-schemas';
 import type { HostRef } from '../../common/targets';
@@ -379,10 +379,10 @@ describe('client: the guide VF rule (NUM_OF_VFS > VFs of max_vfs on a card) befo
   });
 
   it('the schema refuses it wherever it is used (CLI, dry run, workflow input)', () => {
-    const r = procedureParamsSchemas['sriov-enable'].safeParse({ numVfs: 8, maxVfs: 8 });
+    const r = procedures['sriov-enable'].params.safeParse({ numVfs: 8, maxVfs: 8 });
     assert.ok(!r.success);
     assert.deepEqual(r.error.issues[0].path, ['numVfs']);
-    assert.ok(procedureParamsSchemas['sriov-enable'].safeParse({ numVfs: 9, maxVfs: 8 }).success);
+    assert.ok(procedures['sriov-enable'].params.safeParse({ numVfs: 9, maxVfs: 8 }).success);
   });
 
   it('the dry run says which cards the values fit', async () => {

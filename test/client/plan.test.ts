@@ -8,15 +8,29 @@ import { renderDryRun } from '../../client/rollout/dry-run';
 import { generateRolloutId, parseRolloutIdArg, rolloutUiLink } from '../../client/rollout/rollout-id';
 import { firstFitWaves, simulateSchedule } from '../../client/rollout/schedule';
 import { procedurePlan, type PlannedStep } from '../../common/plan';
-import { procedureNames, procedureReboots } from '../../common/procedures';
+import {
+  firmwareRebootStepOrder,
+  maintenanceWindowStepOrder,
+  mlxconfigStep,
+  moduleReloadStepOrder,
+  recoveryCycleStepOrder,
+  sriovDisableMlxconfigGroup,
+  sriovDisableStepOrder,
+  sriovEnableMlxconfigGroups,
+  sriovEnableStepOrder,
+  switchSmVirtStepOrder,
+  validateBandwidthStepOrder,
+} from '../../common/procedure-steps';
+import { procedureNames, procedures } from '../../common/procedures';
 import { rolloutOptionsSchema, type RolloutInput } from '../../common/rollout';
 import type { HostRef } from '../../common/targets';
-import { firmwareRebootSteps } from '../../workflows/host/firmware-reboot';
-import { recoveryCycleSteps } from '../../workflows/host/recovery-cycle';
+import * as workflows from '../../workflows';
 import { harness, tempDir, VALID_INVENTORY } from './harness';
 
 // The dry-run plan (common/plan.ts), the schedule simulation, and the parsing of option values.
 
+/** The maintenance window's steps with the default options (VM policy refuse, no vSAN peers). */
+const defaultWindow = maintenanceWindowStepOrder({ policy: 'refuse', vsanPeers: false });
 const commandsOf = (plan: PlannedStep[]) => plan.flatMap((s) => s.commands);
 const stepsOf = (plan: PlannedStep[]) => plan.map((s) => s.step);
 const stepNamed = (plan: PlannedStep[], name: string) => {
@@ -28,7 +42,7 @@ const stepNamed = (plan: PlannedStep[], name: string) => {
 describe('client: procedure plans', () => {
   it('recovery-cycle: the guide sequence, with the workflow step names', () => {
     const plan = procedurePlan('recovery-cycle');
-    assert.deepEqual(stepsOf(plan), recoveryCycleSteps);
+    assert.deepEqual(stepsOf(plan), recoveryCycleStepOrder(defaultWindow));
     assert.deepEqual(stepNamed(plan, 'read-state').commands.includes('esxcfg-module -g nmlx5_core'), true);
     assert.deepEqual(
       stepNamed(plan, 'set-mst-recovery-1').commands[1],
@@ -47,7 +61,7 @@ describe('client: procedure plans', () => {
       /-p "<original options: mst_recovery=0, normal mode>"/,
     );
     assert.deepEqual(stepNamed(plan, 'verify-cards-normal').commands, ['/opt/mellanox/bin/mst status']);
-    assert.equal(plan.filter((s) => s.reboot).length, procedureReboots['recovery-cycle']);
+    assert.equal(plan.filter((s) => s.reboot).length, procedures['recovery-cycle'].reboots);
   });
 
   it('without maintenance mode: no maintenance steps and busybox reboot', () => {
@@ -90,7 +104,7 @@ describe('client: procedure plans', () => {
     assert.ok(names.indexOf('set-max-vfs') < names.indexOf('reboot-1'));
     assert.ok(names.indexOf('reboot-1') < names.indexOf('verify-firmware'));
     assert.ok(names.indexOf('verify-firmware') < names.indexOf('verify-vfs'));
-    for (const s of firmwareRebootSteps) assert.ok(names.includes(s), s);
+    for (const s of firmwareRebootStepOrder) assert.ok(names.includes(s), s);
   });
 
   it('sriov-enable without devices uses a placeholder; without cold reboot stops after verify-firmware', () => {
@@ -166,13 +180,37 @@ describe('client: procedure plans', () => {
     assert.match(stepNamed(plan, 'check').note ?? '', />= 760 Gb\/s \(0\.95 x 800\)/);
   });
 
-  it('every procedure has a plan with as many reboot steps as procedureReboots (cold reboots are conditional)', () => {
+  it('every procedure has a plan with as many reboot steps as its record says (cold reboots are conditional)', () => {
     for (const p of procedureNames) {
       const plan = procedurePlan(p, {}, {});
       assert.ok(plan.length > 0, p);
       const unconditional = plan.filter((s) => s.reboot && !(s.step === 'reboot-2' && p.startsWith('sriov')));
-      assert.equal(unconditional.length, procedureReboots[p], p);
+      assert.equal(unconditional.length, procedures[p].reboots, p);
     }
+  });
+
+  it('plans list the steps in the order the workflows run them (common/procedure-steps.ts)', () => {
+    const dev = 'mt4129_pciconf0';
+    const params = { devices: [dev] };
+    assert.deepEqual(
+      stepsOf(procedurePlan('sriov-enable', params)),
+      sriovEnableStepOrder(
+        defaultWindow,
+        sriovEnableMlxconfigGroups.map((g) => mlxconfigStep(dev, g)),
+      ),
+    );
+    assert.deepEqual(
+      stepsOf(procedurePlan('sriov-disable', params)),
+      sriovDisableStepOrder(defaultWindow, [mlxconfigStep(dev, sriovDisableMlxconfigGroup)]),
+    );
+    assert.deepEqual(stepsOf(procedurePlan('module-reload')), moduleReloadStepOrder);
+    assert.deepEqual(stepsOf(procedurePlan('switch-sm-virt')), switchSmVirtStepOrder);
+    assert.deepEqual(stepsOf(procedurePlan('validate-bandwidth')), validateBandwidthStepOrder);
+  });
+
+  it("every procedure's record names a workflow the worker registers", () => {
+    for (const p of procedureNames)
+      assert.equal(typeof (workflows as Record<string, unknown>)[procedures[p].workflowType], 'function', p);
   });
 
   it('uses the exact command strings the ESXi activities run', () => {
@@ -283,6 +321,15 @@ describe('client: option values', () => {
     assert.equal(badOrder.length, 1);
     assert.match(badOrder[0], /^--order: .*inventory.*slowest-first/);
     assert.deepEqual(parseRolloutFlags({}).options, defaults);
+  });
+
+  it('says the limit of a count in its own unit, and of a duration as a duration', () => {
+    assert.deepEqual(parseRolloutFlags({ maintenanceRetries: '500' }).problems, [
+      '--maintenance-retries: must be at most 100 (got 500)',
+    ]);
+    assert.deepEqual(parseRolloutFlags({ maintenanceTimeout: '300h' }).problems, [
+      '--maintenance-timeout: must be at most 168h (got 300h)',
+    ]);
   });
 
   it('coerces --set values by the declared type of each parameter', () => {

@@ -56,9 +56,15 @@ clusters:
 
 describe('client: inventory scan-keys', () => {
   // esx-01 answers with its pinned key, esx-02 with another one, esx-03 is down, the rest are unpinned.
-  const unpinned = VALID_INVENTORY.replace(`        address: 10.0.0.11\n        hostKey: ${KEY_A}`, '        address: 10.0.0.11')
+  const unpinned = VALID_INVENTORY.replace(
+    `        address: 10.0.0.11\n        hostKey: ${KEY_A}`,
+    '        address: 10.0.0.11',
+  )
     .replace(`address: 10.0.0.21\n        hostKey: ${KEY_A}`, 'address: 10.0.0.21')
-    .replace(`address: 10.0.0.12\n        port: 2222\n        hostKey: ${KEY_A}`, `address: 10.0.0.12\n        port: 2222\n        hostKey: ${KEY_A}`);
+    .replace(
+      `address: 10.0.0.12\n        port: 2222\n        hostKey: ${KEY_A}`,
+      `address: 10.0.0.12\n        port: 2222\n        hostKey: ${KEY_A}`,
+    );
   const presented: Record<string, string | Error> = {
     '10.0.0.11:22': KEY_A,
     '10.0.0.12:2222': KEY_B,
@@ -67,7 +73,9 @@ describe('client: inventory scan-keys', () => {
   };
   const scanner: HostKeyScanner = ({ address, port }) => {
     const k = presented[`${address}:${port}`] ?? KEY_B;
-    return k instanceof Error ? Promise.reject(k) : Promise.resolve({ fingerprint: k, keyType: 'ssh-ed25519', publicKey: 'ssh-ed25519 AAAA' });
+    return k instanceof Error
+      ? Promise.reject(k)
+      : Promise.resolve({ fingerprint: k, keyType: 'ssh-ed25519', publicKey: 'ssh-ed25519 AAAA' });
   };
 
   it('reports match / new / changed / unreachable and writes only with --write', async () => {
@@ -78,7 +86,10 @@ describe('client: inventory scan-keys', () => {
       assert.equal(await h.run('inventory', 'scan-keys', '-i', file), 1, h.stderr());
       const out = h.stdout();
       assert.match(out, /esx-01 +10\.0\.0\.11:22 +ssh-ed25519 +SHA256:47DEQ\S+ +not pinned yet/);
-      assert.match(out, /esx-02 +10\.0\.0\.12:2222 +ssh-ed25519 +SHA256:2b8Q\S+ +CHANGED: pinned SHA256:47DEQ/);
+      assert.match(
+        out,
+        /esx-02 +10\.0\.0\.12:2222 +ssh-ed25519 +SHA256:2b8Q\S+ +CHANGED: pinned SHA256:47DEQ/,
+      );
       assert.match(out, /esx-03 +10\.0\.0\.13:22 +- +- +no key: connect ECONNREFUSED/);
       assert.match(out, /esx-11 .* not pinned yet/);
       assert.match(out, /run again with --write to pin the 2 new key\(s\)/);
@@ -103,10 +114,18 @@ describe('client: inventory scan-keys', () => {
       assert.equal(inv.hosts[3].hostKey, KEY_C);
       const written = readFileSync(file, 'utf8');
       assert.ok(written.startsWith('# test fleet\n'), 'comment kept');
-      assert.equal(written.split('\n').length, unpinned.split('\n').length + 2, 'two lines added, nothing else');
+      assert.equal(
+        written.split('\n').length,
+        unpinned.split('\n').length + 2,
+        'two lines added, nothing else',
+      );
 
       const again = harness({ scanHostKey: scanner });
-      assert.equal(await again.run('inventory', 'scan-keys', '-i', file, '--write', '--accept-changed'), 1, 'esx-03 still unreachable');
+      assert.equal(
+        await again.run('inventory', 'scan-keys', '-i', file, '--write', '--accept-changed'),
+        1,
+        'esx-03 still unreachable',
+      );
       assert.equal(loadInventory(file).hosts[1].hostKey, KEY_B);
     } finally {
       tmp.cleanup();
@@ -117,7 +136,14 @@ describe('client: inventory scan-keys', () => {
     const tmp = tempDir();
     try {
       const file = tmp.write('fleet.yaml', VALID_INVENTORY);
-      const h = harness({ scanHostKey: ({ address }) => Promise.resolve({ fingerprint: address === '10.0.0.2' || address.startsWith('10.0.1.') ? KEY_B : KEY_A, keyType: 'ssh-ed25519', publicKey: '' }) });
+      const h = harness({
+        scanHostKey: ({ address }) =>
+          Promise.resolve({
+            fingerprint: address === '10.0.0.2' || address.startsWith('10.0.1.') ? KEY_B : KEY_A,
+            keyType: 'ssh-ed25519',
+            publicKey: '',
+          }),
+      });
       assert.equal(await h.run('inventory', 'scan-keys', '-i', file), 0, h.stdout() + h.stderr());
       assert.match(h.stdout(), /8 match, 0 not pinned, 0 changed, 0 unreachable/);
     } finally {
@@ -127,7 +153,10 @@ describe('client: inventory scan-keys', () => {
 
   it('rejects bad flags with exit 2 before scanning', async () => {
     const h = harness();
-    assert.equal(await h.run('inventory', 'scan-keys', '-i', 'x.yaml', '--timeout', 'soon', '--accept-changed'), 2);
+    assert.equal(
+      await h.run('inventory', 'scan-keys', '-i', 'x.yaml', '--timeout', 'soon', '--accept-changed'),
+      2,
+    );
     assert.match(h.stderr(), /--timeout: must be a duration/);
     assert.match(h.stderr(), /--accept-changed: only meaningful with --write/);
   });

@@ -127,7 +127,6 @@ describe('converge: plan and apply on a mixed fleet', () => {
       maxVfs: 4,
       versions: { mft: '4.26.1', nmst: '4.26.1' },
       mftInstall: { depots: ['/vmfs/volumes/datastore1/mft-depot.zip'] },
-      fabric: { smVirtualization: true },
     };
     doc.setIn(['clusters', 0, 'desired'], doc.createNode(desired));
     doc.setIn(
@@ -207,7 +206,6 @@ describe('converge: plan and apply on a mixed fleet', () => {
     );
     assert.match(text, /→ reboot 1 \(cold: firmware values change/);
     assert.match(text, /Total: 5 to change, 1 converged, 0 blocked, 0 not readable; 7 reboots/);
-    assert.match(text, /OpenSM virtualization on the switch/);
     for (const m of marks) {
       assert.deepEqual(changingCommands(await commandsSince(m)), [], `${m.host.name}: plan changes nothing`);
       assert.equal(await bootsSince(m), 0);
@@ -236,11 +234,6 @@ describe('converge: plan and apply on a mixed fleet', () => {
     assert.match(a.stdout(), /Convergence per host:/);
     assert.match(a.stdout(), /cv-05: converged already, nothing changed, 0 reboot\(s\) \(planned 0\)/);
     assert.match(a.stdout(), /cv-01: converged, 2 reboot\(s\) \(planned 2\):/);
-    assert.match(
-      a.stdout(),
-      /Not done by apply: [^\n]*\n {2}cluster-01: OpenSM virtualization on the switch \(guide 4\.2\): `ibfleet rollout start switch-sm-virt -i [^`]+`/,
-      'the switch is left to its own procedure, and said so',
-    );
 
     for (const [name, want] of Object.entries(FLEET)) {
       const h = host(name);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { RolloutReport } from '../../common/rollout';
 import { targetWorkflowId } from '../../common/targets';
 import { startFleet, type Fleet } from '../../simulator/fleet';
-import { recoveryCycleSteps } from '../../workflows/host/recovery-cycle';
+import { recoveryCycleDefaultSteps } from '../../workflows/host/recovery-cycle';
 import { cancelUpdate, hostProgressQuery } from '../../workflows/messages';
 import { fastHostOptions, spawnWorker, type WorkerProcess } from '../helpers/ibfleet-harness';
 import { startRollout, waitForProgress } from '../helpers/rollout-harness';
@@ -29,8 +29,8 @@ const HANGING = 'esxcli software vib list';
 
 /** The commands that change a host, per recovery-cycle step (everything else only reads). */
 function changesBefore(step: string, original: string): string[] {
-  const at = recoveryCycleSteps.indexOf(step);
-  const done = recoveryCycleSteps.slice(0, at < 0 ? 0 : at);
+  const at = recoveryCycleDefaultSteps.indexOf(step);
+  const done = recoveryCycleDefaultSteps.slice(0, at < 0 ? 0 : at);
   const byStep: Record<string, string[]> = {
     'set-mst-recovery-1': [
       `esxcli system module parameters set -m nmlx5_core -p "${original} mst_recovery=1"`,

@@ -10,5 +10,8 @@ export async function maybeRecordHistory(handle: WorkflowHandle, name: string): 
   const dir = path.join(__dirname, '..', 'fixtures', 'histories');
   fs.mkdirSync(dir, { recursive: true });
   const json = JSON.parse(historyToJSON(history)) as unknown;
-  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history: json }));
+  fs.writeFileSync(
+    path.join(dir, `${name}.json`),
+    JSON.stringify({ workflowId: handle.workflowId, history: json }),
+  );
 }

@@ -75,7 +75,10 @@ export interface WorkerProcess {
 }
 
 /** `npm run worker` as a separate process (for SIGKILL tests), on the shared dev server. */
-export async function spawnWorker(taskQueue: string, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function spawnWorker(
+  taskQueue: string,
+  extraEnv: Record<string, string> = {},
+): Promise<WorkerProcess> {
   const env = await testEnv();
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')], {
     cwd: repoRoot,
@@ -120,7 +123,8 @@ export async function sshRead(endpoint: SshEndpoint, command: string): Promise<s
   const runner = new SshRunner();
   try {
     const r = await runner.run(endpoint, command, { timeoutMs: 10_000, connectTimeoutMs: 5_000 });
-    if (r.code !== 0 && r.code !== 1) throw new Error(`${command} on ${endpoint.name} exited ${r.code}: ${r.stderr}`);
+    if (r.code !== 0 && r.code !== 1)
+      throw new Error(`${command} on ${endpoint.name} exited ${r.code}: ${r.stderr}`);
     return r.stdout;
   } finally {
     await runner.closeAll();

@@ -1,7 +1,12 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { parseShellLog } from '../../activities/esxi/parsers';
 import type { ProcedureName } from '../../common/procedures';
-import { rolloutOptionsSchema, type RolloutInput, type RolloutOptions, type RolloutProgress } from '../../common/rollout';
+import {
+  rolloutOptionsSchema,
+  type RolloutInput,
+  type RolloutOptions,
+  type RolloutProgress,
+} from '../../common/rollout';
 import { IbPhase, IbProcedure, IbRolloutId } from '../../common/search-attributes';
 import { rolloutWorkflowId, type HostRef, type TargetRef } from '../../common/targets';
 import { rolloutProgressQuery } from '../../workflows/messages';
@@ -49,7 +54,8 @@ export async function waitForProgress(
   for (;;) {
     const p = await handle.query(rolloutProgressQuery);
     if (predicate(p)) return p;
-    if (Date.now() > deadline) throw new Error(`rollout progress never matched; last: ${JSON.stringify(p.counts)} ${p.phase}`);
+    if (Date.now() > deadline)
+      throw new Error(`rollout progress never matched; last: ${JSON.stringify(p.counts)} ${p.phase}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -69,7 +75,12 @@ export async function workIntervals(hosts: HostRef[], sinceMs: number): Promise<
       (e) => (e.epochMs ?? 0) >= sinceMs && e.command !== 'cat /var/log/shell.log',
     );
     if (entries.length === 0) continue;
-    out.push({ host: h.name, cluster: h.cluster, start: entries[0].epochMs ?? 0, end: entries[entries.length - 1].epochMs ?? 0 });
+    out.push({
+      host: h.name,
+      cluster: h.cluster,
+      start: entries[0].epochMs ?? 0,
+      end: entries[entries.length - 1].epochMs ?? 0,
+    });
   }
   return out;
 }

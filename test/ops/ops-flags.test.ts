@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { OPS_FLAGS_WIRED } from '../../client/options/ops-flags';
 import { prepareRollout } from '../../client/rollout/prepare';
 import { prepareDriftSchedule } from '../../client/commands/schedule';
 import { harness, tempDir, VALID_INVENTORY } from '../client/harness';
@@ -135,11 +134,60 @@ describe('ops: rollout start flags (windows, notify, gates, ramp, fleet-wide)', 
     assert.equal(onlyA.input.options.ops, undefined);
   });
 
-  it(`--help ${OPS_FLAGS_WIRED ? 'shows' : 'hides'} the flags while the rollout ${OPS_FLAGS_WIRED ? 'honours' : 'does not honour'} them`, async () => {
+  it('--dry-run shows the ramp after the canary, and one host at a time of a vSAN cluster', async () => {
+    const h = harness();
+    const common = ['--dry-run', '--max-parallel', '4', '--per-cluster', '0'];
+    assert.equal(
+      await h.run(
+        'rollout',
+        'start',
+        'recovery-cycle',
+        '-i',
+        file,
+        ...common,
+        '--canary',
+        '1',
+        '--ramp',
+        '1,2',
+      ),
+      0,
+      h.stderr(),
+    );
+    const waves = (out: string) => out.split('\n').filter((l) => /^\s+(canary )?wave \d/.test(l));
+    assert.deepEqual(
+      waves(h.stdout()).map((l) => l.trim().replace(/\s+/g, ' ')),
+      [
+        'canary wave 1 esx-01 (gpu-a)',
+        'wave 1 esx-02 (gpu-a)',
+        'wave 2 esx-03 (gpu-a), esx-11 (gpu-b)',
+        'wave 3 esx-12 (gpu-b)',
+      ],
+    );
+    const vsan = tmp.write(
+      'vsan.yaml',
+      VALID_INVENTORY.replace('  - name: gpu-a\n', '  - name: gpu-a\n    vsan: true\n'),
+    );
+    const v = harness();
+    assert.equal(await v.run('rollout', 'start', 'recovery-cycle', '-i', vsan, ...common), 0, v.stderr());
+    for (const line of waves(v.stdout()))
+      assert.ok((line.match(/\(gpu-a\)/g) ?? []).length <= 1, `one host of vSAN gpu-a per wave: ${line}`);
+    assert.equal(waves(v.stdout()).length, 3);
+  });
+
+  it('--help shows the flags and their examples', async () => {
     const h = harness();
     assert.equal(await h.run('rollout', 'start', '--help'), 0);
-    for (const flag of ['--window', '--notify', '--gate', '--ramp', '--fleet-wide'])
-      assert.equal(h.stdout().includes(`${flag} `), OPS_FLAGS_WIRED, flag);
+    for (const flag of [
+      '--window',
+      '--window-end',
+      '--notify',
+      '--gate',
+      '--gate-timeout',
+      '--ramp',
+      '--fleet-wide',
+    ])
+      assert.ok(h.stdout().includes(`${flag} `), flag);
+    assert.match(h.stdout(), /Operations \(issue #16\):/);
   });
 });
 

@@ -30,9 +30,10 @@ describe('ops: start allowance from windows and ramp; the lease limit per cluste
     });
   });
 
-  it('inside a window: the ramp width, no hold; the ramp applies only after the canary', () => {
+  it('inside a window: the ramp width, no hold, when it closes; the ramp applies only after the canary', () => {
     assert.deepEqual(startAllowance(ops, at('2025-01-13T22:00:00Z', 3)), {
       width: 4,
+      closesAtMs: Date.parse('2025-01-14T05:00:00Z'),
       notes: [
         'in the window until Tue 06:00 CET, 7h00m left',
         'ramp step 3/3: 4 in flight, 10 once 7 succeeded (3 so far)',

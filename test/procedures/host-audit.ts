@@ -11,7 +11,7 @@ import {
   parseVmksummaryBoots,
 } from '../../activities/esxi/parsers';
 import {
-  procedureWorkflowType,
+  procedures,
   type HostOptions,
   type ProcedureInput,
   type ProcedureName,
@@ -165,7 +165,7 @@ export async function startProcedure(
     params: opts.params ?? {},
     options: opts.options ?? fastHostOptions,
   };
-  return await client.workflow.start(procedureWorkflowType[procedure], {
+  return await client.workflow.start(procedures[procedure].workflowType, {
     taskQueue,
     workflowId: testWorkflowId(target, opts.tag ?? 'test'),
     args: [input],

@@ -126,6 +126,21 @@ describe('rollouts: a rollout of 10,000 targets (issue #15)', function () {
     assert.ok(problems.every((p, i) => p.endpoint === endpoints[2 * i + 1].endpoint));
   });
 
+  it('the production worker loads each workflow on first use, and registers exactly those of workflows/index', () => {
+    /* eslint-disable @typescript-eslint/no-require-imports -- worker/workflows.ts is a CommonJS module on purpose */
+    const lazy = require('../../worker/workflows') as Record<string, unknown>;
+    const all = require('../../workflows') as Record<string, unknown>;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    assert.deepEqual(Object.keys(lazy).sort(), Object.keys(all).sort());
+    for (const name of Object.keys(all)) assert.equal(lazy[name], all[name], name);
+  });
+
+  it('shares zod between workflows: the bundle preloads it (webpack drops a bare `zod` preload)', async () => {
+    const { code } = await workflowBundle(require.resolve('../fixtures/scale-workflows'));
+    const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(code)?.[1];
+    assert.match(preload ?? '', /__webpack_require__\([^)]*"\.\/worker\/preload-zod\.ts"\)/, preload);
+  });
+
   it('starts from one call, runs on shards with continue-as-new, answers bounded progress, cancels, and reports every host', async () => {
     const env = await testEnv();
     const taskQueue = uniqueTaskQueue('scale');

@@ -1,13 +1,29 @@
 import assert from 'node:assert/strict';
+import type { WorkflowHandle } from '@temporalio/client';
 import { parseVmksummaryBoots } from '../../activities/esxi/parsers';
 import { allReportHosts } from '../../client/rollout/host-reports';
 import { fetchOriginalInput } from '../../client/rollout/original-input';
-import { startRolloutWorkflow } from '../../client/rollout/start';
+import { startShards } from '../../client/rollout/shards';
+import {
+  RolloutExistsError,
+  ROLLOUT_WORKFLOW_TYPE,
+  startRolloutWorkflow,
+  type RolloutWorkflow,
+} from '../../client/rollout/start';
+import { UsageError } from '../../client/cli-error';
 import type { TemporalAccess } from '../../client/deps';
 import { rolloutOptionsSchema, type RolloutInput, type RolloutOptions } from '../../common/rollout';
-import type { HostRef } from '../../common/targets';
+import {
+  rolloutShardWorkflowId,
+  rolloutStartInput,
+  shardInputs,
+  type ShardReport,
+} from '../../common/rollout-shards';
+import { IbRolloutId } from '../../common/search-attributes';
+import { rolloutWorkflowId, type HostRef } from '../../common/targets';
 import { startFleet, type Fleet } from '../../simulator/fleet';
-import { approveUpdate, pauseUpdate, resumeUpdate } from '../../workflows/messages';
+import { approveUpdate, cancelUpdate, pauseUpdate, resumeUpdate } from '../../workflows/messages';
+import { harness } from '../client/harness';
 import { fastHostOptions, sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { maxOverlap, waitForProgress, workIntervals } from '../helpers/rollout-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
@@ -39,19 +55,43 @@ describe('rollouts: a sharded rollout (rollout → shards → hosts) on the simu
     return f;
   }
 
-  /** Starts through the CLI's own start path, cut into shards of `perShard`. */
-  async function start(targets: HostRef[], perShard: number, options: Partial<RolloutOptions>) {
+  function shardedInput(
+    targets: HostRef[],
+    perShard: number,
+    options: Partial<RolloutOptions>,
+    procedure: RolloutInput['procedure'] = 'recovery-cycle',
+  ): RolloutInput {
     counter += 1;
-    const input: RolloutInput = {
+    return {
       rolloutId: `sh${process.pid}-${counter}`,
-      procedure: 'recovery-cycle',
+      procedure,
       params: {},
       targets,
       inventory: { targets: targets.length, shards: Math.ceil(targets.length / perShard), perShard },
       options: rolloutOptionsSchema.parse({ host: fastHostOptions, ...options }),
       startedBy: 'test',
     };
+  }
+
+  /** Starts through the CLI's own start path, cut into shards of `perShard`. */
+  async function start(targets: HostRef[], perShard: number, options: Partial<RolloutOptions>) {
+    const input = shardedInput(targets, perShard, options);
     return { input, handle: await startRolloutWorkflow(access, input) };
+  }
+
+  /** A start cut short: the rollout, and of its shards only the first `shards` (the CLI was killed then). */
+  async function startCutShort(
+    input: RolloutInput,
+    shards: number,
+  ): Promise<WorkflowHandle<RolloutWorkflow>> {
+    const handle = await access.client.workflow.start<RolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {
+      workflowId: rolloutWorkflowId(input.rolloutId),
+      taskQueue,
+      args: [rolloutStartInput(input)],
+      typedSearchAttributes: [{ key: IbRolloutId, value: input.rolloutId }],
+    });
+    await startShards(access, handle, input, shardInputs(input).slice(0, shards));
+    return handle;
   }
 
   before(async () => {
@@ -143,5 +183,117 @@ describe('rollouts: a sharded rollout (rollout → shards → hosts) on the simu
       detail.find((h) => h.name === 'shb-08')?.reason ?? '',
       /not started: failure budget exceeded/,
     );
+  });
+
+  it('a start cut short between the rollout and its shards: the same start again starts the missing shards, and the rollout runs', async () => {
+    const f = await fleet('shr-', 6, 2);
+    const input = shardedInput(f.inventory.hosts, 2, { maxParallel: 6, perCluster: 0 }, 'preflight');
+    await startCutShort(input, 1);
+
+    const said: string[] = [];
+    const handle = await startRolloutWorkflow(access, input, (line) => said.push(line));
+    assert.deepEqual(said, [
+      `rollout ${input.rolloutId} was waiting for its shards: started the 2 missing shard workflow(s) of 3`,
+    ]);
+    const report = await handle.result();
+    assert.equal(report.phase, 'succeeded', JSON.stringify(report.problems));
+    assert.equal(report.counts.succeeded, 6);
+
+    // Nothing is missing any more: the ID is simply taken. Other targets under the same ID are refused.
+    await assert.rejects(startRolloutWorkflow(access, input), RolloutExistsError);
+    const reordered = { ...input, targets: [...input.targets].reverse() };
+    await assert.rejects(
+      startRolloutWorkflow(access, reordered),
+      RolloutExistsError,
+      'the rollout is closed',
+    );
+  });
+
+  it('refuses to complete a cut-short start whose shards hold other targets (the inventory changed)', async () => {
+    const f = await fleet('shd-', 4, 1);
+    const input = shardedInput(f.inventory.hosts, 2, { maxParallel: 1, perCluster: 0 }, 'preflight');
+    const handle = await startCutShort(input, 1);
+    const status = harness({ connectTemporal: () => Promise.resolve(access) });
+    assert.equal(await status.run('rollout', 'status', input.rolloutId), 0, status.stderr());
+    assert.match(
+      status.stdout(),
+      new RegExp(`1 of its 2 shard workflows were never started .*--id ${input.rolloutId} starts them`),
+    );
+    const swapped = { ...input, targets: [...input.targets].reverse() };
+    await assert.rejects(startRolloutWorkflow(access, swapped), (err: unknown) => {
+      assert.ok(err instanceof UsageError, String(err));
+      assert.match(
+        err.message,
+        /shard workflow\(s\) \S+\/shard\/0 hold other targets than this start would give them/,
+      );
+      return true;
+    });
+    assert.equal(
+      (
+        await access.client.workflow
+          .getHandle(rolloutShardWorkflowId(input.rolloutId, 1))
+          .describe()
+          .catch(() => undefined)
+      )?.status.name,
+      undefined,
+      'no shard was started',
+    );
+    await handle.executeUpdate(cancelUpdate, { args: ['test over'] });
+    assert.equal((await handle.result()).phase, 'cancelled');
+  });
+
+  it('a cancel while the rollout waits for shards that never started ends it at once; the shard that started closes', async () => {
+    const f = await fleet('shc-', 6, 2);
+    const input = shardedInput(f.inventory.hosts, 2, { maxParallel: 6, perCluster: 0 });
+    const handle = await startCutShort(input, 1);
+    assert.equal(await handle.executeUpdate(cancelUpdate, { args: ['started by mistake'] }), 'cancelling');
+    const report = await handle.result();
+    assert.equal(report.phase, 'cancelled');
+    assert.equal(report.counts.skipped, 6, JSON.stringify(report.counts));
+    const shard = (await access.client.workflow
+      .getHandle(rolloutShardWorkflowId(input.rolloutId, 0))
+      .result()) as ShardReport;
+    assert.deepEqual(
+      shard.hosts.map((h) => h.phase),
+      ['skipped', 'skipped'],
+    );
+  });
+
+  it('a terminated rollout leaves its shards running: `ibfleet rollout cancel` closes them', async () => {
+    const f = await fleet('sht-', 6, 2);
+    const input = shardedInput(f.inventory.hosts, 2, { maxParallel: 2, perCluster: 0 });
+    const handle = await startCutShort(input, 2); // its shards idle: the rollout waits for the third
+    await handle.terminate('terminated from the Temporal UI');
+    const shardIds = [0, 1].map((n) => rolloutShardWorkflowId(input.rolloutId, n));
+    for (const id of shardIds)
+      assert.equal((await access.client.workflow.getHandle(id).describe()).status.name, 'RUNNING');
+
+    const status = harness({ connectTemporal: () => Promise.resolve(access) });
+    assert.equal(await status.run('rollout', 'status', input.rolloutId), 0, status.stderr());
+    assert.match(status.stdout(), /2 of its shard workflows are still running: `ibfleet rollout cancel /);
+    const h = harness({ connectTemporal: () => Promise.resolve(access) });
+    assert.equal(await h.run('rollout', 'cancel', input.rolloutId, '--reason', 'clean up'), 0, h.stderr());
+    assert.match(
+      h.stdout(),
+      new RegExp(
+        `rollout ${input.rolloutId} is TERMINATED; closed its 2 shard workflow\\(s\\) still running`,
+      ),
+    );
+    const shards = await Promise.all(
+      shardIds.map((id) => access.client.workflow.getHandle(id).result() as Promise<ShardReport>),
+    );
+    const hosts = shards.flatMap((s) => s.hosts);
+    assert.deepEqual(
+      hosts.map((x) => x.phase),
+      ['skipped', 'skipped', 'skipped', 'skipped'],
+    );
+    assert.match(
+      hosts[0].reason ?? '',
+      /^not started: rollout terminated, cancelled clean up \(by tester@testhost\)/,
+    );
+
+    const again = harness({ connectTemporal: () => Promise.resolve(access) });
+    assert.equal(await again.run('rollout', 'cancel', input.rolloutId), 2);
+    assert.match(again.stderr(), /is TERMINATED: there is nothing to cancel/);
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { rolloutOptionsSchema, type RolloutOptions } from '../../common/rollout';
-import type { EndedHost } from '../../common/rollout-shards';
+import type { ProcedureName } from '../../common/procedures';
+import { rolloutOptionsSchema, type RolloutInput, type RolloutOptions } from '../../common/rollout';
+import { rolloutOpsSchema } from '../../common/rollout-ops';
+import { shardInputs, type EndedHost } from '../../common/rollout-shards';
 import type { HostRef } from '../../common/targets';
 import type { HostFinished } from '../../workflows/messages';
 import { HostLedger } from '../../workflows/rollout/ledger';
@@ -17,13 +19,14 @@ function rollout(
   clusters = 1,
   options: Partial<RolloutOptions> = {},
   rules?: readonly StartRule[],
+  { procedure = 'preflight', vsan = [] }: { procedure?: ProcedureName; vsan?: string[] } = {},
 ) {
   let t = Date.parse('2026-01-01T00:00:00Z');
   const now = () => new Date((t += 1000));
   const opts = rolloutOptionsSchema.parse(options);
   const clusterOf = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % clusters)));
-  const state = Rollout.initialState(opts, clusterOf, 'tester', now());
-  return new Rollout({ rolloutId: 'r1', procedure: 'preflight', options: opts }, state, now, rules);
+  const state = Rollout.initialCarried(opts, clusterOf, 'tester', now(), vsan);
+  return new Rollout({ rolloutId: 'r1', procedure, options: opts }, state, now, rules);
 }
 
 const name = (i: number) => `h${String(i + 1).padStart(2, '0')}`;
@@ -212,6 +215,211 @@ describe('rollouts: the rollout state and its rules (no server)', () => {
     assert.equal(r.heldBy(), 'the health gate fails');
     open = true;
     assert.deepEqual(names(r.hostsToStart()), ['h01', 'h02']);
+  });
+
+  it('vSAN: one host of a vSAN cluster at a time for a rebooting procedure, whatever --per-cluster says', () => {
+    const r = rollout(6, 2, { maxParallel: 6, perCluster: 3 }, undefined, {
+      procedure: 'recovery-cycle',
+      vsan: ['a'],
+    });
+    assert.deepEqual(names(r.hostsToStart()), ['h01', 'h02', 'h04', 'h06'], 'one of vSAN a, three of b');
+    r.hostEnded(end('h01'));
+    assert.deepEqual(names(r.hostsToStart()), ['h03'], 'the next host of a once h01 ended');
+    const back = new Rollout(r.config, r.continuedAsNew(10), r.now);
+    back.hostEnded(end('h03'));
+    assert.deepEqual(names(back.hostsToStart()), ['h05'], 'the vSAN flag is carried across continue-as-new');
+    const preflight = rollout(4, 1, { maxParallel: 4, perCluster: 0 }, undefined, { vsan: ['a'] });
+    assert.equal(preflight.hostsToStart().length, 4, 'a procedure that takes no host out is not limited');
+  });
+
+  it("vSAN: each shard gets the vSAN hosts of its clusters that other shards hold (the hosts' vsanPeers)", () => {
+    const host = (name: string, cluster: string, vsan: boolean): HostRef => ({
+      kind: 'esxi',
+      name,
+      cluster,
+      vsan,
+      address: '127.0.0.1',
+      port: 22,
+      username: 'root',
+      hostKey: 'SHA256:x',
+      credential: { type: 'agent' },
+      tags: [],
+    });
+    const targets = [
+      host('v1', 'v', true),
+      host('p1', 'p', false),
+      host('v2', 'v', true),
+      host('p2', 'p', false),
+    ];
+    const input = {
+      rolloutId: 'r1',
+      procedure: 'recovery-cycle',
+      params: {},
+      targets,
+      inventory: { targets: 4, shards: 2, perShard: 2 },
+      options: rolloutOptionsSchema.parse({}),
+      startedBy: 'tester',
+    } as RolloutInput;
+    const [s0, s1] = shardInputs(input);
+    assert.deepEqual(
+      s0.vsanPeers?.v?.map((h) => h.name),
+      ['v2'],
+    );
+    assert.deepEqual(
+      s1.vsanPeers?.v?.map((h) => h.name),
+      ['v1'],
+    );
+    assert.equal(s0.vsanPeers?.p, undefined, 'a cluster without vSAN has no peers');
+    assert.equal(shardInputs({ ...input, procedure: 'preflight' })[0].vsanPeers, undefined);
+  });
+
+  it('queues each notification once (--notify): canary awaiting approval, host needs attention, budget, closed', () => {
+    const ops = rolloutOpsSchema.parse({ notify: [{ url: 'http://127.0.0.1:9/hook' }] });
+    const r = rollout(4, 1, { canary: 1, maxParallel: 4, perCluster: 0, ops });
+    const kinds = () => r.ops.takeNotifications().map((e) => `${e.kind}${e.subject ? ` ${e.subject}` : ''}`);
+    r.hostsToStart();
+    r.hostEnded(end('h01'));
+    assert.deepEqual(kinds(), ['canary-awaiting-approval']);
+    r.approve('ok');
+    r.hostsToStart();
+    r.hostEnded(end('h02', 'needs-attention'));
+    assert.deepEqual(kinds(), ['host-needs-attention h02', 'budget-exceeded']);
+    r.hostEnded(end('h03', 'needs-attention'));
+    assert.deepEqual(kinds(), ['host-needs-attention h03'], 'the budget once');
+    r.hostEnded(end('h04'));
+    r.close();
+    assert.deepEqual(kinds(), ['rollout-closed']);
+    assert.deepEqual(rollout(2, 1, { canary: 1 }).ops.takeNotifications(), [], 'nothing without --notify');
+  });
+
+  describe('operations: windows and ramp (issue #16)', () => {
+    /** A rollout whose clock the test sets (`at`), with the ops block given. */
+    function opsRollout(n: number, ops: Record<string, unknown>, options: Partial<RolloutOptions> = {}) {
+      const clock = { ms: Date.parse('2026-01-05T21:00:00Z') }; // a Monday
+      const opts = rolloutOptionsSchema.parse({ perCluster: 0, ...options, ops });
+      const now = () => new Date(clock.ms);
+      const state = Rollout.initialCarried(opts, Array<string>(n).fill('a'), 'tester', now());
+      const r = new Rollout({ rolloutId: 'r1', procedure: 'preflight', options: opts }, state, now);
+      return { r, clock };
+    }
+    const window = {
+      days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+      start: '22:00',
+      end: '06:00',
+      timeZone: 'UTC',
+    };
+
+    it('starts no host outside the maintenance window, says until when, and wakes when it opens', () => {
+      const { r, clock } = opsRollout(3, { windows: [window] }, { maxParallel: 2 });
+      assert.deepEqual(r.hostsToStart(), []);
+      assert.match(r.heldBy() ?? '', /waiting for the window Mon 22:00.*in 1h/);
+      assert.equal(r.ops.wakeAtMs(), Date.parse('2026-01-05T22:00:00Z'));
+      assert.match(r.ops.lines()[0], /waiting for the window/);
+      clock.ms = Date.parse('2026-01-05T22:00:00Z');
+      assert.deepEqual(names(r.hostsToStart()), ['h01', 'h02']);
+      assert.equal(r.ops.wakeAtMs(), undefined, 'in the window: nothing to wake for');
+      assert.match(r.ops.lines()[0], /in the window until Tue 06:00/);
+      assert.deepEqual(
+        r.state.events.filter((e) => e.action.startsWith('window')).map((e) => e.action),
+        ['window-wait', 'window-open'],
+      );
+      clock.ms = Date.parse('2026-01-06T06:00:00Z');
+      r.hostEnded(end('h01'));
+      assert.deepEqual(r.hostsToStart(), [], 'closed again: h03 waits for Tuesday night');
+      assert.match(r.heldBy() ?? '', /Tue 22:00/);
+    });
+
+    it('--window-end stop: at the close the hosts in flight are asked to stop once; stopped ones start again in the next window', () => {
+      const { r, clock } = opsRollout(3, { windows: [window], windowEnd: 'stop' }, { maxParallel: 2 });
+      clock.ms = Date.parse('2026-01-05T22:00:00Z');
+      assert.deepEqual(names(r.hostsToStart()), ['h01', 'h02']);
+      assert.deepEqual(r.ops.windowClosedStops(), [], 'the window is open');
+      assert.equal(r.ops.wakeAtMs(), Date.parse('2026-01-06T06:00:00Z'), 'wakes when the window closes');
+      clock.ms = Date.parse('2026-01-06T06:00:00Z');
+      assert.deepEqual(names(r.ops.windowClosedStops()), ['h01', 'h02']);
+      assert.deepEqual(r.ops.windowClosedStops(), [], 'each asked once');
+      r.hostEnded(end('h01', 'cancelled'));
+      r.hostEnded(end('h02'));
+      assert.deepEqual([r.count('pending'), r.count('succeeded'), r.count('cancelled')], [2, 1, 0]);
+      assert.deepEqual(r.state.problems, [], 'a host stopped by the window is no problem');
+      assert.deepEqual(r.hostsToStart(), []);
+      clock.ms = Date.parse('2026-01-06T22:00:00Z');
+      assert.deepEqual(names(r.hostsToStart()), ['h01', 'h03'], 'h01 first again, in the next window');
+    });
+
+    it('a test clock offset moves only the windows (no flag; tests need no real night)', () => {
+      const { r } = opsRollout(1, {
+        windows: [window],
+        testClockOffsetMs: 3_600_000,
+      });
+      assert.equal(r.heldBy(), undefined, '21:00 + 1h is in the window');
+      assert.deepEqual(names(r.hostsToStart()), ['h01']);
+    });
+
+    it('health gates: a check before each start; failing waits for the re-check, too long pauses, resume resets', () => {
+      const gates = [
+        { kind: 'http', method: 'GET', target: { url: 'http://127.0.0.1:9/ok' }, expect: ['200'] },
+      ];
+      const { r, clock } = opsRollout(
+        3,
+        {
+          gates,
+          gateTiming: { pollIntervalMs: 10_000, timeoutMs: 60_000 },
+          notify: [{ url: 'http://127.0.0.1:9/n' }],
+        },
+        { maxParallel: 1 },
+      );
+      const check = (ok: boolean) => ({
+        atMs: clock.ms,
+        results: [{ gate: 'http GET http://127.0.0.1:9/ok', ok, detail: ok ? 'HTTP 200' : 'HTTP 503' }],
+      });
+      assert.equal(r.ops.gatesDue(), true);
+      assert.deepEqual(r.hostsToStart(), [], 'no start before a check');
+      assert.equal(r.heldBy(), 'checking the health gates');
+      r.ops.gatesChecked(check(false));
+      assert.match(r.heldBy() ?? '', /gate failing, pauses after 1m: .*HTTP 503/);
+      assert.equal(r.ops.gatesDue(), false, 'not before the poll interval');
+      assert.equal(r.ops.wakeAtMs(), clock.ms + 10_000);
+      clock.ms += 60_000;
+      assert.equal(r.ops.gatesDue(), true);
+      r.ops.gatesChecked(check(false));
+      assert.equal(r.phase(), 'paused');
+      assert.match(r.heldBy() ?? '', /^paused: gate failing for 1m \(--gate-timeout 1m\)/);
+      assert.deepEqual(
+        r.ops.takeNotifications().map((e) => e.kind),
+        ['gate-paused'],
+      );
+      r.resume('endpoint fixed');
+      assert.deepEqual(r.state.gate, {}, 'resume resets the failing time');
+      r.ops.gatesChecked(check(true));
+      assert.deepEqual(names(r.hostsToStart()), ['h01']);
+      assert.equal(r.ops.gatesDue(), false, 'the window is full');
+      r.hostEnded(end('h01'));
+      assert.equal(r.ops.gatesDue(), true, 'checked again before the next start');
+      assert.deepEqual(
+        r.state.events.filter((e) => /gate|resumed/.test(e.action)).map((e) => e.action),
+        ['gate-failing', 'gate-paused', 'resumed'],
+      );
+    });
+
+    it('ramps after the canary: 1, then 2, then maxParallel, each step once the hosts before succeeded', () => {
+      const { r } = opsRollout(
+        10,
+        { ramp: [1, 2] },
+        { canary: 1, autoApprove: true, maxParallel: 4, maxFailures: { count: 5 } },
+      );
+      assert.deepEqual(names(r.hostsToStart()), ['h01'], 'the canary');
+      r.hostEnded(end('h01'));
+      assert.deepEqual(names(r.hostsToStart()), ['h02'], 'ramp step 1: one host');
+      assert.match(r.ops.lines()[0], /ramp step 1\/2: 1 in flight/);
+      r.hostEnded(end('h02'));
+      assert.deepEqual(names(r.hostsToStart()), ['h03', 'h04'], 'step 2: two');
+      r.hostEnded(end('h03', 'failed'));
+      assert.deepEqual(names(r.hostsToStart()), ['h05'], 'a failure does not advance the ramp');
+      r.hostEnded(end('h04'));
+      r.hostEnded(end('h05'));
+      assert.deepEqual(names(r.hostsToStart()), ['h06', 'h07', 'h08', 'h09'], 'past the ramp: max-parallel');
+    });
   });
 
   it('carries a compact ledger: 100,000 hosts in well under a megabyte, and back the same', () => {

@@ -71,7 +71,7 @@ describe('simulator ESXi commands', () => {
     assert.equal((await host.run('vmkload_mod nmlx5_core mst_recovery=1')).code, 0);
     // Not claimed until vmkdevmgr rescans.
     assert.equal((await host.run('mst status')).stdout, 'MST devices:\n------------\n');
-    const wid = (await host.run("ps -c | grep devmgr | awk '{print $1}'")).stdout.trim();
+    const wid = (await host.run('ps -c | grep devmgr')).stdout.trim().split(/\s+/)[0];
     assert.equal((await host.run(`kill -HUP ${wid}`)).code, 0);
     assert.equal((await host.run('mst status')).stdout, 'MST devices:\n------------\nmt4129_pciconf0\n');
     assert.match((await host.run('esxcli network nic list')).stdout, /nmlx5_core/);
@@ -90,7 +90,8 @@ describe('simulator ESXi commands', () => {
     const unload = await host.run('vmkload_mod -u nmlx5_core');
     assert.equal(unload.stderr, 'vmkload_mod: Can not remove module nmlx5_core: Not found\n');
     await host.run('vmkload_mod nmlx5_core mst_recovery=1');
-    await host.run("kill -HUP $(ps -c | grep vmkdevmgr | awk '{print $1}')");
+    const wid = (await host.run('ps -c | grep vmkdevmgr')).stdout.trim().split(/\s+/)[0];
+    assert.equal((await host.run(`kill -HUP ${wid}`)).code, 0);
     assert.equal((await host.run('mst status')).stdout, 'MST devices:\n------------\nmt4129_pciconf0\n');
   });
 
@@ -144,7 +145,7 @@ describe('simulator ESXi commands', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Aborted by user/);
     assert.equal(host.machine.state.cards[0].mlxconfig.SRIOV_EN?.next, 0);
-    assert.equal((await host.run('echo y | mlxconfig -d mt4129_pciconf0 set SRIOV_EN=1')).code, 0);
+    assert.equal((await host.run('mlxconfig -d mt4129_pciconf0 set SRIOV_EN=1', 'y\n')).code, 0);
     assert.equal(host.machine.state.cards[0].mlxconfig.SRIOV_EN?.next, 1);
   });
 

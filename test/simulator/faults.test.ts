@@ -93,21 +93,21 @@ describe('simulator faults', function () {
     let finished = false;
     const received = new Promise<void>((resolve) => {
       const onCommand = (line: string) => {
-        if (line !== 'echo sleepy') return;
+        if (line !== 'hostname # sleepy') return;
         host.off('command', onCommand);
         resolve();
       };
       host.on('command', onCommand);
     });
-    const hung = execOn(client, 'echo sleepy', { timeoutMs: 30_000 }).then(
+    const hung = execOn(client, 'hostname # sleepy', { timeoutMs: 30_000 }).then(
       () => (finished = true),
       () => (finished = true),
     );
     // The hanging line reached the host (it is logged), yet has no answer while others complete.
     await received;
-    const log = await sshRun(fleet, 'esx-03', 'grep -c "echo sl[e]epy" /var/log/shell.log');
+    const log = await sshRun(fleet, 'esx-03', 'grep -c "hostname # sl[e]epy" /var/log/shell.log');
     assert.equal(log.stdout, '1\n');
-    assert.equal((await sshRun(fleet, 'esx-03', 'echo awake')).stdout, 'awake\n');
+    assert.equal((await sshRun(fleet, 'esx-03', 'hostname')).stdout, 'esx-03\n');
     assert.equal(finished, false);
     client.end();
     await hung;
@@ -202,11 +202,14 @@ describe('simulator faults', function () {
 
     await put('esx-08', JSON.stringify({ moduleUnloaded: true }));
     assert.equal(await mst(), 'MST devices:\n------------\n');
-    const fix = await sshRun(
+    const reload = await sshRun(
       fleet,
       'esx-08',
-      "vmkload_mod -u nmlx5_rdma; vmkload_mod -u nmlx5_core; vmkload_mod nmlx5_core mst_recovery=1 && kill -HUP $(ps -c | grep devmgr | awk '{print $1}')",
+      'vmkload_mod -u nmlx5_rdma; vmkload_mod -u nmlx5_core; vmkload_mod nmlx5_core mst_recovery=1',
     );
+    assert.equal(reload.code, 0, reload.stderr);
+    const devmgr = (await sshRun(fleet, 'esx-08', 'ps -c | grep devmgr')).stdout.trim().split(/\s+/)[0];
+    const fix = await sshRun(fleet, 'esx-08', `kill -HUP ${devmgr}`);
     assert.equal(fix.code, 0, fix.stderr);
     assert.equal(await mst(), 'MST devices:\n------------\nmt4129_pciconf0\n');
 

@@ -73,7 +73,7 @@ describe('simulator maintenance mode with VMs', () => {
     await host.advance(3_600_000);
     assert.equal(done, false, 'the stuck guest keeps it waiting');
     assert.equal((await host.run('esxcli vm process list')).stdout.match(/^stuck$/m)?.[0], 'stuck');
-    const wid = (await host.run("esxcli vm process list | grep 'World ID' | awk '{print $3}'")).stdout.trim();
+    const wid = (await host.run("esxcli vm process list | grep 'World ID'")).stdout.trim().split(/\s+/)[2];
     assert.equal((await host.run(`esxcli vm process kill --type hard --world-id ${wid}`)).code, 0);
     assert.deepEqual(await pending, { stdout: '', stderr: '', code: 0 });
     assert.equal(await getMode(host), 'Enabled\n');

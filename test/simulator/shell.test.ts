@@ -50,97 +50,129 @@ describe('simulator shell', () => {
     assert.equal((await sh(`args 'a b' "c d" e\\ f "x\\"y" 'q"'`)).stdout, '<a b><c d><e f><x"y><q">\n');
     assert.equal((await sh(`args "" '' a`)).stdout, '<><><a>\n');
     assert.equal((await sh(`args a"b"'c'd`)).stdout, '<abcd>\n');
+    assert.equal((await sh(`args "a > b | c && d; (e) &" # comment`)).stdout, '<a > b | c && d; (e) &>\n');
   });
 
   it('runs ; && || and pipes with real exit codes', async () => {
-    assert.deepEqual(await sh('true && echo yes || echo no'), {
-      stdout: 'yes\n',
+    assert.deepEqual(await sh('true && args yes || args no'), {
+      stdout: '<yes>\n',
       stderr: '',
-      combined: 'yes\n',
+      combined: '<yes>\n',
       code: 0,
     });
-    assert.equal((await sh('false && echo yes || echo no')).stdout, 'no\n');
-    assert.equal((await sh('false; echo $?')).stdout, '1\n');
-    assert.equal((await sh('echo hello | upper')).stdout, 'HELLO\n');
+    assert.equal((await sh('false && args yes || args no')).stdout, '<no>\n');
+    assert.equal((await sh('false; args $?')).stdout, '<1>\n');
+    assert.equal((await sh('cat /etc/motd | upper')).stdout, 'HELLO\nWORLD\n');
     const r = await sh('fails');
     assert.equal(r.code, 3);
     assert.equal(r.stderr, 'boom\n');
-    assert.equal((await sh('fails 2>&1 | grep -c .')).stdout, '2\n');
-    assert.equal((await sh('fails 2>/dev/null')).stderr, '');
-    assert.equal((await sh('fails >/dev/null 2>&1')).combined, '');
+    const piped = await sh('fails | grep -c .');
+    assert.deepEqual([piped.stdout, piped.stderr, piped.code], ['1\n', 'boom\n', 0]);
   });
 
-  it('reports unknown commands like sh', async () => {
+  it('reports unknown commands like busybox sh, including the utilities it does not simulate', async () => {
     const r = await sh('nosuch --x');
     assert.equal(r.code, 127);
     assert.equal(r.stderr, 'sh: nosuch: not found\n');
     assert.equal((await sh('/usr/local/foo')).stderr, 'sh: /usr/local/foo: not found\n');
+    for (const tool of ['awk', 'sed', 'head', 'wc', 'sort', 'printf', 'test', '[', 'sleep', 'sh', 'env']) {
+      const t = await sh(`${tool} x`);
+      assert.deepEqual([t.code, t.stderr], [127, `sh: ${tool}: not found\n`], tool);
+    }
+    const piped = await sh("ps -c | grep devmgr | awk '{print $1}'");
+    assert.deepEqual([piped.code, piped.stdout], [127, ''], 'never a silently wrong answer');
+  });
+
+  it('refuses shell syntax it does not simulate with exit 2, running nothing', async () => {
+    for (const line of [
+      'for d in a b; do args $d; done',
+      'if true; then args y; fi',
+      'while true; do args x; done',
+      '! false',
+      '{ args a; }',
+      'args a > /tmp/x',
+      'fails 2>&1',
+      'args a < /etc/motd',
+      '(args a)',
+      'args a &',
+      'args ${X:-default}',
+      'args $1',
+      'args $((1 + 1))',
+    ]) {
+      const m = toyMachine();
+      const r = await sh(line, m);
+      assert.equal(r.code, 2, line);
+      assert.match(r.stderr, /^sh: .* is not simulated \(the simulator's shell runs simple commands/, line);
+      assert.equal(r.stdout, '', line);
+    }
   });
 
   it('resolves absolute paths through machine.paths and standard bin dirs', async () => {
     assert.equal((await sh('/opt/mellanox/bin/mst status')).stdout, 'mst status\n');
     assert.equal((await sh('mst status -vv')).stdout, 'mst status -vv\n');
-    assert.equal((await sh('/bin/echo hi')).stdout, 'hi\n');
+    assert.equal((await sh('/bin/cat /etc/motd')).stdout, 'Hello\nWorld\n');
     assert.equal((await sh('/opt/other/mst status')).code, 127);
-    assert.equal((await sh('which mst')).stdout, '/opt/mellanox/bin/mst\n');
   });
 
-  it('substitutes $(...) and backticks with field splitting', async () => {
-    assert.equal((await sh('args $(echo a b) "$(echo c d)"')).stdout, '<a><b><c d>\n');
-    assert.equal((await sh('args `echo x`')).stdout, '<x>\n');
-    assert.equal((await sh('echo $(echo $(echo nested))')).stdout, 'nested\n');
-    assert.equal((await sh('X=$(echo "a  b"); args $X "$X"')).stdout, '<a><b><a  b>\n');
+  it('substitutes $(...) and backticks with field splitting, and variables', async () => {
+    assert.equal(
+      (await sh('args $(cat /etc/motd) "$(cat /etc/motd)"')).stdout,
+      '<Hello><World><Hello\nWorld>\n',
+    );
+    assert.equal((await sh('args `grep World /etc/motd`')).stdout, '<World>\n');
+    assert.equal((await sh('args $(args $(grep Hello /etc/motd))')).stdout, '<<Hello>>\n');
+    assert.equal(
+      (await sh('X=$(cat /etc/motd); args $X "$X" ${X}')).stdout,
+      '<Hello><World><Hello\nWorld><Hello><World>\n',
+    );
+    assert.equal((await sh('args $HOME $USER $nothing')).stdout, '</root><root>\n');
   });
 
-  it('unwraps sh -c and /bin/sh -c', async () => {
-    assert.equal((await sh(`/bin/sh -c 'echo one && echo two'`)).stdout, 'one\ntwo\n');
-    assert.equal((await sh(`sh -c "exit 4"; echo $?`)).stdout, '4\n');
-    assert.equal((await sh(`sh -c 'exit 5'`)).code, 5);
-  });
-
-  it('greps with combined flags and grep exit codes', async () => {
+  it('greps with -E -c -i -q -v and grep exit codes; refuses other options', async () => {
     assert.equal((await sh('cat /etc/motd | grep -ic hello')).stdout, '1\n');
     assert.equal((await sh('grep -v Hello /etc/motd')).stdout, 'World\n');
     const none = await sh('grep nomatch /etc/motd');
-    assert.equal(none.code, 1);
-    assert.equal(none.stdout, '');
-    assert.equal((await sh('grep -q World /etc/motd && echo found')).stdout, 'found\n');
+    assert.deepEqual([none.code, none.stdout], [1, '']);
+    assert.equal((await sh('grep -q World /etc/motd && args found')).stdout, '<found>\n');
     assert.equal((await sh("grep -E 'Hel+o|Wor' /etc/motd")).stdout, 'Hello\nWorld\n');
     assert.equal((await sh("grep 'Hel\\+o' /etc/motd")).stdout, 'Hello\n');
     assert.equal((await sh('grep x /nonexistent')).code, 2);
-  });
-
-  it('runs the Ansible ESXi boot-marker command', async () => {
-    const r = await sh('grep booted /var/log/vmksummary.log | tail -n 1');
-    assert.equal(r.stdout, '2024-01-02T00:00:00.000Z bootstop: Host has booted\n');
-    assert.equal(
-      (await sh('tail -1 /var/log/vmksummary.log')).stdout,
-      '2024-01-02T00:00:00.000Z bootstop: Host has booted\n',
+    const refused = await sh('grep -n Hello /etc/motd');
+    assert.deepEqual(
+      [refused.code, refused.stdout, refused.stderr],
+      [2, '', 'grep: option -n is not simulated\n'],
     );
-    assert.equal((await sh('head -n 1 /etc/motd')).stdout, 'Hello\n');
-    assert.equal((await sh('wc -l /etc/motd')).stdout, '2 /etc/motd\n');
-    assert.equal((await sh('cat /etc/motd | wc -l')).stdout, '2\n');
   });
 
-  it('runs awk one-liners', async () => {
-    const ps = 'WID    CID    WorldName  Command\n65949  65949  vmkdevmgr  /bin/vmkdevmgr\n';
+  it('runs the commands ibfleet and Ansible read boot markers with', async () => {
+    const marker = '2024-01-02T00:00:00.000Z bootstop: Host has booted\n';
+    assert.equal((await sh('grep booted /var/log/vmksummary.log | tail -n 1')).stdout, marker);
+    assert.equal(
+      (await sh('grep -E "Host is rebooting|Host has booted" /var/log/vmksummary.log | tail -n 20')).stdout,
+      `2024-01-01T00:00:00.000Z bootstop: Host has booted\n${marker}`,
+    );
+    assert.equal((await sh('tail -1 /var/log/vmksummary.log')).stdout, marker);
+    assert.equal(
+      (await sh('tail -n +2 /var/log/vmksummary.log')).stderr,
+      'tail: option -n +N is not simulated\n',
+    );
+  });
+
+  it('echoes the audit mark of the integration tests into shell.log', async () => {
     const m = toyMachine();
-    m.readFile = (p) => (p === '/ps' ? ps : undefined);
-    assert.equal((await sh("cat /ps | grep devmgr | awk '{print $1}'", m)).stdout, '65949\n');
-    assert.equal((await sh("awk '/vmkdevmgr/ {print $1, $NF}' /ps", m)).stdout, '65949 /bin/vmkdevmgr\n');
-    assert.equal((await sh("awk 'NR>1{print NF}' /ps", m)).stdout, '4\n');
-    assert.equal((await sh("awk '{print $0}' /ps", m)).stdout, ps);
-    assert.equal((await sh("echo 'a:b:c' | awk -F: '{print $2}'")).stdout, 'b\n');
-    assert.equal((await sh("printf '1\\n2\\n3\\n' | awk '{s+=$1} END {print s}'")).stdout, '6\n');
+    assert.equal((await sh('echo ibfleet-test-mark-1-2', m)).stdout, 'ibfleet-test-mark-1-2\n');
+    assert.deepEqual(m.lines, ['echo ibfleet-test-mark-1-2']);
+    assert.equal((await sh('echo -e "a\\tb"')).stderr, 'echo: option -e is not simulated\n');
   });
 
-  it('supports test, [, for, if, while and variables', async () => {
-    assert.equal((await sh('[ 3 -gt 2 ] && echo big')).stdout, 'big\n');
-    assert.equal((await sh('test -n "" || echo empty')).stdout, 'empty\n');
-    assert.equal((await sh('test -f /etc/motd && echo file')).stdout, 'file\n');
-    assert.equal((await sh('for d in a b c; do echo "dev $d"; done')).stdout, 'dev a\ndev b\ndev c\n');
-    assert.equal((await sh('if grep -q Hello /etc/motd; then echo y; else echo n; fi')).stdout, 'y\n');
-    assert.equal((await sh('i=0; while [ $i -lt 3 ]; do echo x; i=3; done')).stdout, 'x\n');
+  it('ends on exit with its status', async () => {
+    assert.deepEqual(await sh('args a; exit 4; args b'), {
+      stdout: '<a>\n',
+      stderr: '',
+      combined: '<a>\n',
+      code: 4,
+    });
+    assert.equal((await sh('args $(exit 3) $?')).stdout, '<3>\n');
   });
 
   it('logs the command line and passes the user', async () => {
@@ -151,20 +183,17 @@ describe('simulator shell', () => {
   });
 
   it('reports syntax errors with exit 2', async () => {
-    const r = await sh("echo 'unterminated");
+    const r = await sh("args 'unterminated");
     assert.equal(r.code, 2);
     assert.match(r.stderr, /syntax error/);
-    assert.equal((await sh('echo a &&')).code, 2);
+    assert.equal((await sh('args a &&')).code, 2);
   });
 
-  it('stops sleep when the session aborts', async () => {
+  it('runs nothing once the session is aborted', async () => {
     const controller = new AbortController();
-    const pending = runCommandLine(toyMachine(), 'sleep 1000; echo after', {
-      user: 'root',
-      signal: controller.signal,
-    });
     controller.abort();
-    const r = await pending;
-    assert.equal(r.stdout, '');
+    const m = toyMachine();
+    const r = await runCommandLine(m, 'args a; args b', { user: 'root', signal: controller.signal });
+    assert.deepEqual([r.code, r.stdout], [130, '']);
   });
 });

@@ -31,7 +31,7 @@ const READ_ONLY_COMMANDS = [
   'ps -c | grep vmkdevmgr',
   'cat /var/log/vmksummary.log',
   'grep booted /var/log/vmksummary.log | tail -n 1',
-  '/bin/sh -c "esxcli system version get | grep Build"',
+  'esxcli system version get | grep Build',
 ];
 
 describe('simulator over SSH: ESXi commands', function () {
@@ -118,12 +118,10 @@ describe('simulator over SSH: ESXi commands', function () {
       knownHosts,
     );
     assert.equal(r.code, 0, r.stderr);
-    r = await opensshRun(
-      fleet,
-      name,
-      "kill -HUP $(ps -c | grep devmgr | awk '{print $1}') && mst status",
-      knownHosts,
-    );
+    const devmgr = (await opensshRun(fleet, name, 'ps -c | grep devmgr', knownHosts)).stdout
+      .trim()
+      .split(/\s+/)[0];
+    r = await opensshRun(fleet, name, `kill -HUP ${devmgr} && mst status`, knownHosts);
     assert.equal(r.stdout, 'MST devices:\n------------\nmt4123_pciconf0\nmt4129_pciconf0\n');
 
     r = await sshRun(fleet, name, '/bin/loadESXEnable -e');
@@ -151,7 +149,8 @@ describe('simulator over SSH: ESXi commands', function () {
     assert.match(await run('esxcli system stats uptime get'), /^\d+\n$/);
     assert.match((await sshRun(fleet, name, 'esxcli system stats uptime get')).stdout, /^\d+\n$/);
     assert.match(await run('mlxconfig -d mt4129_pciconf0 -y set NUM_OF_VFS=16'), /Applying\.\.\. Done!/);
-    assert.equal((await sshRun(fleet, name, "kill -HUP $(ps -c | grep devmgr | awk '{print $1}')")).code, 0);
+    const devmgr = (await sshRun(fleet, name, 'ps -c | grep devmgr')).stdout.trim().split(/\s+/)[0];
+    assert.equal((await sshRun(fleet, name, `kill -HUP ${devmgr}`)).code, 0);
     assert.match(await run('/bin/loadESXEnable -d'), /disabled/);
     await run('esxcli system maintenanceMode set -e true -t 0');
     const host = fleet.host(name);

@@ -104,9 +104,9 @@ describe('simulator over SSH: VMs and maintenance mode', function () {
       const on = await openssh('esx-02', 'vim-cmd vmsvc/power.getstate 1');
       assert.equal(on.stdout, 'Retrieved runtime info\nPowered on\n');
       assert.equal(answered, false);
-      const wid = (
-        await openssh('esx-02', "esxcli vm process list | grep 'World ID' | awk '{print $3}'")
-      ).stdout.trim();
+      const wid = (await openssh('esx-02', "esxcli vm process list | grep 'World ID'")).stdout
+        .trim()
+        .split(/\s+/)[2];
       assert.equal((await openssh('esx-02', `esxcli vm process kill --type=hard --world-id=${wid}`)).code, 0);
       assert.deepEqual(await pending, { stdout: '', stderr: '', code: 0 });
     } finally {

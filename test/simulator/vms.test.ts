@@ -174,7 +174,7 @@ describe('simulator VMs: commands', () => {
     assert.equal(noCard.code, 1);
     assert.match(noCard.stderr, /message = "Device 23:0\.0 is not a passthrough device\."/);
     await host.run('vmkload_mod nmlx5_core');
-    const wid = (await host.run("ps -c | grep devmgr | awk '{print $1}'")).stdout.trim();
+    const wid = (await host.run('ps -c | grep devmgr')).stdout.trim().split(/\s+/)[0];
     await host.run(`kill -HUP ${wid}`);
     assert.equal((await host.run('vim-cmd vmsvc/power.on 1')).code, 0);
   });

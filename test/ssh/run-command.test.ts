@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  COMMAND_FAILED,
   COMMAND_TIMEOUT,
   HOST_KEY_MISMATCH,
   HOST_KEY_UNKNOWN,
@@ -16,7 +15,6 @@ import {
 } from '../../common/failure-types';
 import { CredentialResolver } from '../../activities/ssh/credentials';
 import {
-  CommandFailedError,
   CommandTimeoutError,
   HostKeyMismatchError,
   HostKeyUnknownError,
@@ -26,6 +24,11 @@ import {
   toActivityFailure,
 } from '../../activities/ssh/errors';
 import { SshRunner, type RunOptions } from '../../activities/ssh/run-command';
+import { shellCommand } from '../../activities/command-line';
+import { esxCommands } from '../../activities/esxi/commands';
+import { StepCommands } from '../../activities/step-context';
+import { STEP_COMMAND_FAILED } from '../../common/procedure-failures';
+import { fastTiming } from '../helpers/ibfleet-harness';
 import { endpointOf, generateTestKeyPair, TestSshServer, untilAborted } from '../helpers/ssh-test-server';
 
 const PASSWORD = 'Tr0ub4dor&3-test-only';
@@ -71,7 +74,7 @@ describe('ssh: SshRunner', () => {
     );
   });
 
-  it('returns a non-zero exit from run(); runChecked() throws CommandFailed (non-retryable)', async () => {
+  it('returns a non-zero exit from run(); the step that needs success fails StepCommandFailed (non-retryable)', async () => {
     server = await TestSshServer.start({
       users,
       exec: () => ({ stderr: 'mlxconfig: device not found\n', code: 3 }),
@@ -79,16 +82,30 @@ describe('ssh: SshRunner', () => {
     const r = newRunner();
     const result = await r.run(endpointOf(server), 'mlxconfig -d mt4129_pciconf0 q', opts);
     assert.equal(result.code, 3);
-    const err = await r
-      .runChecked(endpointOf(server), 'mlxconfig -d mt4129_pciconf0 q', opts)
-      .catch((e: unknown) => e);
-    assert.ok(err instanceof CommandFailedError);
-    assert.equal(err.code, 3);
-    assert.match(err.message, /exited with code 3/);
-    assert.match(err.message, /device not found/);
-    const failure = failureOf(err);
-    assert.equal(failure.type, COMMAND_FAILED);
-    assert.equal(failure.nonRetryable, true);
+    // Production asks for success through the step's commands (StepCommands.check), not the runner.
+    const step = new StepCommands(r, endpointOf(server, { name: 'esx-01' }), fastTiming, 'read-cards');
+    await assert.rejects(step.check(esxCommands.mlxQuery('mt4129_pciconf0')), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure, String(err));
+      assert.equal(err.type, STEP_COMMAND_FAILED);
+      assert.equal(err.nonRetryable, true);
+      assert.match(err.message, /^esx-01: `.*mlxconfig -d mt4129_pciconf0 -e query` exited 3: /);
+      assert.match(err.message, /device not found/);
+      return true;
+    });
+    assert.equal(step.commands.at(-1)?.exitCode, 3, 'the failed command is in the audit trail');
+  });
+
+  it('a failing step names the command and its output redacted and bounded', async () => {
+    server = await TestSshServer.start({
+      users,
+      exec: () => ({ stderr: `password=s3cr3tpw\n${'e'.repeat(20_000)}`, code: 1 }),
+    });
+    const step = new StepCommands(newRunner(), endpointOf(server), fastTiming, 'read-state');
+    const err = await step.check(shellCommand('esxcli --password=s3cr3tpw x')).catch((e: unknown) => e);
+    assert.ok(err instanceof ApplicationFailure, String(err));
+    assert.ok(!err.message.includes('s3cr3tpw'), err.message);
+    assert.ok(!JSON.stringify(step.commands).includes('s3cr3tpw'));
+    assert.ok(err.message.length < 2_000, `${err.message.length} characters`);
   });
 
   it('reports a command killed by a signal as 128 + n, with the signal name', async () => {
@@ -203,12 +220,13 @@ describe('ssh: SshRunner', () => {
   });
 
   it('types a refused port as HostUnreachable, retryable', async () => {
+    // The server first (only for the host key), so the port found free below cannot become its port.
+    server = await TestSshServer.start({ users });
     const probe = createServer();
     probe.listen(0, '127.0.0.1');
     await once(probe, 'listening');
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    server = await TestSshServer.start({ users }); // only for the host key
     const err = await newRunner()
       .run(endpointOf(server, { port }), 'uname', opts)
       .catch((e: unknown) => e);

@@ -29,12 +29,23 @@ describe('production: the Temporal UI shows rollouts (headless Chromium)', funct
   let stopWorker: () => Promise<void>;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm run test:setup does)`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm run test:setup does)`);
     fs.mkdirSync(artifacts, { recursive: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibfleet-ui-'));
-    server = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'ui.sqlite'), logFile: path.join(dir, 'server.log') });
+    server = await startDevServer({
+      port: await freePort(),
+      uiPort: await freePort(),
+      dbFile: path.join(dir, 'ui.sqlite'),
+      logFile: path.join(dir, 'server.log'),
+    });
     const native = await NativeConnection.connect({ address: server.address });
-    const { worker, runner } = await createIbfleetWorker({ connection: native, taskQueue: 'ui', workflowBundle: await ibfleetBundle(), tuning: { shutdownGraceTime: '2s' } });
+    const { worker, runner } = await createIbfleetWorker({
+      connection: native,
+      taskQueue: 'ui',
+      workflowBundle: await ibfleetBundle(),
+      tuning: { shutdownGraceTime: '2s' },
+    });
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();
@@ -47,7 +58,16 @@ describe('production: the Temporal UI shows rollouts (headless Chromium)', funct
     fleet = await startFleet({ hosts: 3, namePrefix: 'ui-', bootTimeMs: 4_000, controlPort: false });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   });
@@ -61,7 +81,10 @@ describe('production: the Temporal UI shows rollouts (headless Chromium)', funct
   });
 
   it('lists the rollout, filters it and its hosts by IbRolloutId, and shows its progress table', async () => {
-    const handle = await startRollout(client, 'ui', 'recovery-cycle', fleet.inventory.hosts, { maxParallel: 3, perCluster: 0 });
+    const handle = await startRollout(client, 'ui', 'recovery-cycle', fleet.inventory.hosts, {
+      maxParallel: 3,
+      perCluster: 0,
+    });
     const progress = await waitForProgress(handle, (p) => p.counts.running === 3);
     const rolloutId = progress.rolloutId;
 
@@ -72,17 +95,29 @@ describe('production: the Temporal UI shows rollouts (headless Chromium)', funct
     const query = encodeURIComponent(`IbRolloutId="${rolloutId}"`);
     await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${query}`);
     await page.getByText(handle.workflowId).first().waitFor({ timeout: 30_000 });
-    for (const h of fleet.inventory.hosts) await page.getByText(`ibfleet/host/${h.name}`).first().waitFor({ timeout: 30_000 });
+    for (const h of fleet.inventory.hosts)
+      await page.getByText(`ibfleet/host/${h.name}`).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(artifacts, '2-filtered-by-rollout.png') });
 
     const runId = (await handle.describe()).runId;
-    await page.goto(`${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${runId}/history`);
+    await page.goto(
+      `${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${runId}/history`,
+    );
     await page.getByText('User Metadata').first().click();
-    await page.getByText(/Current Details/i).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/Current Details/i)
+      .first()
+      .waitFor({ timeout: 30_000 });
     // The UI renders current details (markdown) in a sandboxed frame: read every frame.
     const detailsText = async () => {
       const texts: string[] = [];
-      for (const frame of page.frames()) texts.push(await frame.locator('body').innerText().catch(() => ''));
+      for (const frame of page.frames())
+        texts.push(
+          await frame
+            .locator('body')
+            .innerText()
+            .catch(() => ''),
+        );
       return texts.join('\n');
     };
     const deadline = Date.now() + 30_000;

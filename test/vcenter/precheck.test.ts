@@ -198,10 +198,14 @@ describe('vCenter: the worker checks each vCenter before any host is touched', f
     assert.deepEqual(await activities.vcenterEnterMaintenance({ host, timeoutSeconds: 60 }), {
       before: false,
       changed: true,
+      entered: true,
+      evacuated: [],
     });
     assert.deepEqual(await activities.vcenterEnterMaintenance({ host, timeoutSeconds: 60 }), {
       before: true,
       changed: false,
+      entered: true,
+      evacuated: [],
     });
     const before = (await activities.vcenterHostState({ host })).bootTime;
     assert.ok(before);

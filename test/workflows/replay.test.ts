@@ -19,6 +19,38 @@ interface HistoryEventJson {
   };
 }
 
+/** The activity types a history schedules, and those it runs as local activities, in order. */
+function kinds(file: string): { activities: string[]; local: string[] } {
+  const { history } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+    history: { events: HistoryEventJson[] };
+  };
+  const activities = history.events
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter((n): n is string => n !== undefined);
+  const local = history.events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((e) => {
+      const payload = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data ?? '';
+      return (JSON.parse(Buffer.from(payload, 'base64').toString()) as { activity_type: string })
+        .activity_type;
+    });
+  return { activities, local };
+}
+
+// Which host activity is a local one (workflows/host/activity-proxies.ts, `acts.local`) and which an
+// ordinary one: replay fails when the code changes it for a recorded history; this says what it is.
+const localHostSteps = [
+  'readBootMarker',
+  'listMstDevices',
+  'setModuleOption',
+  'restoreModuleOptions',
+  'setMlxconfig',
+  'setQuickBoot',
+  'setMaintenanceMode',
+  'exitMaintenance',
+  'readPeerMaintenance',
+];
+
 describe('workflows: replay of recorded histories', () => {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
 
@@ -33,22 +65,6 @@ describe('workflows: replay of recorded histories', () => {
   });
 
   it('since the ibfleet-compact-steps patch: short host steps are local activities, each reboot and its wait one activity', () => {
-    const kinds = (file: string) => {
-      const { history } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
-        history: { events: HistoryEventJson[] };
-      };
-      const activities = history.events
-        .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
-        .filter((n): n is string => n !== undefined);
-      const local = history.events
-        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
-        .map((e) => {
-          const payload = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data ?? '';
-          return (JSON.parse(Buffer.from(payload, 'base64').toString()) as { activity_type: string })
-            .activity_type;
-        });
-      return { activities, local };
-    };
     assert.deepEqual(kinds('recovery-cycle.before-vm-policy.json'), {
       activities: ['readHostFacts', 'rebootAndAwaitReturn', 'rebootAndAwaitReturn'],
       local: [
@@ -88,6 +104,21 @@ describe('workflows: replay of recorded histories', () => {
     const before = kinds('recovery-cycle.before-compact-steps.json');
     assert.equal(before.local.length, 0);
     assert.equal(before.activities.length, 13);
+  });
+
+  it('since the ibfleet-compact-steps patch, in every host history: exactly the short steps (acts.local) are local activities', () => {
+    const hostHistories = files.filter((f) => !f.startsWith('rollout') && !/^(switch|validate)/.test(f));
+    assert.ok(hostHistories.length > 10);
+    for (const file of hostHistories) {
+      const { activities, local } = kinds(file);
+      if (file.includes('.before-compact-steps.')) {
+        assert.deepEqual(local, [], file);
+        continue;
+      }
+      for (const a of local) assert.ok(localHostSteps.includes(a), `${file}: ${a} is a local activity`);
+      for (const a of activities)
+        assert.ok(!localHostSteps.includes(a), `${file}: ${a} is an ordinary activity`);
+    }
   });
 
   for (const file of files) {

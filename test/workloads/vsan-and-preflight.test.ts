@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import type { VmInfo } from '../../activities/contract';
 import { VSAN_PEER_IN_MAINTENANCE } from '../../common/procedure-failures';
-import { procedureWorkflowType, type ProcedureInput } from '../../common/procedures';
+import { procedures, type ProcedureInput } from '../../common/procedures';
+import type { ProcedureReport } from '../../common/reports';
+import type { RolloutReport } from '../../common/rollout';
 import { targetWorkflowId, type HostRef } from '../../common/targets';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import { sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
+import { startRollout } from '../helpers/rollout-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 import {
   changingCommands,
@@ -65,7 +68,7 @@ describe('workloads: vSAN peers and preflight', function () {
       options: vmOptions({ vsanMode: 'evacuateAllData' }),
       vsanPeers: peers,
     };
-    return await client.workflow.start(procedureWorkflowType['recovery-cycle'], {
+    return await client.workflow.start(procedures['recovery-cycle'].workflowType, {
       taskQueue,
       workflowId: targetWorkflowId(target),
       args: [input],
@@ -98,6 +101,33 @@ describe('workloads: vSAN peers and preflight', function () {
       report.commands.some((cmd) => cmd.step === 'vsan-peers (vs-02)'),
       'the peer reads are in the audit trail',
     );
+  });
+
+  it('a rollout takes one host of a vSAN cluster at a time whatever --per-cluster says, and gives each its peers', async () => {
+    const { client } = await testEnv();
+    const handle = await startRollout(client, taskQueue, 'recovery-cycle', hosts, {
+      maxParallel: 3,
+      perCluster: 3,
+      host: vmOptions({ vsanMode: 'evacuateAllData' }),
+    });
+    const report = (await handle.result()) as RolloutReport;
+    assert.equal(report.phase, 'succeeded', JSON.stringify(report.problems));
+    const spans = report.hosts.map((h) => [Date.parse(h.startedAt ?? ''), Date.parse(h.finishedAt ?? '')]);
+    for (const [i, [start, end]] of spans.entries())
+      for (const [otherStart, otherEnd] of spans.slice(i + 1))
+        assert.ok(
+          end <= otherStart || otherEnd <= start,
+          `one host at a time: ${JSON.stringify(report.hosts)}`,
+        );
+    for (const h of hosts) {
+      const hostReport = (await client.workflow.getHandle(targetWorkflowId(h)).result()) as ProcedureReport;
+      const peers = hosts.filter((p) => p.name !== h.name).map((p) => `vsan-peers (${p.name})`);
+      assert.deepEqual(
+        [...new Set(hostReport.commands.map((c) => c.step).filter((s) => s.startsWith('vsan-peers')))].sort(),
+        peers,
+        `${h.name} read its peers`,
+      );
+    }
   });
 
   it('preflight reports each VM with its power state and its passthrough and SR-IOV devices, touching nothing', async () => {

@@ -6,33 +6,37 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { HostActivities, PerftestActivities, SwitchActivities } from '../../activities/contract';
+import { nonRetryableStepFailureTypes } from '../../common/procedure-failures';
 import type { Timing } from '../../common/procedures';
-import { nonRetryableSshFailureTypes } from '../../common/failure-types';
-import {
-  HOST_NOT_RETURNED,
-  INVALID_INPUT,
-  MLXCONFIG_REJECTED,
-  PRECONDITION_FAILED,
-  REBOOT_DID_NOT_START,
-  REBOOT_REFUSED,
-  UNEXPECTED_OUTPUT,
-  VERIFICATION_FAILED,
-} from '../../common/procedure-failures';
+import { maintenanceTimeoutSeconds, type WorkloadOptions } from '../../common/workloads';
 
+// The activities of the procedure workflows, in groups that say how each runs: `acts.local.x` is a
+// local activity, `acts.steps.x` an ordinary one, `acts.reboot.x` the reboot and the wait for the host.
 // Activity options derive from the procedure's timings, so tests can run whole reboot cycles in
 // seconds and real fleets can allow for ten-minute boots.
 
-const nonRetryableErrorTypes = [
-  ...nonRetryableSshFailureTypes,
-  HOST_NOT_RETURNED,
-  REBOOT_DID_NOT_START,
-  REBOOT_REFUSED,
-  VERIFICATION_FAILED,
-  PRECONDITION_FAILED,
-  MLXCONFIG_REJECTED,
-  INVALID_INPUT,
-  UNEXPECTED_OUTPUT,
-];
+/**
+ * Workflows started before this patch ran every step as an ordinary activity and replay that way. Since
+ * then (1) the short steps (`acts.local`) run as local activities: a step that takes a second of SSH no
+ * longer costs three history events, a workflow task round trip and a task-queue dispatch, which was
+ * most of the Temporal server's work per host (see bench/results); their results are recorded as markers
+ * when the workflow task completes, and a worker crash before that re-runs them, which idempotent steps
+ * allow; (2) a reboot and the wait for the host are one activity (rebootAndAwaitReturn). The patch is
+ * taken at the start of every host procedure (hostActivities).
+ *
+ * Retiring it: (1) once no open workflow started before the patch (`temporal workflow list --query
+ * 'ExecutionStatus="Running" AND WorkflowType IN (…host procedures…) AND StartTime < "<release of the
+ * patch>"'` finds none), replace `patched` by `deprecatePatch(COMPACT_STEPS_PATCH)` and remove the old
+ * path: the ordinary-activity branch of localSteps, rebootIfStill/awaitHostReturn in reboot.ts and
+ * test/fixtures/histories/*.before-compact-steps.json; (2) once no open workflow started before that
+ * release, remove the deprecatePatch call too.
+ */
+export const COMPACT_STEPS_PATCH = 'ibfleet-compact-steps';
+
+/** True in workflows started since COMPACT_STEPS_PATCH (see there). */
+export function compactSteps(): boolean {
+  return patched(COMPACT_STEPS_PATCH);
+}
 
 /** Ordinary steps: a few commands each; transient SSH trouble is retried for a few minutes. */
 export function stepOptions(timing: Timing): ActivityOptions {
@@ -44,7 +48,7 @@ export function stepOptions(timing: Timing): ActivityOptions {
       backoffCoefficient: 2,
       maximumInterval: 30_000,
       maximumAttempts: 8,
-      nonRetryableErrorTypes,
+      nonRetryableErrorTypes: [...nonRetryableStepFailureTypes],
     },
   };
 }
@@ -56,45 +60,6 @@ function localStepOptions(timing: Timing): LocalActivityOptions {
 }
 
 /**
- * Host steps that stay ordinary activities once local steps are in use. The reboot and the wait for the
- * host are long and must never run twice by accident; the reads a procedure decides from must be in
- * history before anything acts on them, so a worker crash never lets a re-run read hide what the
- * interrupted run had already changed; the module reload is a one-off whose interruption needs care.
- */
-const hostActivitiesNeverLocal: ReadonlySet<string> = new Set<keyof HostActivities>([
-  'readHostFacts',
-  'readCards',
-  'rebootIfStill',
-  'awaitHostReturn',
-  'rebootAndAwaitReturn',
-  'reloadNmlx5Module',
-  // The VM list the shutdown policy restores from must be in history before the first VM is stopped;
-  // the stop, the wait and maintenance-mode entry take long and heartbeat (workflows/host/workloads.ts).
-  'listVms',
-  'stopVms',
-  'startVms',
-  'enterMaintenance',
-  // An MFT/NMST install takes minutes on a real host (it heartbeats), with a timeout of its own.
-  'installMftTools',
-]);
-
-/**
- * Workflows started before this patch ran every step as an ordinary activity and replay that way. Since
- * then (1) the short steps run as local activities: a step that takes a second of SSH no longer costs
- * three history events, a workflow task round trip and a task-queue dispatch, which was most of the
- * Temporal server's work per host (see bench/results); their results are recorded as markers when the
- * workflow task completes, and a worker crash before that re-runs them, which idempotent steps allow;
- * (2) a reboot and the wait for the host are one activity (rebootAndAwaitReturn). The patch is taken at
- * the start of every host procedure.
- */
-export const COMPACT_STEPS_PATCH = 'ibfleet-compact-steps';
-
-/** True in workflows started since COMPACT_STEPS_PATCH (see there). */
-export function compactSteps(): boolean {
-  return patched(COMPACT_STEPS_PATCH);
-}
-
-/**
  * Waiting for a host: one long activity that heartbeats and resumes from its heartbeat after a worker
  * crash. It fails for good (HostNotReturned) at the deadline it is given, so retries are unbounded.
  */
@@ -102,7 +67,12 @@ function awaitOptions(timing: Timing): ActivityOptions {
   return {
     startToCloseTimeout: timing.bootDeadlineMs + timing.rebootStartMs + timing.stabilityMs + 60_000,
     heartbeatTimeout: timing.heartbeatTimeoutMs,
-    retry: { initialInterval: 200, backoffCoefficient: 1.5, maximumInterval: 2_000, nonRetryableErrorTypes },
+    retry: {
+      initialInterval: 200,
+      backoffCoefficient: 1.5,
+      maximumInterval: 2_000,
+      nonRetryableErrorTypes: [...nonRetryableStepFailureTypes],
+    },
   };
 }
 
@@ -116,16 +86,6 @@ function rebootOptions(timing: Timing): ActivityOptions {
     startToCloseTimeout: timing.rebootStartMs + timing.connectTimeoutMs + 4 * timing.commandTimeoutMs,
     scheduleToCloseTimeout: timing.bootDeadlineMs + 2 * timing.rebootStartMs + 60_000,
   };
-}
-
-/**
- * The local step functions handed out: a local step finishes inside the workflow task that started it,
- * so nothing outside the worker ever sees it as the current step (see ProcedureRun.enter).
- */
-const localStepFunctions = new WeakSet<object>();
-
-export function runsLocally(activity: object): boolean {
-  return localStepFunctions.has(activity);
 }
 
 /** A reboot and the wait, in one activity: the wait's timeouts and retries, bounded like the reboot's. */
@@ -144,38 +104,106 @@ function installOptions(timing: Timing): ActivityOptions {
   };
 }
 
+type ActivityFn = (input: never) => Promise<unknown>;
+
+/** A short step: called through ProcedureRun.call, which reads `runsLocally` (see ProcedureRun.enter). */
+export type ShortStep<F extends ActivityFn> = F & {
+  executeWithOptions(options: { summary?: string }, args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  /** A local activity (since COMPACT_STEPS_PATCH), or an ordinary one (workflows started before it). */
+  readonly runsLocally: boolean;
+};
+
+/**
+ * The short host steps: local activities since COMPACT_STEPS_PATCH, ordinary ones in workflows started
+ * before it. Every other host step stays an ordinary activity (hostActivities says why).
+ */
+function localSteps(timing: Timing) {
+  const runsLocally = compactSteps();
+  const proxies = runsLocally
+    ? proxyLocalActivities<HostActivities>(localStepOptions(timing))
+    : proxyActivities<HostActivities>(stepOptions(timing));
+  // The SDK's proxies make a new function on every property read: each is read once here and marked.
+  const step = <K extends keyof HostActivities>(name: K) =>
+    Object.assign(proxies[name], { runsLocally }) as unknown as ShortStep<HostActivities[K]>;
+  return {
+    readBootMarker: step('readBootMarker'),
+    listMstDevices: step('listMstDevices'),
+    setModuleOption: step('setModuleOption'),
+    restoreModuleOptions: step('restoreModuleOptions'),
+    setMlxconfig: step('setMlxconfig'),
+    setQuickBoot: step('setQuickBoot'),
+    setMaintenanceMode: step('setMaintenanceMode'),
+    exitMaintenance: step('exitMaintenance'),
+    readPeerMaintenance: step('readPeerMaintenance'),
+  };
+}
+
+/** A procedure's host activities, by how each runs (see the groups). */
 export function hostActivities(timing: Timing) {
   const steps = proxyActivities<HostActivities>(stepOptions(timing));
   const installs = proxyActivities<HostActivities>(installOptions(timing));
   const waits = proxyActivities<HostActivities>(awaitOptions(timing));
   const reboots = proxyActivities<HostActivities>(rebootOptions(timing));
   const rebootAndWait = proxyActivities<HostActivities>(rebootAndAwaitOptions(timing));
-  const local = compactSteps() ? proxyLocalActivities<HostActivities>(localStepOptions(timing)) : undefined;
-  // The SDK's proxies make a new function on every property read: make each local step's once, so
-  // runsLocally() recognises it and the set stays one entry per step.
-  const localSteps = new Map<string, object>();
-  const localStep = (proxies: NonNullable<typeof local>, name: string) => {
-    let fn: object | undefined = localSteps.get(name);
-    if (!fn) {
-      fn = proxies[name as keyof HostActivities];
-      localSteps.set(name, fn);
-      localStepFunctions.add(fn);
-    }
-    return fn;
-  };
-  // Activity proxies are Proxies (spreading them copies nothing): route explicitly.
-  return new Proxy(steps, {
-    get: (target, name, receiver): unknown => {
-      if (name === 'awaitHostReturn') return waits.awaitHostReturn;
-      if (name === 'rebootIfStill') return reboots.rebootIfStill;
-      if (name === 'rebootAndAwaitReturn') return rebootAndWait.rebootAndAwaitReturn;
-      if (name === 'installMftTools') return installs.installMftTools;
-      if (local && typeof name === 'string' && !hostActivitiesNeverLocal.has(name))
-        return localStep(local, name);
-      return Reflect.get(target, name, receiver) as unknown;
+  return {
+    /** Short idempotent steps, run as local activities (since COMPACT_STEPS_PATCH). */
+    local: localSteps(timing),
+    /**
+     * Ordinary activities: the reads a procedure decides from must be in history before anything acts on
+     * them, so a worker crash never lets a re-run read hide what the interrupted run had already changed
+     * (the VM list the shutdown policy restores from, too); the module reload is a one-off whose
+     * interruption needs care; powering VMs on heartbeats.
+     */
+    steps: {
+      readHostFacts: steps.readHostFacts,
+      readCards: steps.readCards,
+      reloadNmlx5Module: steps.reloadNmlx5Module,
+      listVms: steps.listVms,
+      startVms: steps.startVms,
     },
-  });
+    /** The reboot and the wait for the host: long, heartbeating, and never run twice by accident. */
+    reboot: {
+      /** Since COMPACT_STEPS_PATCH: the reboot and the wait in one activity. */
+      rebootAndAwaitReturn: rebootAndWait.rebootAndAwaitReturn,
+      /** Before COMPACT_STEPS_PATCH: the reboot, then the wait, as two activities. */
+      rebootIfStill: reboots.rebootIfStill,
+      awaitHostReturn: waits.awaitHostReturn,
+    },
+    /** An MFT/NMST install takes minutes on a real host (it heartbeats), with a timeout of its own. */
+    install: { installMftTools: installs.installMftTools },
+  };
 }
+
+export type HostActs = ReturnType<typeof hostActivities>;
+
+/**
+ * The VM policy's long steps, ordinary activities with timeouts of their own: the guest shutdowns and
+ * maintenance-mode entry (-t), both heartbeating.
+ */
+export function workloadActivities(timing: Timing, o: WorkloadOptions) {
+  const base = stepOptions(timing);
+  const margin = timing.connectTimeoutMs + 4 * timing.commandTimeoutMs;
+  const stop = proxyActivities<HostActivities>({
+    ...base,
+    startToCloseTimeout: o.guestShutdownTimeoutMs + margin,
+  });
+  const enter = proxyActivities<HostActivities>({
+    ...base,
+    startToCloseTimeout: maintenanceTimeoutSeconds(o) * 1000 + margin,
+    retry: { ...base.retry, maximumAttempts: 3 },
+  });
+  return { stopVms: stop.stopVms, enterMaintenance: enter.enterMaintenance };
+}
+
+// Every host activity is in a group: a new one does not compile until it is placed in one.
+type Grouped =
+  | keyof HostActs['local']
+  | keyof HostActs['steps']
+  | keyof HostActs['reboot']
+  | keyof HostActs['install']
+  | keyof ReturnType<typeof workloadActivities>;
+const everyHostActivityGrouped: Record<Exclude<keyof HostActivities, Grouped>, never> = {};
+void everyHostActivityGrouped;
 
 export function switchActivities(timing: Timing) {
   return proxyActivities<SwitchActivities>(stepOptions(timing));

@@ -8,10 +8,15 @@ import {
   type PlanFacts,
 } from '../../common/converge-plan';
 import type { PlanVm } from '../../common/converge-vms';
-import type { hostActivities } from './activity-proxies';
+import {
+  convergePhaseSteps,
+  convergeSteps as steps,
+  mlxconfigStep,
+  rebootStepOrder,
+  type WindowStepOrder,
+} from '../../common/procedure-steps';
+import type { HostActs } from './activity-proxies';
 import type { ProcedureRun } from './procedure-run';
-
-type HostActs = ReturnType<typeof hostActivities>;
 
 // The steps of the converge workflow (converge.ts): reading a host's facts, and one phase's actions,
 // each an existing idempotent host activity (module options merged and restored byte for byte,
@@ -30,19 +35,19 @@ export async function readConvergeFacts(
   base: Omit<HostStepInput, 'step'>,
   afterReboot: number,
 ): Promise<ReadFacts> {
-  const suffix = afterReboot === 0 ? '' : `-${afterReboot}`;
+  const names = afterReboot === 0 ? steps : convergePhaseSteps(afterReboot);
   const host = await run.call(
-    `read-state${suffix}`,
+    names.readState,
     'read ESXi version, VIBs, module options, cards, maintenance mode',
-    acts.readHostFacts,
+    acts.steps.readHostFacts,
     base,
     (f) =>
       `${f.vibs.map((v) => `${v.name} ${v.version}`).join(', ')}; options '${f.moduleOptions}'; ${f.mstDevices.length} card(s) listed`,
   );
   const cards = await run.call(
-    `read-cards${suffix}`,
+    names.readCards,
     'read cards, mlxconfig values and VFs',
-    acts.readCards,
+    acts.steps.readCards,
     base,
     (s) =>
       s.cards.length === 0
@@ -80,9 +85,9 @@ export async function readPoweredOnVms(
   base: Omit<HostStepInput, 'step'>,
 ): Promise<PlanVm[]> {
   const listing = await run.call(
-    'read-vms',
+    steps.readVms,
     'read the VMs, their power state and passed-through devices',
-    acts.listVms,
+    acts.steps.listVms,
     { ...base, devices: true },
     (l) => {
       const on = l.vms.filter((v) => v.power === 'on');
@@ -96,18 +101,18 @@ export async function readPoweredOnVms(
 export function actionStep(a: ConvergeAction): string {
   switch (a.kind) {
     case 'install-mft':
-      return 'install-mft';
+      return steps.installMft;
     case 'recovery-mode-on':
-      return 'set-mst-recovery-1';
+      return steps.recoveryModeOn;
     case 'mlxconfig':
-      return `mlxconfig-${a.device}-${a.group}`;
+      return mlxconfigStep(a.device, a.group);
     case 'mlxconfig-after-reboot':
-      return 'mlxconfig';
+      return steps.mlxconfigAfterReboot;
     case 'normal-mode':
-      return 'restore-options';
+      return steps.normalMode;
     case 'max-vfs':
     case 'max-vfs-after-reboot':
-      return 'set-max-vfs';
+      return steps.maxVfs;
   }
 }
 
@@ -116,22 +121,20 @@ export function actionStep(a: ConvergeAction): string {
  * the VM policy and maintenance mode (`vm`, from workloadSteps) before the first change and after the
  * last verification.
  */
-export function convergeStepNames(
-  plan: HostConvergePlan,
-  vm: { before: readonly string[]; after: readonly string[] },
-): string[] {
-  const steps = ['read-state', 'read-cards', 'plan'];
-  if (plan.phases.length > 0) steps.push(...vm.before);
+export function convergeStepNames(plan: HostConvergePlan, vm: WindowStepOrder): string[] {
+  const list: string[] = [steps.readState, steps.readCards, steps.plan];
+  if (plan.phases.length > 0) list.push(...vm.before);
   plan.phases.forEach((phase, i) => {
-    const n = i + 1;
-    steps.push(...phase.actions.map(actionStep));
-    if (phase.reboot.kind !== 'warm') steps.push(`quick-boot-off-${n}`);
-    steps.push(`boot-marker-${n}`, `reboot-${n}`, `await-return-${n}`, `read-state-${n}`, `read-cards-${n}`);
-    if (phase.reboot.kind !== 'warm') steps.push(`quick-boot-restore-${n}`);
-    steps.push(`verify-${n}`);
+    const s = convergePhaseSteps(i + 1);
+    const cold = phase.reboot.kind !== 'warm';
+    list.push(...phase.actions.map(actionStep));
+    if (cold) list.push(s.quickBootOff);
+    list.push(...rebootStepOrder(s.reboot), s.readState, s.readCards);
+    if (cold) list.push(s.quickBootRestore);
+    list.push(s.verify);
   });
-  if (plan.phases.length > 0) steps.push(...vm.after);
-  return steps;
+  if (plan.phases.length > 0) list.push(...vm.after);
+  return list;
 }
 
 /** Run a phase's actions (everything before its reboot); each records what it changed. */
@@ -149,7 +152,7 @@ export async function runPhaseActions(
         const r = await run.call(
           step,
           `install MFT/NMST from ${a.depots.join(', ')}`,
-          acts.installMftTools,
+          acts.install.installMftTools,
           { ...base, depots: a.depots, method: a.method },
           (r) =>
             r.depots
@@ -165,7 +168,7 @@ export async function runPhaseActions(
         const r = await run.call(
           step,
           `set ${RECOVERY_KEY}=1 (appended to the stored options)`,
-          acts.setModuleOption,
+          acts.local.setModuleOption,
           // Appended, never edited in place: restoreModuleOptions takes exactly this word off again.
           { ...base, key: RECOVERY_KEY, value: '1', override: true },
           (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
@@ -180,7 +183,7 @@ export async function runPhaseActions(
         const r = await run.call(
           step,
           `mlxconfig -d ${a.device} set ${values.join(' ')}`,
-          acts.setMlxconfig,
+          acts.local.setMlxconfig,
           { ...base, device: a.device, values: a.values },
           (r) =>
             r.changed.length > 0 ? `set ${r.changed.join(', ')}` : `already ${r.alreadySet.join(', ')}`,
@@ -192,7 +195,7 @@ export async function runPhaseActions(
         const r = await run.call(
           step,
           `restore options without ${RECOVERY_KEY}=1 (normal mode)`,
-          acts.restoreModuleOptions,
+          acts.local.restoreModuleOptions,
           { ...base, original: facts.host.moduleOptions, key: RECOVERY_KEY },
           (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
         );
@@ -205,7 +208,7 @@ export async function runPhaseActions(
           a.value === null
             ? 'remove max_vfs from stored options'
             : `set max_vfs=${a.value} (merged into stored options)`,
-          acts.setModuleOption,
+          acts.local.setModuleOption,
           { ...base, key: 'max_vfs', value: a.value },
           (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
         );

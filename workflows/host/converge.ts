@@ -11,7 +11,12 @@ import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { workloadOptions } from '../../common/workloads';
-import { hostActivities } from './activity-proxies';
+import {
+  convergePhaseSteps,
+  convergeSteps as steps,
+  maintenanceWindowSteps,
+} from '../../common/procedure-steps';
+import { hostActivities, type HostActs } from './activity-proxies';
 import {
   convergeStepNames,
   readConvergeFacts,
@@ -20,13 +25,11 @@ import {
   type ReadFacts,
 } from './converge-steps';
 import { MaintenanceWindow, workloadSteps } from './maintenance';
-import { invalidInput, type ProcedureRun } from './procedure-run';
-import { rebootAndAwaitReturn } from './reboot';
+import { invalidInput, preconditionFailed, verificationFailed } from './failures';
+import type { ProcedureRun } from './procedure-run';
+import { guardedReboot } from './reboot';
 import { runProcedure } from './run-procedure';
-import { preconditionFailed, verificationFailed } from './sriov-common';
 import { validateProcedureInput } from './validate';
-
-type HostActs = ReturnType<typeof hostActivities>;
 
 /**
  * Converge one host to its cluster's declared state (`ibfleet apply`) in the fewest reboots: read the
@@ -45,7 +48,7 @@ export async function convergeWorkflow(input: ProcedureInput): Promise<Procedure
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
 
-  const head = ['read-state', 'read-cards', ...(params.dryRun ? ['read-vms'] : []), 'plan'];
+  const head = [steps.readState, steps.readCards, ...(params.dryRun ? [steps.readVms] : []), steps.plan];
   return await runProcedure(input, head, async (run) => {
     const cluster = params.clusters[host.cluster];
     if (!cluster)
@@ -72,7 +75,7 @@ export async function convergeWorkflow(input: ProcedureInput): Promise<Procedure
       plannedReboots: plan.reboots,
     };
     await run.step(
-      'plan',
+      steps.plan,
       () => Promise.resolve({}),
       () => describePlan(plan),
     );
@@ -81,15 +84,15 @@ export async function convergeWorkflow(input: ProcedureInput): Promise<Procedure
       throw preconditionFailed(`${host.name} cannot converge: ${plan.blockers.join('; ')}`);
     if (plan.phases.length === 0) return { converged: true, changed: false, reboots: 0, plan };
     const vm = workloadSteps(options, host, input.vsanPeers);
-    const steps = convergeStepNames(plan, vm);
-    run.plan(steps);
+    const stepList = convergeStepNames(plan, vm);
+    run.plan(stepList);
 
     const window = { wanted: options.maintenanceMode, wasOn: first.host.maintenanceMode };
     await MaintenanceWindow.prepare(run, acts, base, {
       ...window,
-      firstChange: steps[steps.indexOf('maintenance-on') + 1],
+      firstChange: stepList[stepList.indexOf(maintenanceWindowSteps.maintenanceOn) + 1],
     });
-    run.beginChange(
+    run.beginCycle(
       'converge started changing the host and has not verified the declared state after its last reboot; run apply again to finish',
     );
     const last = await runPhases(run, acts, base, {
@@ -133,19 +136,19 @@ async function runPhases(
       );
     const phase = current.phases[0];
     await runPhaseActions(run, acts, base, phase, facts);
-    facts = await rebootPhase(run, acts, base, phase, n, o.maintenanceMode);
+    facts = await rebootPhase(run, acts, base, { phase, n, viaEsxcli: o.maintenanceMode });
     const unmet = unmetExpectations(facts.plan, o.desired, phase.expect);
     if (unmet.length > 0) throw verificationFailed(unmet.join('; '));
     current = planConvergence(facts.plan, o.desired);
     if (current.blockers.length > 0)
       throw verificationFailed(`after reboot ${n}: ${current.blockers.join('; ')}`);
     await run.step(
-      `verify-${n}`,
+      convergePhaseSteps(n).verify,
       () => Promise.resolve({}),
       () => (current.phases.length === 0 ? 'declared state reached' : `next: ${describePlan(current)}`),
     );
   }
-  run.endChange();
+  run.endCycle();
   await o.maintenance.exit();
   return current;
 }
@@ -155,27 +158,26 @@ async function rebootPhase(
   run: ProcedureRun,
   acts: HostActs,
   base: Omit<HostStepInput, 'step'>,
-  phase: ConvergePhase,
-  n: number,
-  viaEsxcli: boolean,
+  { phase, n, viaEsxcli }: { phase: ConvergePhase; n: number; viaEsxcli: boolean },
 ): Promise<ReadFacts> {
+  const phaseSteps = convergePhaseSteps(n);
   const cold = phase.reboot.kind !== 'warm';
   const quickBoot = cold
     ? await run.call(
-        `quick-boot-off-${n}`,
+        phaseSteps.quickBootOff,
         'disable Quick Boot: firmware values apply only on a cold reboot',
-        acts.setQuickBoot,
+        acts.local.setQuickBoot,
         { ...base, enabled: false },
         (r) => (r.changed ? 'Quick Boot disabled' : 'Quick Boot already off'),
       )
     : undefined;
   if (quickBoot?.changed) run.report.changes.push('Quick Boot disabled for a cold reboot');
-  await rebootAndAwaitReturn(run, acts, base, n, phase.reboot.reason, viaEsxcli);
+  await guardedReboot(run, acts, base, { steps: phaseSteps.reboot, reason: phase.reboot.reason, viaEsxcli });
   if (quickBoot?.before) {
     await run.call(
-      `quick-boot-restore-${n}`,
+      phaseSteps.quickBootRestore,
       'restore Quick Boot',
-      acts.setQuickBoot,
+      acts.local.setQuickBoot,
       { ...base, enabled: true },
       () => 'Quick Boot enabled again',
     );

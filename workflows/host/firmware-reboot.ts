@@ -1,24 +1,21 @@
-import type { CardInfo, CardsState, HostStepInput } from '../../activities/contract';
-import type { hostActivities } from './activity-proxies';
+import type { CardInfo, HostStepInput } from '../../activities/contract';
+import { coldRebootStepOrder, firmwareRebootSteps as steps } from '../../common/procedure-steps';
+import type { HostActs } from './activity-proxies';
 import type { ProcedureRun } from './procedure-run';
-import { rebootAndAwaitReturn } from './reboot';
-import { MaintenanceWindow } from './maintenance';
-import { checkFirmware, verificationFailed, type FirmwareCheck } from './sriov-common';
+import { guardedReboot } from './reboot';
+import { checkFirmware, type FirmwareCheck } from '../../common/firmware-values';
+import { verificationFailed } from './failures';
 
-type HostActs = ReturnType<typeof hostActivities>;
-
-export const firmwareRebootSteps = [
-  'boot-marker-1',
-  'reboot-1',
-  'await-return-1',
-  'verify-firmware',
-  'quick-boot-off',
-  'boot-marker-2',
-  'reboot-2',
-  'await-return-2',
-  'verify-firmware-cold',
-  'quick-boot-restore',
-];
+export interface FirmwareRebootOptions {
+  /** The cards whose mlxconfig values must become Current. */
+  cards: CardInfo[];
+  /** The values written to Next Boot, by mlxconfig name. */
+  intended: Record<string, string>;
+  reason: string;
+  viaEsxcli: boolean;
+  /** When a warm reboot left the values pending: disable Quick Boot for one cold reboot. */
+  allowColdReboot: boolean;
+}
 
 /**
  * Reboot so mlxconfig's Next Boot values become Current, then verify Current. A warm Quick Boot may skip
@@ -29,67 +26,70 @@ export async function rebootUntilFirmwareApplied(
   run: ProcedureRun,
   acts: HostActs,
   base: Omit<HostStepInput, 'step'>,
-  cards: CardInfo[],
-  intended: Record<string, string>,
-  opts: { reason: string; viaEsxcli: boolean; allowColdReboot: boolean },
+  o: FirmwareRebootOptions,
 ): Promise<FirmwareCheck> {
-  const devices = cards.map((c) => c.device);
-  await rebootAndAwaitReturn(run, acts, base, 1, opts.reason, opts.viaEsxcli);
-  let after = await run.call(
-    'verify-firmware',
-    'verify mlxconfig Current values',
-    acts.readCards,
-    { ...base, devices },
-    (s) => describe(checkFirmware(s.cards, intended)),
-  );
-  requireCards(devices, after.cards);
-  let check = checkFirmware(after.cards, intended);
-  if (check.wrong.length > 0)
-    throw verificationFailed(`mlxconfig values not applied: ${check.wrong.join('; ')}`);
-  if (check.pendingNextBoot.length === 0) {
-    for (const s of firmwareRebootSteps.slice(4)) run.skip(s, 'firmware values applied by the first reboot');
-    return check;
+  const devices = o.cards.map((c) => c.device);
+  const verify = async (step: string, summary: string) => {
+    const read = await run.call(step, summary, acts.steps.readCards, { ...base, devices }, (s) =>
+      describe(checkFirmware(s.cards, o.intended)),
+    );
+    requireCards(devices, read.cards);
+    return checkFirmware(read.cards, o.intended);
+  };
+
+  // 1. A warm reboot, then mlxconfig's Current values.
+  await guardedReboot(run, acts, base, {
+    steps: steps.firstReboot,
+    reason: o.reason,
+    viaEsxcli: o.viaEsxcli,
+  });
+  const warm = await verify(steps.verifyFirmware, 'verify mlxconfig Current values');
+  if (warm.wrong.length > 0)
+    throw verificationFailed(`mlxconfig values not applied: ${warm.wrong.join('; ')}`);
+  if (warm.pendingNextBoot.length === 0) {
+    for (const s of coldRebootStepOrder) run.skip(s, 'firmware values applied by the first reboot');
+    return warm;
   }
-  if (!opts.allowColdReboot) {
+  if (!o.allowColdReboot) {
     throw verificationFailed(
-      `mlxconfig values are still only "Next Boot" after a warm (Quick Boot) reboot: ${check.pendingNextBoot.join('; ')}; cold-reboot the host (or allow it with allowColdReboot)`,
+      `mlxconfig values are still only "Next Boot" after a warm (Quick Boot) reboot: ${warm.pendingNextBoot.join('; ')}; cold-reboot the host (or allow it with allowColdReboot)`,
     );
   }
-  const qb = await run.call(
-    'quick-boot-off',
+
+  // 2. Still pending (Quick Boot skipped firmware initialisation): one cold reboot with Quick Boot off.
+  const quickBoot = await run.call(
+    steps.quickBootOff,
     'disable Quick Boot for one cold reboot',
-    acts.setQuickBoot,
+    acts.local.setQuickBoot,
     { ...base, enabled: false },
     (r) => (r.changed ? 'Quick Boot disabled' : 'Quick Boot already off'),
   );
-  if (qb.changed) run.report.changes.push('Quick Boot disabled for a cold reboot');
-  await rebootAndAwaitReturn(run, acts, base, 2, `${opts.reason} (cold, firmware)`, opts.viaEsxcli);
-  after = await run.call(
-    'verify-firmware-cold',
-    'verify mlxconfig Current values after a cold reboot',
-    acts.readCards,
-    { ...base, devices },
-    (s) => describe(checkFirmware(s.cards, intended)),
-  );
-  requireCards(devices, after.cards);
-  check = checkFirmware(after.cards, intended);
-  if (qb.before) {
+  if (quickBoot.changed) run.report.changes.push('Quick Boot disabled for a cold reboot');
+  await guardedReboot(run, acts, base, {
+    steps: steps.coldReboot,
+    reason: `${o.reason} (cold, firmware)`,
+    viaEsxcli: o.viaEsxcli,
+  });
+  const cold = await verify(steps.verifyFirmwareCold, 'verify mlxconfig Current values after a cold reboot');
+
+  // 3. Quick Boot as it was.
+  if (quickBoot.before) {
     await run.call(
-      'quick-boot-restore',
+      steps.quickBootRestore,
       'restore Quick Boot',
-      acts.setQuickBoot,
+      acts.local.setQuickBoot,
       { ...base, enabled: true },
       () => 'Quick Boot enabled again',
     );
     run.report.changes.push('Quick Boot restored');
   } else {
-    run.skip('quick-boot-restore', 'Quick Boot was off before');
+    run.skip(steps.quickBootRestore, 'Quick Boot was off before');
   }
-  if (!check.applied)
+  if (!cold.applied)
     throw verificationFailed(
-      `mlxconfig values not applied after a cold reboot: ${[...check.pendingNextBoot, ...check.wrong].join('; ')}`,
+      `mlxconfig values not applied after a cold reboot: ${[...cold.pendingNextBoot, ...cold.wrong].join('; ')}`,
     );
-  return check;
+  return cold;
 }
 
 /** A card that is gone after the reboot has nothing to compare: that is a failed verification, not a pass. */
@@ -104,64 +104,4 @@ function requireCards(devices: string[], cards: CardInfo[]): void {
 function describe(check: FirmwareCheck): string {
   if (check.applied) return 'Current = intended on every card';
   return [...check.pendingNextBoot.map((p) => `pending: ${p}`), ...check.wrong].join('; ');
-}
-
-/**
- * The part sriov-enable and sriov-disable share once the firmware values are written: max_vfs in the
- * stored options, maintenance mode, the reboot(s) until mlxconfig Current holds the values, the VFs per
- * port, maintenance mode off.
- */
-export async function setMaxVfsRebootAndVerify(
-  run: ProcedureRun,
-  acts: HostActs,
-  base: Omit<HostStepInput, 'step'>,
-  o: {
-    cards: CardInfo[];
-    intended: Record<string, string>;
-    maxVfsStep: string;
-    /** The max_vfs list to store, or null to remove it. */
-    maxVfs: string | null;
-    vfsPerPort: number;
-    reason: string;
-    maintenance: { wanted: boolean; wasOn: boolean };
-    allowColdReboot: boolean;
-  },
-): Promise<CardsState> {
-  const mv = await run.call(
-    o.maxVfsStep,
-    o.maxVfs === null
-      ? 'remove max_vfs from stored options'
-      : `set max_vfs=${o.maxVfs} (merged into stored options)`,
-    acts.setModuleOption,
-    { ...base, key: 'max_vfs', value: o.maxVfs },
-    (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
-  );
-  if (mv.changed) run.report.changes.push(`nmlx5_core options '${mv.before}' → '${mv.after}'`);
-
-  const maintenance = await MaintenanceWindow.enter(run, acts, base, o.maintenance);
-  await rebootUntilFirmwareApplied(run, acts, base, o.cards, o.intended, {
-    reason: o.reason,
-    viaEsxcli: o.maintenance.wanted,
-    allowColdReboot: o.allowColdReboot,
-  });
-  const after = await run.call(
-    'verify-vfs',
-    `verify ${o.vfsPerPort} VF(s) per port`,
-    acts.readCards,
-    { ...base, devices: o.cards.map((c) => c.device) },
-    (s) =>
-      Object.entries(s.vfs)
-        .map(([n, v]) => `${n}: ${v} VFs`)
-        .join(', '),
-  );
-  const wrong = o.cards.flatMap((c) =>
-    c.nics
-      .filter((n) => (after.vfs[n] ?? 0) !== o.vfsPerPort)
-      .map((n) => `${n}: ${after.vfs[n] ?? 0} VFs, wanted ${o.vfsPerPort}`),
-  );
-  if (wrong.length > 0)
-    throw verificationFailed(`VFs per port not as intended after the reboot: ${wrong.join('; ')}`);
-  run.endChange();
-  await maintenance.exit();
-  return after;
 }

@@ -3,11 +3,15 @@ import type { HostStepInput } from '../../activities/contract';
 import type { HostOptions } from '../../common/procedures';
 import type { HostRef } from '../../common/targets';
 import { workloadOptions } from '../../common/workloads';
-import type { hostActivities } from './activity-proxies';
+import {
+  maintenanceWindowStepOrder,
+  maintenanceWindowSteps as steps,
+  type WindowStepOrder,
+} from '../../common/procedure-steps';
+import type { HostActs } from './activity-proxies';
 import type { ProcedureRun } from './procedure-run';
-import { Workloads } from './workloads';
-
-type HostActs = ReturnType<typeof hostActivities>;
+import { workloadsFor } from './vcenter-maintenance';
+import type { Workloads } from './workloads';
 
 /**
  * Workflows started before this patch entered maintenance mode (without a timeout) where each procedure
@@ -23,18 +27,11 @@ export function workloadSteps(
   options: HostOptions,
   host?: Pick<HostRef, 'vsan'>,
   vsanPeers?: readonly HostRef[],
-): { before: string[]; after: string[] } {
-  const o = workloadOptions(options.vms);
-  return {
-    before: [
-      'vms-read',
-      ...(o.policy === 'wait' ? ['vms-drain'] : []),
-      ...(host?.vsan && vsanPeers?.length ? ['vsan-peers'] : []),
-      ...(o.policy === 'shutdown' ? ['vms-stop'] : []),
-      'maintenance-on',
-    ],
-    after: ['maintenance-off', ...(o.policy === 'shutdown' ? ['vms-start'] : [])],
-  };
+): WindowStepOrder {
+  return maintenanceWindowStepOrder({
+    policy: workloadOptions(options.vms).policy,
+    vsanPeers: host?.vsan === true && (vsanPeers?.length ?? 0) > 0,
+  });
 }
 
 /** What prepare() left for the procedure's later enter() call (a run is one workflow's, so this stays per workflow). */
@@ -73,7 +70,7 @@ export class MaintenanceWindow {
       run.safePoint(opts.firstChange);
       return;
     }
-    run.safePoint('vms-read');
+    run.safePoint(steps.vmsRead);
     prepared.set(run, await MaintenanceWindow.open(run, acts, base, opts));
   }
 
@@ -88,13 +85,13 @@ export class MaintenanceWindow {
     if (ready) return ready;
     if (patched(VM_POLICY_PATCH)) return await MaintenanceWindow.open(run, acts, base, opts);
     if (!opts.wanted) {
-      run.skip('maintenance-on', 'maintenance mode disabled for this run');
+      run.skip(steps.maintenanceOn, 'maintenance mode disabled for this run');
       return new MaintenanceWindow(run, acts, base, opts.wasOn, false);
     }
     const mm = await run.call(
-      'maintenance-on',
+      steps.maintenanceOn,
       'enter maintenance mode',
-      acts.setMaintenanceMode,
+      acts.local.setMaintenanceMode,
       { ...base, enabled: true },
       (r) => (r.changed ? 'entered maintenance mode' : 'already in maintenance mode'),
     );
@@ -114,7 +111,8 @@ export class MaintenanceWindow {
     base: Omit<HostStepInput, 'step'>,
     opts: { wanted: boolean; wasOn: boolean },
   ): Promise<MaintenanceWindow> {
-    const workloads = new Workloads(run, acts, base, workloadOptions(run.input.options.vms));
+    // Through vCenter for hosts that have one (issue #14, vcenter-maintenance.ts).
+    const workloads = workloadsFor(run, acts, base, workloadOptions(run.input.options.vms));
     const opened: { window?: MaintenanceWindow } = {};
     run.onFailure(async () => {
       const window = opened.window;
@@ -126,7 +124,7 @@ export class MaintenanceWindow {
     await workloads.checkVsanPeers();
     await workloads.stop(running);
     if (opts.wanted) await workloads.enterMaintenance();
-    else run.skip('maintenance-on', 'maintenance mode disabled for this run');
+    else run.skip(steps.maintenanceOn, 'maintenance mode disabled for this run');
     opened.window = new MaintenanceWindow(run, acts, base, opts.wasOn, opts.wanted, workloads);
     return opened.window;
   }
@@ -148,16 +146,16 @@ export class MaintenanceWindow {
   async exit(): Promise<void> {
     if (!this.enteredByUs) {
       this.run.skip(
-        'maintenance-off',
+        steps.maintenanceOff,
         this.wasOn ? 'host was in maintenance mode before: left in it' : 'not entered',
       );
     } else if (this.workloads) {
       await this.workloads.exitMaintenance();
     } else {
       await this.run.call(
-        'maintenance-off',
+        steps.maintenanceOff,
         'exit maintenance mode',
-        this.acts.setMaintenanceMode,
+        this.acts.local.setMaintenanceMode,
         { ...this.base, enabled: false },
         () => 'exited maintenance mode',
       );

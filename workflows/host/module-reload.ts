@@ -1,9 +1,10 @@
 import type { ProcedureInput } from '../../common/procedures';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
+import { moduleReloadStepOrder, moduleReloadSteps as steps } from '../../common/procedure-steps';
 import { hostActivities } from './activity-proxies';
 import { runProcedure } from './run-procedure';
-import { verificationFailed } from './sriov-common';
+import { verificationFailed } from './failures';
 import { validateProcedureInput } from './validate';
 
 /**
@@ -20,11 +21,11 @@ export async function moduleReloadWorkflow(input: ProcedureInput): Promise<Proce
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
 
-  return await runProcedure(input, ['read-state', 'reload-module', 'verify-cards'], async (run) => {
+  return await runProcedure(input, moduleReloadStepOrder, async (run) => {
     const facts = await run.call(
-      'read-state',
+      steps.readState,
       'read loaded modules and cards',
-      acts.readHostFacts,
+      acts.steps.readHostFacts,
       base,
       (f) => `nmlx5_core ${f.moduleLoaded ? 'loaded' : 'NOT loaded'}, ${f.mstDevices.length} card(s) listed`,
     );
@@ -34,23 +35,25 @@ export async function moduleReloadWorkflow(input: ProcedureInput): Promise<Proce
       mstDevices: facts.mstDevices,
     };
     if (facts.moduleLoaded && facts.mstDevices.length > 0 && !params.force) {
-      run.skip('reload-module', 'nmlx5_core is loaded and cards are listed: nothing to recover');
-      run.skip('verify-cards', 'nothing changed');
+      run.skip(steps.reloadModule, 'nmlx5_core is loaded and cards are listed: nothing to recover');
+      run.skip(steps.verifyCards, 'nothing changed');
       return { moduleLoaded: true, mstDevices: facts.mstDevices };
     }
-    run.safePoint('reload-module');
+    // The guide's steps 1–3: unload both modules, load nmlx5_core in recovery mode, HUP vmkdevmgr.
+    run.safePoint(steps.reloadModule);
     const reload = await run.call(
-      'reload-module',
+      steps.reloadModule,
       'unload nmlx5_rdma + nmlx5_core, load nmlx5_core mst_recovery=1, HUP vmkdevmgr',
-      acts.reloadNmlx5Module,
+      acts.steps.reloadNmlx5Module,
       { ...base, force: params.force },
       (r) => r.actions.join('; '),
     );
     run.report.changes.push(...reload.actions);
+    // Steps 4–5: the cards listed by mst status.
     const cards = await run.call(
-      'verify-cards',
+      steps.verifyCards,
       'verify cards listed in mst status',
-      acts.listMstDevices,
+      acts.local.listMstDevices,
       { ...base, require: false },
       (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
     );

@@ -3,11 +3,18 @@ import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { patched } from '@temporalio/workflow';
 import type { VmListing } from '../../activities/contract';
+import { preflightStepOrder, preflightSteps as steps } from '../../common/procedure-steps';
 import { hostActivities } from './activity-proxies';
 import { VM_POLICY_PATCH } from './maintenance';
 import { runProcedure } from './run-procedure';
-import { preconditionFailed } from './sriov-common';
+import { preconditionFailed } from './failures';
 import { validateProcedureInput } from './validate';
+import {
+  readVcenterView,
+  refuseWithSshDisabled,
+  VCENTER_READ_STEP,
+  vcenterDisagreements,
+} from './vcenter-preflight';
 
 /**
  * Preflight: is the host ready for the other procedures? ESXi version, nmlx5 VIBs, MFT/NMST, nmlx5_core
@@ -18,11 +25,18 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
 
-  return await runProcedure(input, ['read-state', 'read-cards', 'read-vms', 'check'], async (run) => {
+  return await runProcedure(input, preflightStepOrder, async (run) => {
+    // Hosts with a vCenter (workflows since its patch): vCenter's view first; with SSH off, only that.
+    const vcenter = await readVcenterView(run, host);
+    if (vcenter) {
+      run.plan([VCENTER_READ_STEP, ...preflightStepOrder]);
+      run.report.found = { vcenter };
+      if (!vcenter.ssh.running) refuseWithSshDisabled(run, host, vcenter);
+    }
     const facts = await run.call(
-      'read-state',
+      steps.readState,
       'read ESXi version, VIBs, modules, options, cards',
-      acts.readHostFacts,
+      acts.steps.readHostFacts,
       base,
       (f) =>
         `ESXi ${f.esxiVersion} (${f.esxiBuild}), ${f.vibs.length} nmlx/MFT VIB(s), ${f.mstDevices.length} card(s)`,
@@ -30,20 +44,20 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
     const cards =
       facts.mstDevices.length > 0
         ? await run.call(
-            'read-cards',
+            steps.readCards,
             'read mlxconfig values and VFs',
-            acts.readCards,
+            acts.steps.readCards,
             base,
             (s) => `${s.cards.length} card(s), ${s.ports.length} port(s)`,
           )
         : undefined;
-    if (!cards) run.skip('read-cards', 'no card listed by mst status');
+    if (!cards) run.skip(steps.readCards, 'no card listed by mst status');
     // The VMs a rebooting procedure would meet, and which are tied to the cards (workflows since the VM policy).
     const vms = patched(VM_POLICY_PATCH)
       ? await run.call(
-          'read-vms',
+          steps.readVms,
           'read the VMs, their power state and passed-through devices',
-          acts.listVms,
+          acts.steps.listVms,
           { ...base, devices: true },
           describeVms,
         )
@@ -51,6 +65,7 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
 
     const vib = (name: string) => facts.vibs.find((v) => v.name === name);
     const problems: string[] = [];
+    // Section 1: the native nmlx5 driver; section 2: MFT/NMST; section 2.4 / troubleshooting: the cards.
     if (!facts.esxiVersion.startsWith(params.esxiVersionPrefix))
       problems.push(`ESXi ${facts.esxiVersion} does not match ${params.esxiVersionPrefix}*`);
     for (const name of ['nmlx5-core', 'nmlx5-rdma'])
@@ -60,6 +75,10 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
         if (!vib(name)) problems.push(`VIB ${name} (NVIDIA MFT/NMST) is not installed`);
     if (!facts.moduleLoaded) problems.push('nmlx5_core is not loaded (see module-reload)');
     if (facts.mstDevices.length === 0) problems.push('no card is listed by mst status (see recovery-cycle)');
+    const disagreements = vcenter
+      ? vcenterDisagreements(vcenter, { maintenanceMode: facts.maintenanceMode, vms: vms?.vms })
+      : [];
+    problems.push(...disagreements);
 
     run.report.found = {
       esxiVersion: facts.esxiVersion,
@@ -72,9 +91,10 @@ export async function preflightWorkflow(input: ProcedureInput): Promise<Procedur
       cards: cards?.cards,
       vfs: cards?.vfs,
       ...(vms ? { vms: vms.vms } : {}),
+      ...(vcenter ? { vcenter: { ...vcenter, agrees: disagreements.length === 0, disagreements } } : {}),
     };
     await run.step(
-      'check',
+      steps.check,
       () => Promise.resolve({}),
       () => (problems.length === 0 ? 'ready' : problems.join('; ')),
     );

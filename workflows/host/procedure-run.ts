@@ -1,39 +1,31 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
-  CancelledFailure,
-  ChildWorkflowFailure,
-  getExternalWorkflowHandle,
   isCancellation,
-  log,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Audited, RebootAndReturn } from '../../activities/contract';
-import { runsLocally } from './activity-proxies';
-import {
-  HOST_NOT_RETURNED,
-  INVALID_INPUT,
-  needsAttentionTypes,
-  REBOOT_DID_NOT_START,
-} from '../../common/procedure-failures';
-
-/** Failures a reboot-and-wait activity raises only after its reboot went out. */
-const waitFailureTypes = [HOST_NOT_RETURNED, REBOOT_DID_NOT_START];
+import { HOST_NOT_RETURNED, REBOOT_DID_NOT_START } from '../../common/procedure-failures';
 import type { ProcedureInput, ProcedureName } from '../../common/procedures';
 import type { ProcedureOutcome, ProcedureReport, StepRecord } from '../../common/reports';
 import { IbPhase } from '../../common/search-attributes';
-import { hostFinishedSignal, hostProgressQuery, stopAtSafePointSignal, type HostFinished } from '../messages';
+import { hostProgressQuery, stopAtSafePointSignal } from '../messages';
+import { currentDetails } from './current-details';
+import { EndHooks } from './end-hooks';
+import {
+  classify,
+  endAfterError,
+  failureMessage,
+  failureWithReport,
+  StopRequested,
+  stoppedReason,
+} from './failures';
+import { notifyRollout } from './host-finished';
+import { openSshThroughVcenter } from './vcenter-ssh';
 
-/** Raised inside a procedure when it stops at a safe point on request. */
-export class StopRequested extends Error {
-  constructor(readonly step: string) {
-    super(`stopped at a safe point before "${step}"`);
-  }
-}
+/** Failures a reboot-and-wait activity raises only after its reboot went out. */
+const waitFailureTypes = [HOST_NOT_RETURNED, REBOOT_DID_NOT_START];
 
 /**
  * Book-keeping shared by every procedure workflow: steps with durations, the commands run, reboots,
@@ -44,18 +36,24 @@ export class ProcedureRun {
   readonly report: ProcedureReport;
   private currentStep = 'starting';
   private stopRequest?: string;
-  /** Set while the host is between the two reboots of a cycle (or otherwise half-configured). */
-  private midChange?: string;
+  /**
+   * Set from beginCycle() to endCycle(): while the host is between the two reboots of a cycle, or its
+   * changes wait for a reboot and their verification. A procedure that stops now left it mid-cycle
+   * (report.leftMidCycle, needs-attention) and says how, with this description.
+   */
+  private leftMidCycle?: string;
   /** What an operator must see to if the procedure stops now (e.g. VMs stopped and not yet restarted). */
   private readonly attention = new Map<string, string>();
   /** A live line about the current step ("waiting for 3 VMs to stop: a, b, c"), cleared when it ends. */
   private detail?: string;
-  /** Run when the procedure fails, before its report is final (e.g. put the host back in service). */
-  private readonly cleanups: (() => Promise<void>)[] = [];
+  /** Run when the procedure fails (before its report is final), and at its end. */
+  private readonly hooks = new EndHooks();
+  /** Issue #14 (vcenter-ssh.ts): SSH opened through vCenter before the first step, closed at the end. */
+  private opened = false;
 
   constructor(
     readonly input: ProcedureInput,
-    private plannedSteps: string[],
+    private plannedSteps: readonly string[],
   ) {
     this.report = {
       target: input.target.name,
@@ -90,7 +88,7 @@ export class ProcedureRun {
   }
 
   /** Replace the planned step list once it is known (it may depend on the cards found). */
-  plan(steps: string[]): void {
+  plan(steps: readonly string[]): void {
     this.plannedSteps = steps;
     this.render();
   }
@@ -102,6 +100,10 @@ export class ProcedureRun {
     describe: (r: R) => string,
     { local = false }: { local?: boolean } = {},
   ): Promise<R> {
+    if (!this.opened) {
+      this.opened = true;
+      await openSshThroughVcenter(this);
+    }
     this.enter(name, { local });
     const started = Date.now();
     try {
@@ -119,7 +121,11 @@ export class ProcedureRun {
   async call<I extends { step: string }, R extends Partial<Audited>>(
     name: string,
     summary: string,
-    activity: { executeWithOptions(options: { summary: string }, args: [I]): Promise<R> },
+    /** acts.local.x (runsLocally: a local activity) or an ordinary activity (activity-proxies.ts). */
+    activity: {
+      executeWithOptions(options: { summary: string }, args: [I]): Promise<R>;
+      readonly runsLocally?: boolean;
+    },
     input: Omit<I, 'step'>,
     describe: (r: R) => string,
   ): Promise<R> {
@@ -128,7 +134,7 @@ export class ProcedureRun {
       name,
       () => activity.executeWithOptions({ summary: `${summary} — ${this.input.target.name}` }, args),
       describe,
-      { local: runsLocally(activity) },
+      { local: activity.runsLocally === true },
     );
   }
 
@@ -136,7 +142,7 @@ export class ProcedureRun {
    * A reboot and the wait for the host, done by one activity. Shown as the wait while it runs (nearly all
    * of its time) and recorded as the two steps it is, split where the activity says the reboot ended.
    */
-  async rebootAndWait<R extends RebootAndReturn>(
+  async callRebootAndReturn<R extends RebootAndReturn>(
     names: { reboot: string; wait: string },
     run: () => Promise<R>,
     describeReturn: (r: R) => string,
@@ -195,21 +201,12 @@ export class ProcedureRun {
 
   /** `cleanup` runs (once, not cancellable) when the procedure fails or stops, before the report is final. */
   onFailure(cleanup: () => Promise<void>): void {
-    this.cleanups.push(cleanup);
+    this.hooks.onFailure(cleanup);
   }
 
-  private async runCleanups(): Promise<void> {
-    const cleanups = this.cleanups.splice(0);
-    await CancellationScope.nonCancellable(async () => {
-      for (const cleanup of cleanups) {
-        try {
-          await cleanup();
-        } catch (err) {
-          // The failure being reported stands; the cleanup's own steps are in the report.
-          log.warn('a cleanup after the failure failed', { error: failureMessage(err) });
-        }
-      }
-    });
+  /** `closing` runs (once, not cancellable) at the end, succeeded or not, after the failure cleanups. */
+  atEnd(closing: () => Promise<void>): void {
+    this.hooks.atEnd(closing);
   }
 
   /** A point where stopping leaves the host consistent: honour a pending stop request here. */
@@ -217,13 +214,14 @@ export class ProcedureRun {
     if (this.stopRequest !== undefined) throw new StopRequested(nextStep);
   }
 
-  /** Mark that the host is half-configured until `done()` is called (reported if the procedure stops). */
-  beginChange(description: string): void {
-    this.midChange = description;
+  /** The host is half-configured from here until endCycle() (see leftMidCycle). */
+  beginCycle(description: string): void {
+    this.leftMidCycle = description;
   }
 
-  endChange(): void {
-    this.midChange = undefined;
+  /** The host is verified and consistent again. */
+  endCycle(): void {
+    this.leftMidCycle = undefined;
   }
 
   rebooted(): void {
@@ -233,6 +231,7 @@ export class ProcedureRun {
   /** Finish successfully: return the report. */
   async succeed(finalState: Record<string, unknown>): Promise<ProcedureReport> {
     this.report.finalState = finalState;
+    await this.hooks.runSucceeded();
     return await this.finish('succeeded');
   }
 
@@ -242,46 +241,22 @@ export class ProcedureRun {
    */
   async fail(err: unknown): Promise<never> {
     const stoppedInStep = this.currentStep;
-    await this.runCleanups();
+    await this.hooks.runFailed();
+    const attention = [...this.attention.values()];
     if (err instanceof StopRequested) {
-      this.report.reason = [
-        `stopped at a safe point before "${err.step}" (${this.stopRequest ?? 'requested'}); nothing was changed after it`,
-        ...this.attention.values(),
-      ].join(' — ');
+      this.report.reason = stoppedReason(err.step, this.stopRequest, attention);
       this.report.stoppedInStep = err.step;
       await this.finish('cancelled');
-      return await Promise.reject(
-        ApplicationFailure.create({
-          type: 'StoppedAtSafePoint',
-          message: this.report.reason,
-          nonRetryable: true,
-          details: [this.report],
-        }),
-      );
+      return await Promise.reject(failureWithReport('StoppedAtSafePoint', this.report));
     }
-    const { type, message } = classify(err);
-    const attention = [...this.attention.values()];
-    const outcome: ProcedureOutcome = isCancellation(err)
-      ? 'cancelled'
-      : needsAttentionTypes.includes(type) || this.midChange !== undefined || attention.length > 0
-        ? 'needs-attention'
-        : 'failed';
-    this.report.failureType = type;
+    const end = endAfterError(err, { leftMidCycle: this.leftMidCycle, attention });
+    this.report.failureType = end.type;
     this.report.stoppedInStep = stoppedInStep;
-    this.report.reason = [
-      message,
-      ...(this.midChange !== undefined ? [`host left mid-change: ${this.midChange}`] : []),
-      ...attention,
-    ].join(' — ');
-    if (this.midChange !== undefined) this.report.leftMidCycle = true;
-    await this.finish(outcome);
+    this.report.reason = end.reason;
+    if (this.leftMidCycle !== undefined) this.report.leftMidCycle = true;
+    await this.finish(end.outcome);
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      type,
-      message: this.report.reason,
-      nonRetryable: true,
-      details: [this.report],
-    });
+    throw failureWithReport(end.type, this.report);
   }
 
   private async finish(outcome: ProcedureOutcome): Promise<ProcedureReport> {
@@ -291,23 +266,8 @@ export class ProcedureRun {
     upsertSearchAttributes([{ key: IbPhase, value: outcome }]);
     this.render();
     // Even a cancelled procedure tells its rollout how it ended.
-    await CancellationScope.nonCancellable(() => this.notifyRollout());
+    await CancellationScope.nonCancellable(() => notifyRollout(this.report));
     return this.report;
-  }
-
-  private async notifyRollout(): Promise<void> {
-    const parent = workflowInfo().parent;
-    if (!parent) return;
-    const r = this.report;
-    try {
-      await getExternalWorkflowHandle(parent.workflowId).signal(
-        hostFinishedSignal,
-        hostFinishedFrom(r, workflowInfo().runId),
-      );
-    } catch (err) {
-      // The rollout may have ended (or been terminated); the host's own result still records everything.
-      log.warn('could not tell the rollout that this host finished', { error: failureMessage(err) });
-    }
   }
 
   /**
@@ -340,54 +300,19 @@ export class ProcedureRun {
     this.render();
   }
 
-  /** The compact view the Temporal UI shows as "current details". */
+  /** The compact view the Temporal UI shows as "current details" (current-details.ts). */
   private render(): void {
-    const done = new Map(this.report.steps.map((s) => [s.name, s]));
-    const mark = { done: '✔', skipped: '–', failed: '✘' } as const;
-    const rows = this.plannedSteps.map((name) => {
-      const s = done.get(name);
-      const state = s ? mark[s.status] : name === this.currentStep ? '▶' : ' ';
-      return `| ${state} | ${name} | ${s ? `${s.detail.replace(/\|/g, '/')} (${Math.round(s.durationMs / 100) / 10}s)` : ''} |`;
-    });
-    const now = this.detail !== undefined ? ` (${this.detail})` : '';
-    const header = `**${this.input.procedure}** on \`${this.input.target.name}\` — step: **${this.currentStep}**${now}, reboots: ${this.report.reboots}`;
-    const stop = this.stopRequest !== undefined ? `\n\nStop requested: ${this.stopRequest}` : '';
-    setCurrentDetails(`${header}${stop}\n\n| | step | result |\n|---|---|---|\n${rows.join('\n')}`);
+    setCurrentDetails(
+      currentDetails({
+        procedure: this.input.procedure,
+        target: this.input.target.name,
+        currentStep: this.currentStep,
+        detail: this.detail,
+        reboots: this.report.reboots,
+        stopRequest: this.stopRequest,
+        plannedSteps: this.plannedSteps,
+        steps: this.report.steps,
+      }),
+    );
   }
-}
-
-/** What a host tells its rollout when it ends (also what the rollout takes from a child's result). */
-export function hostFinishedFrom(r: ProcedureReport, runId: string): HostFinished {
-  return {
-    name: r.target,
-    runId,
-    outcome: r.outcome,
-    reason: r.reason,
-    failureType: r.failureType,
-    stoppedInStep: r.stoppedInStep,
-    leftMidCycle: r.leftMidCycle,
-    reboots: r.reboots,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-  };
-}
-
-/** The failure type and message an operator should see, from whatever a step threw. */
-export function classify(err: unknown): { type: string; message: string } {
-  let cause: unknown = err;
-  while (cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) cause = cause.cause;
-  if (cause instanceof ApplicationFailure)
-    return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
-  if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: 'cancelled' };
-  if (cause instanceof Error) return { type: cause.name, message: cause.message };
-  return { type: 'Error', message: String(cause) };
-}
-
-export function failureMessage(err: unknown): string {
-  return classify(err).message;
-}
-
-/** Invalid input fails the workflow for good: a non-retryable failure, never a stuck workflow task. */
-export function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: INVALID_INPUT, message, nonRetryable: true });
 }

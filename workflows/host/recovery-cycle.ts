@@ -1,27 +1,21 @@
+import type { HostFacts, HostStepInput } from '../../activities/contract';
 import { hostOptionsSchema, type HostOptions, type ProcedureInput } from '../../common/procedures';
+import {
+  recoveryCycleStepOrder,
+  recoveryCycleSteps as steps,
+  recoveryHalfStepOrder,
+} from '../../common/procedure-steps';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
-import { hostActivities } from './activity-proxies';
+import { hostActivities, type HostActs } from './activity-proxies';
 import { MaintenanceWindow, workloadSteps } from './maintenance';
-import { rebootAndAwaitReturn } from './reboot';
+import type { ProcedureRun } from './procedure-run';
+import { guardedReboot } from './reboot';
 import { runProcedure } from './run-procedure';
-import { preconditionFailed } from './sriov-common';
+import { preconditionFailed } from './failures';
 import { validateProcedureInput } from './validate';
 
 const KEY = 'mst_recovery';
-
-const cycleSteps = [
-  'set-mst-recovery-1',
-  'boot-marker-1',
-  'reboot-1',
-  'await-return-1',
-  'verify-cards-recovery',
-  'restore-options',
-  'boot-marker-2',
-  'reboot-2',
-  'await-return-2',
-  'verify-cards-normal',
-];
 
 /** The steps, in order: the VM policy and maintenance mode come before the first change. */
 export function recoveryCycleStepsFor(
@@ -29,12 +23,11 @@ export function recoveryCycleStepsFor(
   host?: Pick<HostRef, 'vsan'>,
   peers?: readonly HostRef[],
 ): string[] {
-  const vm = workloadSteps(options, host, peers);
-  return ['read-state', ...vm.before, ...cycleSteps, ...vm.after];
+  return recoveryCycleStepOrder(workloadSteps(options, host, peers));
 }
 
 /** The steps with the default options. */
-export const recoveryCycleSteps = recoveryCycleStepsFor(hostOptionsSchema.parse({}));
+export const recoveryCycleDefaultSteps = recoveryCycleStepsFor(hostOptionsSchema.parse({}));
 
 /**
  * The guide's recovery-mode cycle (section 2.4): nmlx5_core mst_recovery=1 → reboot → cards listed in
@@ -52,9 +45,9 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
 
   return await runProcedure(input, recoveryCycleStepsFor(options, host, input.vsanPeers), async (run) => {
     const facts = await run.call(
-      'read-state',
+      steps.readState,
       'read module options, cards and maintenance mode',
-      acts.readHostFacts,
+      acts.steps.readHostFacts,
       base,
       (f) => `ESXi ${f.esxiVersion}, options '${f.moduleOptions}', ${f.mstDevices.length} card(s) listed`,
     );
@@ -74,94 +67,95 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
           `${KEY}=1 (recovery mode) and ${KEY}=0 (normal mode): set it by hand first`,
       );
     // The VM policy and maintenance mode before the first change (workflows since VM_POLICY_PATCH).
-    await MaintenanceWindow.prepare(run, acts, base, {
-      wanted: options.maintenanceMode,
-      wasOn: facts.maintenanceMode,
-      firstChange: 'set-mst-recovery-1',
-    });
+    const window = { wanted: options.maintenanceMode, wasOn: facts.maintenanceMode };
+    await MaintenanceWindow.prepare(run, acts, base, { ...window, firstChange: steps.setRecoveryMode });
+    const enterMaintenance = () => MaintenanceWindow.enter(run, acts, base, window);
 
-    // Resumed after an earlier, interrupted run: recovery mode already stored and the cards already
-    // visible means the first half is done; go straight to normal mode.
-    const firstHalfDone = facts.moduleOptionValues[KEY] === '1' && facts.mstDevices.length > 0;
-    run.beginChange(`nmlx5_core ${KEY}=1 stored (recovery mode); run recovery-cycle again to finish`);
+    // Section 2.4 steps 1–3: recovery mode, a reboot, the cards listed. Done already when an earlier,
+    // interrupted run stored recovery mode and the cards are visible: then the cycle resumes at step 4.
+    const resumed = facts.moduleOptionValues[KEY] === '1' && facts.mstDevices.length > 0;
+    run.beginCycle(`nmlx5_core ${KEY}=1 stored (recovery mode); run recovery-cycle again to finish`);
+    const maintenance = resumed
+      ? await skipRecoveryHalf(run, enterMaintenance)
+      : await recoveryHalf(run, acts, base, { facts, enterMaintenance, viaEsxcli: options.maintenanceMode });
 
-    if (firstHalfDone) {
-      for (const s of [
-        'set-mst-recovery-1',
-        'boot-marker-1',
-        'reboot-1',
-        'await-return-1',
-        'verify-cards-recovery',
-      ]) {
-        run.skip(s, 'recovery mode already stored and cards listed (resumed cycle)');
-      }
-    } else {
-      const set = await run.call(
-        'set-mst-recovery-1',
-        `set ${KEY}=1 (appended to the stored options)`,
-        acts.setModuleOption,
-        // Appended, not edited in place: the string from before stays in it, so even a later run that
-        // only finds the overridden string restores it byte for byte (the loader applies the last word).
-        { ...base, key: KEY, value: '1', override: true },
-        (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
-      );
-      // Against the recorded facts, not set.changed: a local step re-run after a worker crash finds its
-      // own earlier write and reports "already".
-      if (set.after !== facts.moduleOptions)
-        run.report.changes.push(`nmlx5_core options '${facts.moduleOptions}' → '${set.after}'`);
-    }
-
-    const maintenance = await MaintenanceWindow.enter(run, acts, base, {
-      wanted: options.maintenanceMode,
-      wasOn: facts.maintenanceMode,
-    });
-
-    if (!firstHalfDone) {
-      await rebootAndAwaitReturn(
-        run,
-        acts,
-        base,
-        1,
-        `ibfleet recovery-cycle: ${KEY}=1`,
-        options.maintenanceMode,
-      );
-      await run.call(
-        'verify-cards-recovery',
-        'verify cards listed in mst status (recovery mode)',
-        acts.listMstDevices,
-        { ...base, require: true },
-        (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
-      );
-    }
-
+    // Section 2.4 steps 4–5: back to normal mode (the options from before, exactly), a reboot, the
+    // cards still listed.
     const restored = await run.call(
-      'restore-options',
+      steps.restoreOptions,
       `restore options without ${KEY}=1 (normal mode)`,
-      acts.restoreModuleOptions,
+      acts.local.restoreModuleOptions,
       { ...base, original: facts.moduleOptions, key: KEY },
       (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
     );
     if (restored.changed)
       run.report.changes.push(`nmlx5_core options '${restored.before}' → '${restored.after}'`);
-
-    await rebootAndAwaitReturn(
-      run,
-      acts,
-      base,
-      2,
-      `ibfleet recovery-cycle: ${KEY} back to normal`,
-      options.maintenanceMode,
-    );
+    await guardedReboot(run, acts, base, {
+      steps: steps.normalReboot,
+      reason: `ibfleet recovery-cycle: ${KEY} back to normal`,
+      viaEsxcli: options.maintenanceMode,
+    });
     const cards = await run.call(
-      'verify-cards-normal',
+      steps.verifyCardsNormal,
       'verify cards listed in mst status (normal mode)',
-      acts.listMstDevices,
+      acts.local.listMstDevices,
       { ...base, require: true },
       (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
     );
-    run.endChange();
+    run.endCycle();
 
     await maintenance.exit();
     return { moduleOptions: restored.after, mstDevices: cards.devices, maintenanceMode: maintenance.onAtEnd };
   });
+}
+
+/**
+ * Section 2.4 steps 1–3: mst_recovery=1 appended to the stored options, a reboot, the cards listed in
+ * `mst status`. Maintenance mode is entered between the write and the reboot (where workflows started
+ * before VM_POLICY_PATCH enter it; since then MaintenanceWindow.prepare has entered it already).
+ */
+async function recoveryHalf(
+  run: ProcedureRun,
+  acts: HostActs,
+  base: Omit<HostStepInput, 'step'>,
+  o: { facts: HostFacts; enterMaintenance: () => Promise<MaintenanceWindow>; viaEsxcli: boolean },
+): Promise<MaintenanceWindow> {
+  const set = await run.call(
+    steps.setRecoveryMode,
+    `set ${KEY}=1 (appended to the stored options)`,
+    acts.local.setModuleOption,
+    // Appended, not edited in place: the string from before stays in it, so even a later run that
+    // only finds the overridden string restores it byte for byte (the loader applies the last word).
+    { ...base, key: KEY, value: '1', override: true },
+    (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
+  );
+  // Against the recorded facts, not set.changed: a local step re-run after a worker crash finds its
+  // own earlier write and reports "already".
+  if (set.after !== o.facts.moduleOptions)
+    run.report.changes.push(`nmlx5_core options '${o.facts.moduleOptions}' → '${set.after}'`);
+
+  const maintenance = await o.enterMaintenance();
+  await guardedReboot(run, acts, base, {
+    steps: steps.recoveryReboot,
+    reason: `ibfleet recovery-cycle: ${KEY}=1`,
+    viaEsxcli: o.viaEsxcli,
+  });
+  await run.call(
+    steps.verifyCardsRecovery,
+    'verify cards listed in mst status (recovery mode)',
+    acts.local.listMstDevices,
+    { ...base, require: true },
+    (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
+  );
+  return maintenance;
+}
+
+/** A resumed cycle: steps 1–3 are recorded as skipped. */
+async function skipRecoveryHalf(
+  run: ProcedureRun,
+  enterMaintenance: () => Promise<MaintenanceWindow>,
+): Promise<MaintenanceWindow> {
+  for (const s of recoveryHalfStepOrder)
+    run.skip(s, 'recovery mode already stored and cards listed (resumed cycle)');
+  return await enterMaintenance();
 }

@@ -11,7 +11,7 @@ import { ProcedureRun } from './procedure-run';
  */
 export async function runProcedure(
   input: ProcedureInput,
-  plannedSteps: string[],
+  plannedSteps: readonly string[],
   body: (run: ProcedureRun) => Promise<Record<string, unknown>>,
 ): Promise<ProcedureReport> {
   ensureSearchAttributes(input);

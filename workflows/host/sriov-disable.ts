@@ -1,11 +1,19 @@
 import type { ProcedureInput } from '../../common/procedures';
+import {
+  mlxconfigStep,
+  sriovDisableMlxconfigGroup,
+  sriovDisableStepOrder,
+  sriovDisableSteps as steps,
+} from '../../common/procedure-steps';
 import type { ProcedureReport } from '../../common/reports';
 import type { HostRef } from '../../common/targets';
 import { hostActivities } from './activity-proxies';
-import { firmwareRebootSteps, setMaxVfsRebootAndVerify } from './firmware-reboot';
-import { runProcedure } from './run-procedure';
-import { checkFirmware, maxVfsList, selectCards } from './sriov-common';
+import { rebootUntilFirmwareApplied } from './firmware-reboot';
 import { MaintenanceWindow, workloadSteps } from './maintenance';
+import { runProcedure } from './run-procedure';
+import { checkFirmware, maxVfsList } from '../../common/firmware-values';
+import { selectCards } from './sriov-common';
+import { setMaxVfs, verifyVfs } from './sriov-steps';
 import { validateProcedureInput } from './validate';
 
 const DISABLED = { SRIOV_EN: '0', NUM_OF_VFS: '0' };
@@ -22,22 +30,21 @@ export async function sriovDisableWorkflow(input: ProcedureInput): Promise<Proce
   } = validateProcedureInput<'sriov-disable', HostRef>(input, 'sriov-disable');
   const acts = hostActivities(options.timing);
   const base = { host, timing: options.timing };
-  const vm = workloadSteps(options, host, input.vsanPeers);
-  const tail = ['clear-max-vfs', ...firmwareRebootSteps, 'verify-vfs', ...vm.after];
-  const steps = ['read-state', 'read-cards', ...vm.before, 'mlxconfig', ...tail];
+  const windowSteps = workloadSteps(options, host, input.vsanPeers);
 
-  return await runProcedure(input, steps, async (run) => {
+  return await runProcedure(input, sriovDisableStepOrder(windowSteps), async (run) => {
+    // 1. What the host has: the stored options, the cards with their mlxconfig values and VFs.
     const facts = await run.call(
-      'read-state',
+      steps.readState,
       'read ESXi state',
-      acts.readHostFacts,
+      acts.steps.readHostFacts,
       base,
       (f) => `options '${f.moduleOptions}'`,
     );
     const state = await run.call(
-      'read-cards',
+      steps.readCards,
       'read cards, mlxconfig values and VFs',
-      acts.readCards,
+      acts.steps.readCards,
       { ...base, devices: params.devices },
       (s) =>
         s.cards.map((c) => `${c.device} SRIOV_EN=${c.params.SRIOV_EN?.current ?? '?'}`).join(', ') ||
@@ -45,13 +52,12 @@ export async function sriovDisableWorkflow(input: ProcedureInput): Promise<Proce
     );
     const cards = selectCards(state, params.devices);
     run.report.found = { moduleOptions: facts.moduleOptions, cards: state.cards, vfs: state.vfs };
-    run.plan([
-      'read-state',
-      'read-cards',
-      ...vm.before,
-      ...cards.map((c) => `mlxconfig-${c.device}-sriov-off`),
-      ...tail,
-    ]);
+    run.plan(
+      sriovDisableStepOrder(
+        windowSteps,
+        cards.map((c) => mlxconfigStep(c.device, sriovDisableMlxconfigGroup)),
+      ),
+    );
 
     const list = maxVfsList(state, cards, null, facts.moduleOptionValues.max_vfs);
     const wantedMaxVfs = /^[0,]*$/.test(list) ? null : list;
@@ -63,34 +69,42 @@ export async function sriovDisableWorkflow(input: ProcedureInput): Promise<Proce
     ) {
       return { alreadyDisabled: true, vfs: state.vfs };
     }
-    await MaintenanceWindow.prepare(run, acts, base, {
-      wanted: options.maintenanceMode,
-      wasOn: facts.maintenanceMode,
-      firstChange: 'mlxconfig',
-    });
-    run.beginChange('SR-IOV disable written but not yet verified after a reboot; run sriov-disable again');
 
+    // 2. The VM policy and maintenance mode, before the first change.
+    const maintenance = { wanted: options.maintenanceMode, wasOn: facts.maintenanceMode };
+    await MaintenanceWindow.prepare(run, acts, base, { ...maintenance, firstChange: steps.mlxconfig });
+    run.beginCycle('SR-IOV disable written but not yet verified after a reboot; run sriov-disable again');
+
+    // 3. SRIOV_EN=0 NUM_OF_VFS=0 per card (Next Boot values).
     for (const card of cards) {
       const r = await run.call(
-        `mlxconfig-${card.device}-sriov-off`,
+        mlxconfigStep(card.device, sriovDisableMlxconfigGroup),
         `mlxconfig -d ${card.device} set SRIOV_EN=0 NUM_OF_VFS=0`,
-        acts.setMlxconfig,
+        acts.local.setMlxconfig,
         { ...base, device: card.device, values: DISABLED },
         (r) => (r.changed.length > 0 ? `set ${r.changed.join(', ')}` : 'already disabled'),
       );
       if (r.changed.length > 0)
         run.report.changes.push(`${card.device}: ${r.changed.join(', ')} (Next Boot)`);
     }
-    const after = await setMaxVfsRebootAndVerify(run, acts, base, {
+
+    // 4. max_vfs off for the cards' ports (every other stored option kept).
+    await setMaxVfs(run, acts, base, { step: steps.clearMaxVfs, maxVfs: wantedMaxVfs });
+
+    // 5. Reboot (cold if Quick Boot left the values pending) until mlxconfig Current holds them.
+    const maintenanceWindow = await MaintenanceWindow.enter(run, acts, base, maintenance);
+    await rebootUntilFirmwareApplied(run, acts, base, {
       cards,
       intended: DISABLED,
-      maxVfsStep: 'clear-max-vfs',
-      maxVfs: wantedMaxVfs,
-      vfsPerPort: 0,
       reason: 'ibfleet sriov-disable',
-      maintenance: { wanted: options.maintenanceMode, wasOn: facts.maintenanceMode },
+      viaEsxcli: options.maintenanceMode,
       allowColdReboot: params.allowColdReboot,
     });
+
+    // 6. No VF left, then back in service.
+    const after = await verifyVfs(run, acts, base, { step: steps.verifyVfs, cards, vfsPerPort: 0 });
+    run.endCycle();
+    await maintenanceWindow.exit();
     return { vfs: after.vfs, moduleOptions: after.moduleOptions };
   });
 }

@@ -1,7 +1,6 @@
 import {
   hostOptionsSchema,
-  procedureParamsSchemas,
-  procedureTargetKind,
+  procedures,
   type HostOptions,
   type ProcedureInput,
   type ProcedureName,
@@ -11,7 +10,7 @@ import { hostRefSchema, targetRefSchemas } from '../../common/target-schemas';
 import { z } from 'zod';
 import type { TargetRef } from '../../common/targets';
 import { formatIssues } from '../../common/zod-issues';
-import { invalidInput } from './procedure-run';
+import { invalidInput } from './failures';
 
 const vsanPeersSchema = z.array(hostRefSchema).max(1000);
 
@@ -33,13 +32,13 @@ export function validateProcedureInput<P extends ProcedureName, T extends Target
   const problems: string[] = [];
   if (input?.procedure !== procedure)
     problems.push(`procedure: expected "${procedure}", got "${String(input?.procedure)}"`);
-  const kind = procedureTargetKind[procedure];
+  const kind = procedures[procedure].target;
   // Every field of the target, with the shapes the CLI checks the inventory with: target fields reach
   // SSH connections and command lines (a guest's ibDevice and dataAddress, for instance).
   const target = targetRefSchemas[kind].safeParse(input?.target);
   if (input?.target?.kind !== kind) problems.push(`target.kind: ${procedure} runs on ${kind} targets`);
   else if (!target.success) problems.push(...formatIssues(target.error, 'target'));
-  const params = procedureParamsSchemas[procedure].safeParse(input?.params ?? {});
+  const params = procedures[procedure].params.safeParse(input?.params ?? {});
   if (!params.success) problems.push(...formatIssues(params.error, 'params'));
   const options = hostOptionsSchema.safeParse(input?.options ?? {});
   if (!options.success) problems.push(...formatIssues(options.error, 'options'));

@@ -1,23 +1,18 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  proxyActivities,
-  sleep,
-} from '@temporalio/workflow';
-import type { HostActivities, HostStepInput, VmInfo, VmRef, VmStartOutcome } from '../../activities/contract';
+import { ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
+import type { HostStepInput, VmInfo, VmRef, VmStartOutcome } from '../../activities/contract';
 import {
   MAINTENANCE_NOT_ENTERED,
   MAINTENANCE_NOT_EXITED,
   VMS_DID_NOT_STOP,
   VMS_NOT_RESTARTED,
   VMS_RUNNING,
-  VSAN_PEER_IN_MAINTENANCE,
 } from '../../common/procedure-failures';
-import type { Timing } from '../../common/procedures';
+import { maintenanceAttemptStep, maintenanceWindowSteps as steps } from '../../common/procedure-steps';
 import { maintenanceTimeoutSeconds, type StoppedVm, type WorkloadOptions } from '../../common/workloads';
-import { stepOptions, type hostActivities } from './activity-proxies';
+import { workloadActivities, type HostActs } from './activity-proxies';
 import type { ProcedureRun } from './procedure-run';
+import { checkVsanPeers } from './vsan-peers';
+import { drainVms } from './vm-drain';
 
 // The VM policy of rebooting procedures, and maintenance mode with a timeout and retries: the steps
 // MaintenanceWindow (maintenance.ts) runs before a procedure's first change and after its last.
@@ -27,28 +22,9 @@ import type { ProcedureRun } from './procedure-run';
 //             shut down by their guests, powered off hard only with forcePowerOff, and powered on again,
 //             in their order, once the host is done (an idempotent step: a VM already on is left alone).
 
-type HostActs = ReturnType<typeof hostActivities>;
 type Base = Omit<HostStepInput, 'step'>;
 
 const ATTENTION_KEY = 'vms';
-/** The wait policy polls from the timing's poll interval, doubling up to this. */
-const MAX_DRAIN_POLL_MS = 30_000;
-
-/** Long steps with timeouts of their own: the guest shutdowns and maintenance-mode entry (-t). */
-export function workloadActivities(timing: Timing, o: WorkloadOptions) {
-  const base = stepOptions(timing);
-  const margin = timing.connectTimeoutMs + 4 * timing.commandTimeoutMs;
-  const stop = proxyActivities<HostActivities>({
-    ...base,
-    startToCloseTimeout: o.guestShutdownTimeoutMs + margin,
-  });
-  const enter = proxyActivities<HostActivities>({
-    ...base,
-    startToCloseTimeout: maintenanceTimeoutSeconds(o) * 1000 + margin,
-    retry: { ...base.retry, maximumAttempts: 3 },
-  });
-  return { stopVms: stop.stopVms, enterMaintenance: enter.enterMaintenance };
-}
 
 function failure(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -76,9 +52,9 @@ export class Workloads {
   /** Steps `vms-read` and, as the policy says, `vms-drain`: resolves when no VM of the host runs (or the policy will stop them). */
   async read(): Promise<VmInfo[]> {
     const listing = await this.run.call(
-      'vms-read',
+      steps.vmsRead,
       'read the VMs and their power state',
-      this.acts.listVms,
+      this.acts.steps.listVms,
       { ...this.base, devices: false },
       (l) => {
         const on = l.vms.filter((v) => v.power === 'on');
@@ -97,58 +73,8 @@ export class Workloads {
         VMS_RUNNING,
         `${running.length} VM(s) powered on: ${names(running)}; --vm-policy refuse leaves a host with running VMs untouched (nothing was changed): stop them, or use --vm-policy wait or shutdown`,
       );
-    await this.drain(running);
+    await drainVms(this.run, this.acts, this.base, this.o, running);
     return [];
-  }
-
-  /** The wait policy: poll until no VM runs, up to the drain deadline; a stop request ends it at once. */
-  private async drain(running: VmInfo[]): Promise<void> {
-    const startedAt = Date.now();
-    const deadline = startedAt + this.o.drainDeadlineMs;
-    const waited = { vms: running.map((v) => v.name), startedAt: new Date(startedAt).toISOString() };
-    const vms = this.run.report.vms;
-    if (vms) vms.waited = { ...waited, outcome: 'deadline' };
-    const end = (outcome: 'drained' | 'deadline' | 'stopped') => {
-      if (vms) vms.waited = { ...waited, endedAt: new Date().toISOString(), outcome };
-    };
-    let pollMs = this.base.timing.maxPollIntervalMs;
-    let still = running;
-    await this.run.step(
-      'vms-drain',
-      async () => {
-        for (;;) {
-          this.run.setDetail(`waiting for ${still.length} VM(s) to stop: ${names(still)}`);
-          const left = deadline - Date.now();
-          if (left <= 0) break;
-          if (await condition(() => this.run.stopRequested, Math.min(pollMs, left))) break;
-          pollMs = Math.min(pollMs * 2, MAX_DRAIN_POLL_MS);
-          // Polls are reads: not listed in the audit trail (the first read was).
-          const listing = await this.acts.listVms.executeWithOptions(
-            { summary: `is a VM still running? — ${this.base.host.name}` },
-            [{ ...this.base, step: 'vms-drain', devices: false }],
-          );
-          still = listing.vms.filter((v) => v.power === 'on');
-          if (still.length === 0) break;
-        }
-        return {};
-      },
-      () =>
-        still.length === 0
-          ? `all VMs powered off by their owners after ${Math.round((Date.now() - startedAt) / 1000)}s`
-          : this.run.stopRequested
-            ? `stop requested while waiting for ${names(still)}`
-            : `still powered on at the drain deadline: ${names(still)}`,
-    );
-    if (still.length === 0) return end('drained');
-    if (this.run.stopRequested) {
-      end('stopped');
-      this.run.safePoint('vms-drain');
-    }
-    end('deadline');
-    throw failure(
-      VMS_RUNNING,
-      `${still.length} VM(s) still powered on after the drain deadline (${Math.round(this.o.drainDeadlineMs / 1000)}s): ${names(still)}; nothing was changed`,
-    );
   }
 
   /**
@@ -156,42 +82,13 @@ export class Workloads {
    * one that cannot be read, keeps this one out of it.
    */
   async checkVsanPeers(): Promise<void> {
-    const host = this.base.host;
-    if (!host.vsan) return;
-    const peers = (this.run.input.vsanPeers ?? []).filter((p) => p.name !== host.name);
-    if (peers.length === 0) {
-      this.run.skip('vsan-peers', "no peers given: one host of the cluster at a time is the rollout's limit");
-      return;
-    }
-    const r = await this.run.call(
-      'vsan-peers',
-      `read maintenance mode of ${peers.length} vSAN peer(s)`,
-      this.acts.readPeerMaintenance,
-      { ...this.base, peers },
-      (p) =>
-        p.inMaintenance.length + p.unreadable.length === 0
-          ? `no peer of ${host.cluster} in maintenance mode`
-          : [
-              ...(p.inMaintenance.length ? [`in maintenance mode: ${p.inMaintenance.join(', ')}`] : []),
-              ...p.unreadable.map((u) => `${u.name} unreadable: ${u.reason}`),
-            ].join('; '),
-    );
-    if (r.inMaintenance.length + r.unreadable.length > 0)
-      throw failure(
-        VSAN_PEER_IN_MAINTENANCE,
-        `vSAN cluster ${host.cluster}: ${[
-          ...(r.inMaintenance.length ? [`${r.inMaintenance.join(', ')} in maintenance mode`] : []),
-          ...r.unreadable.map((u) => `${u.name} could not be read (${u.reason})`),
-        ].join(
-          '; ',
-        )}; ${host.name} does not enter maintenance mode while another host of its vSAN cluster may be in it (nothing was changed)`,
-      );
+    await checkVsanPeers(this.run, this.acts, this.base);
   }
 
   /** The shutdown policy's step `vms-stop`: every VM in `running` off, or the host restored and needs-attention. */
   async stop(running: VmInfo[]): Promise<void> {
     if (running.length === 0 || this.o.policy !== 'shutdown') return;
-    this.run.safePoint('vms-stop');
+    this.run.safePoint(steps.vmsStop);
     const refs = running.map(vmRef);
     const vms = this.run.report.vms;
     if (vms) vms.stopped = refs.map((v) => ({ vmid: v.vmid, name: v.name }));
@@ -200,11 +97,11 @@ export class Workloads {
     const deadlineAt = Date.now() + this.o.guestShutdownTimeoutMs;
     const timeout = Math.round(this.o.guestShutdownTimeoutMs / 1000);
     const r = await this.run.step(
-      'vms-stop',
+      steps.vmsStop,
       () =>
         workloadActivities(this.base.timing, this.o).stopVms.executeWithOptions(
           { summary: `guest shutdown of ${refs.length} VM(s) (${timeout}s) — ${this.base.host.name}` },
-          [{ ...this.base, step: 'vms-stop', vms: refs, deadlineAt, forcePowerOff: this.o.forcePowerOff }],
+          [{ ...this.base, step: steps.vmsStop, vms: refs, deadlineAt, forcePowerOff: this.o.forcePowerOff }],
         ),
       (s) =>
         s.vms.map((v) => `${v.name}: ${v.how ?? `not stopped (${v.detail ?? 'still running'})`}`).join(', '),
@@ -239,7 +136,7 @@ export class Workloads {
     const acts = workloadActivities(this.base.timing, this.o);
     const tries: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      const step = attempt === 1 ? 'maintenance-on' : `maintenance-on-${attempt}`;
+      const step = maintenanceAttemptStep(steps.maintenanceOn, attempt);
       this.run.safePoint(step);
       const r = await this.run.call(
         step,
@@ -273,11 +170,11 @@ export class Workloads {
   async exitMaintenance(): Promise<void> {
     const tries: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      const step = attempt === 1 ? 'maintenance-off' : `maintenance-off-${attempt}`;
+      const step = maintenanceAttemptStep(steps.maintenanceOff, attempt);
       const r = await this.run.call(
         step,
         'exit maintenance mode',
-        this.acts.exitMaintenance,
+        this.acts.local.exitMaintenance,
         this.base,
         (e) =>
           e.exited
@@ -333,9 +230,9 @@ export class Workloads {
   private async powerOn(vms: VmRef[] = this.stopped): Promise<VmStartOutcome[]> {
     if (vms.length === 0) return [];
     const r = await this.run.call(
-      'vms-start',
+      steps.vmsStart,
       `power on ${vms.length} VM(s) stopped for the procedure`,
-      this.acts.startVms,
+      this.acts.steps.startVms,
       { ...this.base, vms },
       (s) => s.vms.map((v) => `${v.name}: ${v.result}${v.error ? ` (${v.error})` : ''}`).join(', '),
     );

@@ -1,4 +1,5 @@
 import type { HostProgress, RolloutEvent, RolloutInput, RolloutOptions } from '../../common/rollout';
+import type { GateState } from '../../common/gates';
 import type { EndedHost } from '../../common/rollout-shards';
 import { isProblem, isTerminal } from './budget';
 import { HostLedger, type CarriedLedger } from './ledger';
@@ -28,14 +29,33 @@ export interface RolloutCarried {
   problemsOmitted: number;
   /** The hosts that ended last, oldest first. */
   recent: EndedHost[];
+  /** Hosts wait for a maintenance window to open (--window): its opening is in the events once. */
+  windowWaiting?: boolean;
+  /** The canary-awaiting-approval notification was queued (--notify). */
+  canaryNotified?: boolean;
+  /** Health gates (--gate): the controller's state, carried so failing time counts across runs. */
+  gate?: GateState;
+  /** The last check passed and no host started since: the next pass of starts may go. */
+  gateOpen?: boolean;
+  /** Why hosts wait for the gates (the last failing check), and when they are checked again. */
+  gateWaitReason?: string;
+  gateRecheckAtMs?: number;
+  /** The rollout paused itself: a gate failed longer than --gate-timeout. */
+  gatePaused?: boolean;
+  /** Hosts asked to stop when their maintenance window closed (--window-end stop), by index. */
+  windowStopped?: number[];
 }
 
-/** A rollout that has not started a host yet: `hosts` pending, with their clusters once known. */
-export function initialRolloutState(
+/**
+ * A rollout that has not started a host yet: `hosts` pending, with their clusters once known (and the
+ * clusters that run vSAN).
+ */
+export function initialRolloutCarried(
   options: RolloutOptions,
   hosts: number | readonly string[],
   startedBy: string,
   now: Date,
+  vsanClusters: readonly string[] = [],
 ): RolloutCarried {
   return {
     startedAtMs: now.getTime(),
@@ -47,7 +67,7 @@ export function initialRolloutState(
     ledger:
       typeof hosts === 'number'
         ? HostLedger.sized(hosts, options.canary)
-        : HostLedger.of(hosts, options.canary),
+        : HostLedger.of(hosts, options.canary, vsanClusters),
     running: {},
     problems: [],
     problemsOmitted: 0,

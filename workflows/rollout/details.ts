@@ -37,5 +37,6 @@ export function currentDetails(rollout: Rollout, p: RolloutProgress): string {
   if (p.phase === 'awaiting-approval')
     lines.push('', `Canary done: approve with \`ibfleet rollout approve ${rolloutId}\``);
   else if (p.waitingFor && p.phase === 'running') lines.push('', `Waiting: ${p.waitingFor}`);
+  if (p.operations?.length) lines.push('', ...p.operations.map((o) => `- ${o}`));
   return lines.join('\n');
 }

@@ -1,9 +1,14 @@
 import { condition } from '@temporalio/workflow';
 import type { HostProgress, ProgressRequest, RolloutInput } from '../../common/rollout';
+import { rolloutWorkflowId } from '../../common/targets';
+import type { LeaseGrant } from '../../common/lease';
+import { leaseLimits } from '../../common/rollout-ops';
 import { MAX_INLINE_TARGETS } from '../../common/rollout-shards';
+import { vsanHostsByCluster, vsanLimitApplies } from '../../common/rollout-vsan';
 import { refuseUnusableCredentials } from '../credential-check';
 import type { HostFinished } from '../messages';
-import { launchHost, stopHosts, type HostLaunch } from './hosts';
+import { awaitHostResults, launchHost, stopHosts, type HostLaunch } from './hosts';
+import { ClusterLeases } from './leases';
 import { readRebootDurations } from './order';
 import { activeHosts } from './progress';
 import { ShardHosts } from './shard-hosts';
@@ -30,7 +35,17 @@ export class DirectHosts implements HostStarter {
       procedure: input.procedure,
       params: input.params,
       hostOptions: input.options.host,
+      openChildren: 0,
+      ...(vsanLimitApplies(input.procedure) ? { vsanHosts: vsanHostsByCluster(input.targets) } : {}),
     };
+    const limits = leaseLimits(input.options.ops, input.options.perCluster, input.targets);
+    if (Object.keys(limits).length > 0)
+      this.launch.leases = new ClusterLeases(
+        input.rolloutId,
+        rolloutWorkflowId(input.rolloutId),
+        limits,
+        () => rollout.touch(),
+      );
   }
 
   async prepare(): Promise<void> {
@@ -65,19 +80,28 @@ export class DirectHosts implements HostStarter {
   }
 
   stop(indices: readonly number[], reason: string): void {
-    stopHosts(
-      indices.map((i) => this.hosts.target(i)),
-      reason,
-    );
+    const targets = indices.map((i) => this.hosts.target(i));
+    for (const t of targets) this.launch.leases?.abandon(t, `not started: ${reason}`);
+    stopHosts(targets, reason);
+  }
+
+  stopUntilLater(indices: readonly number[], reason: string): void {
+    this.stop(indices, reason);
   }
 
   hostFinished(f: HostFinished): void {
     const ended = this.hosts.recordEnd(f);
-    if (ended) this.rollout.hostEnded(ended);
+    if (!ended) return;
+    this.launch.leases?.release(this.hosts.target(ended.index));
+    this.rollout.hostEnded(ended);
+  }
+
+  leaseGranted(g: LeaseGrant): void {
+    this.launch.leases?.grant(g);
   }
 
   settled(): boolean {
-    return this.hosts.allAcknowledged();
+    return this.hosts.allAcknowledged() && (this.launch.leases?.settled() ?? true);
   }
 
   async settle(): Promise<void> {
@@ -85,15 +109,21 @@ export class DirectHosts implements HostStarter {
   }
 
   listHosts(request?: ProgressRequest): { hosts: HostProgress[]; listed: 'all' | 'active' } {
+    for (const [name, waiting] of this.launch.leases?.waiting ?? []) {
+      const i = this.hosts.indexOf(name);
+      if (i !== undefined) this.hosts.host(i).step = waiting;
+    }
     const all = (request?.hosts ?? 'all') === 'all' && this.hosts.hosts.length <= MAX_INLINE_TARGETS;
     return all
       ? { hosts: this.hosts.hosts, listed: 'all' }
       : { hosts: activeHosts(this.rollout), listed: 'active' };
   }
 
-  close(skipReason: string): Promise<void> {
+  async close(skipReason: string): Promise<void> {
     this.hosts.skipPending(skipReason);
-    return Promise.resolve();
+    const leases = this.launch.leases;
+    if (leases) await condition(() => leases.settled());
+    await awaitHostResults(this.launch);
   }
 
   reportHosts(): HostProgress[] {

@@ -1,24 +1,24 @@
-import {
-  hostOptionsSchema,
-  procedureNameSchema,
-  procedureParamsSchemas,
-  procedureTargetKind,
-} from '../../common/procedures';
+import { z } from 'zod';
+import { hostOptionsSchema, procedureNameSchema, procedures } from '../../common/procedures';
+import { clusterKeySchema } from '../../common/lease';
 import { rolloutInputSchema, type RolloutInput } from '../../common/rollout';
-import type { ShardInput } from '../../common/rollout-shards';
-import { targetRefSchema } from '../../common/target-schemas';
+import { MAX_INLINE_TARGETS, type ShardInput } from '../../common/rollout-shards';
+import { hostRefSchema, targetRefSchema } from '../../common/target-schemas';
 import { formatIssues } from '../../common/zod-issues';
-import { invalidInput } from '../host/procedure-run';
+import { invalidInput } from '../host/failures';
 import { problemList } from '../host/validate';
+
+const shardLeaseLimitsSchema = z.record(clusterKeySchema, z.number().int().min(1).max(1000));
+const shardVsanPeersSchema = z.record(z.string(), z.array(hostRefSchema).max(MAX_INLINE_TARGETS));
 
 /** The rollout checks its input itself (anything that talks to Temporal can start one): InvalidInput, naming each field. */
 export function validateRolloutInput(input: RolloutInput): void {
   const parsed = rolloutInputSchema.safeParse(input);
   const problems = parsed.success ? [] : formatIssues(parsed.error);
   if (parsed.success) {
-    const params = procedureParamsSchemas[input.procedure].safeParse(input.params);
+    const params = procedures[input.procedure].params.safeParse(input.params);
     if (!params.success) problems.push(...formatIssues(params.error, 'params'));
-    const kind = procedureTargetKind[input.procedure];
+    const kind = procedures[input.procedure].target;
     input.targets.forEach((t, i) => {
       if (t.kind !== kind)
         problems.push(`targets[${i}].kind: ${input.procedure} runs on ${kind} targets, not ${t.kind}`);
@@ -39,14 +39,14 @@ export function shardInputProblems(input: ShardInput): string[] {
   const problems: string[] = [];
   const procedure = procedureNameSchema.safeParse(input.procedure);
   if (!procedure.success) return ['procedure: not a procedure'];
-  const params = procedureParamsSchemas[procedure.data].safeParse(input.params);
+  const params = procedures[procedure.data].params.safeParse(input.params);
   if (!params.success) problems.push(...formatIssues(params.error, 'params'));
   const options = hostOptionsSchema.safeParse(input.hostOptions);
   if (!options.success) problems.push(...formatIssues(options.error, 'hostOptions'));
   for (const field of ['shard', 'offset', 'canaries', 'continueAsNewAfterEvents'] as const)
     if (!Number.isInteger(input[field]) || input[field] < 0)
       problems.push(`${field}: must be a whole number`);
-  const kind = procedureTargetKind[procedure.data];
+  const kind = procedures[procedure.data].target;
   const names = new Set<string>();
   input.targets.forEach((t, i) => {
     const parsed = targetRefSchema.safeParse(t);
@@ -56,5 +56,13 @@ export function shardInputProblems(input: ShardInput): string[] {
     if (names.has(t.name)) problems.push(`targets[${i}].name: duplicate target ${t.name}`);
     names.add(t.name);
   });
+  if (input.leaseLimits !== undefined) {
+    const limits = shardLeaseLimitsSchema.safeParse(input.leaseLimits);
+    if (!limits.success) problems.push(...formatIssues(limits.error, 'leaseLimits'));
+  }
+  if (input.vsanPeers !== undefined) {
+    const peers = shardVsanPeersSchema.safeParse(input.vsanPeers);
+    if (!peers.success) problems.push(...formatIssues(peers.error, 'vsanPeers'));
+  }
   return problems.slice(0, 20);
 }

@@ -35,6 +35,8 @@ export interface CarriedLedger {
   order?: number[];
   /** Hosts with an index below this are canaries (they come first in any order). */
   canaries: number;
+  /** The clusters (indices into `clusters`) that run vSAN: one host of each at a time. */
+  vsan?: number[];
 }
 
 export class HostLedger {
@@ -48,16 +50,21 @@ export class HostLedger {
   /** Start-order positions below it hold no pending host. */
   private cursor = 0;
   private readonly running = new Set<number>();
+  private readonly vsan: Set<number>;
 
   /** Every host pending, clusters not known yet (they come with the targets). */
   static sized(total: number, canaries: number): CarriedLedger {
     return { clusters: [], clusterRuns: [-1, total], phases: 'p'.repeat(total), canaries };
   }
 
-  /** Every host pending, with its cluster. */
-  static of(clusterOfHost: readonly string[], canaries: number): CarriedLedger {
+  /** Every host pending, with its cluster; `vsanClusters` run vSAN. */
+  static of(
+    clusterOfHost: readonly string[],
+    canaries: number,
+    vsanClusters: readonly string[] = [],
+  ): CarriedLedger {
     const ledger = new HostLedger(HostLedger.sized(clusterOfHost.length, canaries));
-    ledger.setClusters(0, clusterOfHost);
+    ledger.setClusters(0, clusterOfHost, vsanClusters);
     return ledger.toCarried();
   }
 
@@ -68,6 +75,7 @@ export class HostLedger {
     for (let i = 0; i < carried.clusterRuns.length; i += 2)
       for (let n = 0; n < carried.clusterRuns[i + 1]; n++) this.clusterOf.push(carried.clusterRuns[i]);
     this.canaries = carried.canaries;
+    this.vsan = new Set(carried.vsan ?? []);
     this.counts = Object.fromEntries(hostPhases.map((p) => [p, 0])) as Record<HostPhase, number>;
     this.phase.forEach((p, i) => {
       this.counts[p] += 1;
@@ -92,19 +100,23 @@ export class HostLedger {
     return index < this.canaries;
   }
 
-  /** The clusters of hosts from `offset` on (as their targets arrive). */
-  setClusters(offset: number, clusterOfHost: readonly string[]): void {
-    clusterOfHost.forEach((name, i) => {
-      let c = this.clusters.indexOf(name);
-      if (c < 0) c = this.clusters.push(name) - 1;
-      this.clusterOf[offset + i] = c;
-    });
+  /** The cluster of the host runs vSAN. */
+  isVsan(index: number): boolean {
+    return this.vsan.has(this.clusterOf[index]);
+  }
+
+  /** The clusters of hosts from `offset` on (as their targets arrive), and which of them run vSAN. */
+  setClusters(offset: number, clusterOfHost: readonly string[], vsanClusters: readonly string[] = []): void {
+    clusterOfHost.forEach((name, i) => (this.clusterOf[offset + i] = this.clusterIndex(name)));
+    for (const name of vsanClusters) this.vsan.add(this.clusterIndex(name));
   }
 
   set(index: number, phase: HostPhase): void {
     this.counts[this.phase[index]] -= 1;
     this.counts[phase] += 1;
     this.phase[index] = phase;
+    // Back to pending (stopped when a maintenance window closed): the pending scan starts over.
+    if (phase === 'pending') this.cursor = 0;
     if (phase === 'running') this.running.add(index);
     else this.running.delete(index);
   }
@@ -126,6 +138,13 @@ export class HostLedger {
       const i = this.hostAt(pos);
       if (this.phase[i] === 'pending') yield i;
     }
+  }
+
+  /** How many canary hosts succeeded. */
+  canariesSucceeded(): number {
+    let n = 0;
+    for (let i = 0; i < Math.min(this.canaries, this.total); i++) if (this.phase[i] === 'succeeded') n += 1;
+    return n;
   }
 
   /** Every canary host has ended. */
@@ -166,7 +185,13 @@ export class HostLedger {
       phases: this.phase.map((p) => letters[p]).join(''),
       ...(this.order ? { order: this.order } : {}),
       canaries: this.canaries,
+      ...(this.vsan.size > 0 ? { vsan: [...this.vsan].sort((a, b) => a - b) } : {}),
     };
+  }
+
+  private clusterIndex(name: string): number {
+    const c = this.clusters.indexOf(name);
+    return c >= 0 ? c : this.clusters.push(name) - 1;
   }
 
   private hostAt(pos: number): number {

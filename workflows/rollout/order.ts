@@ -2,7 +2,7 @@ import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities/contract';
 import type { Timing } from '../../common/procedures';
 import type { HostRef, TargetRef } from '../../common/targets';
-import { classify } from '../host/procedure-run';
+import { classify } from '../host/failures';
 
 /**
  * --order slowest-first: each ESXi host's last reboot duration, read from its own vmksummary.log (by

@@ -22,6 +22,7 @@ export function rolloutProgress(
     etaMs = Math.round(((counts.pending + counts.running / 2) * mean) / width);
   }
   const waitingFor = rollout.heldBy();
+  const operations = rollout.ops.lines();
   return {
     rolloutId: config.rolloutId,
     procedure: config.procedure,
@@ -40,6 +41,7 @@ export function rolloutProgress(
     },
     ...(listed === 'active' ? { hostsListed: 'active' as const } : {}),
     ...(waitingFor !== undefined ? { waitingFor } : {}),
+    ...(operations.length > 0 ? { operations } : {}),
     ...(shards !== undefined ? { shards } : {}),
   };
 }

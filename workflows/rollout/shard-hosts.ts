@@ -1,5 +1,5 @@
 import type { HostProgress } from '../../common/rollout';
-import type { EndedHost, StartedHost } from '../../common/rollout-shards';
+import { hostEndDetail, type EndedHost, type StartedHost } from '../../common/rollout-shards';
 import { targetCluster, type TargetRef } from '../../common/targets';
 import type { HostFinished } from '../messages';
 import { isTerminal } from './budget';
@@ -50,6 +50,16 @@ export class ShardHosts {
   /** The host is being started now; what the rollout learns of it. */
   markStarted(index: number, at: string): StartedHost {
     const h = this.host(index);
+    // A host stopped when a maintenance window closed starts again: nothing of its last run stays.
+    for (const key of [
+      'runId',
+      'finishedAt',
+      'reason',
+      'failureType',
+      'stoppedInStep',
+      'leftMidCycle',
+    ] as const)
+      delete h[key];
     h.phase = 'running';
     h.startedAt = at;
     return { index, name: h.name, startedAt: at };
@@ -82,22 +92,17 @@ export class ShardHosts {
     if (index === undefined) return undefined;
     const h = this.host(index);
     if (isTerminal(h.phase) || (h.runId && f.runId && h.runId !== f.runId)) return undefined;
+    const detail = hostEndDetail(f);
+    Object.assign(h, detail);
     h.phase = f.outcome;
     h.runId = f.runId || h.runId;
     h.finishedAt = f.finishedAt;
     h.reboots = f.reboots;
-    if (f.reason) h.reason = f.reason;
-    if (f.failureType) h.failureType = f.failureType;
-    if (f.stoppedInStep) h.stoppedInStep = f.stoppedInStep;
-    if (f.leftMidCycle) h.leftMidCycle = true;
     return {
       index,
       name: h.name,
       phase: f.outcome,
-      ...(f.reason ? { reason: f.reason } : {}),
-      ...(f.failureType ? { failureType: f.failureType } : {}),
-      ...(f.stoppedInStep ? { stoppedInStep: f.stoppedInStep } : {}),
-      ...(f.leftMidCycle ? { leftMidCycle: true } : {}),
+      ...detail,
       ...(h.startedAt ? { startedAt: h.startedAt } : {}),
       finishedAt: f.finishedAt,
     };

@@ -8,6 +8,8 @@ import type { ShardNews, ShardReady } from '../../common/rollout-shards';
 export const shardStartSignal = defineSignal<[indices: number[]]>('shardStart');
 /** Rollout → shard: ask the hosts in flight to stop at their next safe point (cancel). */
 export const shardStopSignal = defineSignal<[reason: string]>('shardStop');
+/** Rollout → shard: ask these hosts (rollout indices) to stop at their next safe point; they may start again later (--window-end stop). */
+export const shardStopHostsSignal = defineSignal<[{ indices: number[]; reason: string }]>('shardStopHosts');
 /** Rollout → shard: the rollout ends; hosts never started are skipped for this reason. */
 export const shardCloseSignal = defineSignal<[skipReason: string]>('shardClose');
 

@@ -15,10 +15,13 @@ import { endpointCredentials, summarizeCredentialProblems } from '../../common/c
 import type { HostProgress } from '../../common/rollout';
 import type { ShardInput, ShardNews, ShardReady, ShardReport } from '../../common/rollout-shards';
 import { IbPhase } from '../../common/search-attributes';
-import { rolloutWorkflowId, targetCluster } from '../../common/targets';
-import { classify, invalidInput } from '../host/procedure-run';
+import { vsanClusters, vsanHostsByCluster, vsanLimitApplies } from '../../common/rollout-vsan';
+import { rolloutWorkflowId, targetCluster, type HostRef } from '../../common/targets';
+import { classify, invalidInput } from '../host/failures';
 import { hostFinishedSignal, type HostFinished } from '../messages';
-import { launchHost, stopHosts, type HostLaunch } from './hosts';
+import { leaseGrantedSignal } from '../lease-messages';
+import { awaitHostResults, launchHost, stopHosts, type HostLaunch } from './hosts';
+import { ClusterLeases } from './leases';
 import { shardInputProblems } from './input';
 import { readRebootDurations } from './order';
 import { ShardHosts } from './shard-hosts';
@@ -27,6 +30,7 @@ import {
   shardNewsSignal,
   shardReadySignal,
   shardStartSignal,
+  shardStopHostsSignal,
   shardStopSignal,
 } from './shard-messages';
 
@@ -64,29 +68,55 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
     procedure: input.procedure,
     params: input.params,
     hostOptions: input.hostOptions,
+    openChildren: 0,
+    ...(vsanLimitApplies(input.procedure) ? { vsanHosts: shardVsanHosts(input) } : {}),
+    ...(input.leaseLimits && Object.keys(input.leaseLimits).length > 0
+      ? {
+          leases: new ClusterLeases(
+            input.rolloutId,
+            workflowInfo().workflowId,
+            input.leaseLimits,
+            () => (changes += 1),
+          ),
+        }
+      : {}),
   };
   let stopReason = carried?.stopReason;
   let closing = carried?.closing;
+  // The loop's wake-up: bumped by every message and every host start or end, and the loop waits until
+  // it moves. A counter rather than a flag, so that a change arriving while a pass runs (or awaits the
+  // rollout's signal) is never lost by clearing the flag after it.
   let changes = 0;
   const toStart: number[] = [];
   let news: ShardNews = { shard: input.shard, started: [], ended: [] };
 
   const ended = (f: HostFinished) => {
     const e = hosts.recordEnd(f);
-    if (e) news.ended.push(e);
+    if (e) {
+      launch.leases?.release(hosts.target(e.index));
+      news.ended.push(e);
+    }
     changes += 1;
   };
   setHandler(hostFinishedSignal, ended);
+  setHandler(leaseGrantedSignal, (g) => launch.leases?.grant(g));
   setHandler(shardStartSignal, (indices) => {
     toStart.push(...indices.filter((i) => hosts.has(i)));
     changes += 1;
   });
   setHandler(shardStopSignal, (reason) => {
     stopReason ??= reason;
-    stopHosts(
-      hosts.running().map((i) => hosts.target(i)),
-      reason,
-    );
+    const running = hosts.running().map((i) => hosts.target(i));
+    for (const t of running) launch.leases?.abandon(t, `not started: ${reason}`);
+    stopHosts(running, reason);
+    changes += 1;
+  });
+  setHandler(shardStopHostsSignal, ({ indices, reason }) => {
+    const targets = (Array.isArray(indices) ? indices : [])
+      .filter((i) => hosts.has(i) && hosts.host(i).phase === 'running')
+      .map((i) => hosts.target(i));
+    for (const t of targets) launch.leases?.abandon(t, `not started: ${reason}`);
+    stopHosts(targets, reason);
     changes += 1;
   });
   setHandler(shardCloseSignal, (reason) => {
@@ -105,7 +135,8 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
     // Taken first: what happens while this pass waits on the rollout (tellRollout) wakes the next one.
     const seen = changes;
     for (const i of toStart.splice(0)) {
-      if (hosts.host(i).phase !== 'pending') continue;
+      // Pending, or stopped when a maintenance window closed (the rollout starts it again).
+      if (!['pending', 'cancelled'].includes(hosts.host(i).phase)) continue;
       const at = new Date().toISOString();
       news.started.push(hosts.markStarted(i, at));
       if (stopReason !== undefined) {
@@ -126,11 +157,18 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
     }
     await tellRollout();
     publish();
-    if (closing !== undefined && toStart.length === 0 && hosts.running().length === 0) break;
+    if (
+      closing !== undefined &&
+      toStart.length === 0 &&
+      hosts.running().length === 0 &&
+      (launch.leases?.settled() ?? true)
+    )
+      break;
     const info = workflowInfo();
     if (
       (info.continueAsNewSuggested || info.historyLength > input.continueAsNewAfterEvents) &&
       hosts.allAcknowledged() &&
+      (launch.leases?.settled() ?? true) &&
       toStart.length === 0 &&
       news.started.length === 0 &&
       news.ended.length === 0
@@ -141,6 +179,7 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
     await condition(() => changes !== seen);
   }
   hosts.skipPending(closing ?? 'not started');
+  await awaitHostResults(launch);
   upsertSearchAttributes([{ key: IbPhase, value: 'closed' }]);
   publish();
   return { rolloutId: input.rolloutId, shard: input.shard, offset: input.offset, hosts: hosts.hosts };
@@ -170,6 +209,14 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
   }
 }
 
+/** The shard's own vSAN hosts and those of its clusters in other shards, by cluster. */
+function shardVsanHosts(input: ShardInput): Map<string, HostRef[]> {
+  const byCluster = vsanHostsByCluster(input.targets);
+  for (const [cluster, others] of Object.entries(input.vsanPeers ?? {}))
+    if (byCluster.has(cluster)) byCluster.set(cluster, [...byCluster.get(cluster)!, ...others]);
+  return byCluster;
+}
+
 function notStarted(name: string, at: string): HostFinished {
   return { name, runId: '', outcome: 'cancelled', reboots: 0, startedAt: at, finishedAt: at };
 }
@@ -180,6 +227,7 @@ async function prepare(input: ShardInput, hosts: ShardHosts): Promise<ShardReady
     shard: input.shard,
     offset: input.offset,
     clusters: input.targets.map(targetCluster),
+    vsanClusters: vsanClusters(input.targets),
     credentialProblems: [],
   };
   try {

@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   upsertSearchAttributes,
   type SignalDefinition,
 } from '@temporalio/workflow';
@@ -17,11 +18,14 @@ import {
   type ShardReady,
 } from '../../common/rollout-shards';
 import { IbPhase } from '../../common/search-attributes';
-import { classify, invalidInput } from '../host/procedure-run';
+import { classify, invalidInput } from '../host/failures';
 import { activeHosts } from './progress';
-import { shardCloseSignal, shardStartSignal, shardStopSignal } from './shard-messages';
+import { shardCloseSignal, shardStartSignal, shardStopHostsSignal, shardStopSignal } from './shard-messages';
 import type { HostStarter } from './starter';
 import type { Rollout } from './state';
+
+/** Since this patch a cancel while the rollout waits for its shards ends the wait (before: it waited out the deadline). */
+export const SHARDS_WAIT_CANCELLABLE_PATCH = 'ibfleet-shards-wait-cancellable';
 
 /**
  * A rollout whose hosts are started by its shard workflows (more than MAX_INLINE_TARGETS targets).
@@ -65,7 +69,12 @@ export class ShardedHosts implements HostStarter {
         `shard ${shard} (${rolloutShardWorkflowId(this.input.rolloutId, shard)}) holds targets #${r.offset} to ` +
           `#${r.offset + (r.clusters?.length ?? 0) - 1}, not the ${count} from #${offset} this rollout expects`,
       );
-    } else this.rollout.ledger.setClusters(offset, r.clusters);
+    } else
+      this.rollout.ledger.setClusters(
+        offset,
+        r.clusters,
+        Array.isArray(r.vsanClusters) ? r.vsanClusters.filter((c) => r.clusters.includes(c)) : [],
+      );
     this.ready.set(shard, r);
     this.rollout.touch();
   }
@@ -73,7 +82,14 @@ export class ShardedHosts implements HostStarter {
   /** Waits for every shard to report ready; refuses (no host touched) if one is missing or a credential cannot work. */
   async prepare(): Promise<void> {
     try {
-      const allIn = await condition(() => this.ready.size === this.shards, SHARDS_READY_DEADLINE_MS);
+      // An operator's cancel ends the wait for shards (a start cut short leaves some missing): nothing started.
+      const cancellable = patched(SHARDS_WAIT_CANCELLABLE_PATCH);
+      const cancelled = () => cancellable && this.rollout.stopStarting();
+      const allIn = await condition(
+        () => this.ready.size === this.shards || cancelled(),
+        SHARDS_READY_DEADLINE_MS,
+      );
+      if (cancelled()) return;
       if (!allIn)
         throw invalidInput(
           `the rollout gave up waiting for its shards: ${this.ready.size} of ${this.shards} reported ready within ` +
@@ -136,6 +152,11 @@ export class ShardedHosts implements HostStarter {
 
   stop(indices: readonly number[], reason: string): void {
     for (const shard of this.byShard(indices).keys()) this.send(shard, shardStopSignal, reason);
+  }
+
+  stopUntilLater(indices: readonly number[], reason: string): void {
+    for (const [shard, ids] of this.byShard(indices))
+      this.send(shard, shardStopHostsSignal, { indices: ids, reason });
   }
 
   hostFinished(): void {

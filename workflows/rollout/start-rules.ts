@@ -1,4 +1,5 @@
 import type { RolloutOptions } from '../../common/rollout';
+import type { StartAllowance } from '../../common/rollout-ops';
 
 // "May a host start now?" — every rule in one list, evaluated in order by Rollout.hostsToStart().
 // A rule either holds every host back (with the reason the rollout shows), or judges one host at a
@@ -10,10 +11,20 @@ export interface StartView {
   readonly options: RolloutOptions;
   readonly approved: boolean;
   readonly paused: boolean;
+  /** Why the rollout paused itself (a health gate), when it did. */
+  readonly pausedFor?: string;
   readonly cancelReason?: string;
   readonly budgetExceeded: boolean;
   /** Every canary host has ended. */
   readonly canaryDone: boolean;
+  /** The procedure takes hosts out (it reboots): vSAN clusters then allow one host at a time. */
+  readonly vsanLimited: boolean;
+  /** The maintenance windows and the ramp now (startAllowance). */
+  readonly allowance: StartAllowance;
+  /** Health gates (--gate) are set; the last check passed for this pass of starts; why they hold. */
+  readonly gates: boolean;
+  readonly gateOpen: boolean;
+  readonly gateWaitReason?: string;
 }
 
 /** Hosts in flight, counting those admitted so far in this pass. */
@@ -26,6 +37,8 @@ export interface StartPass {
 export interface StartCandidate {
   readonly cluster: string;
   readonly canary?: boolean;
+  /** The host's cluster runs vSAN. */
+  readonly vsan?: boolean;
 }
 
 /** `start`: this host may start; `wait`: this one waits, others may not; `full`: no host starts in this pass. */
@@ -51,7 +64,7 @@ export const stopped: StartRule = {
 
 export const paused: StartRule = {
   name: 'paused',
-  holdsAll: (v) => (v.paused ? 'paused by the operator' : undefined),
+  holdsAll: (v) => (v.paused ? (v.pausedFor ?? 'paused by the operator') : undefined),
 };
 
 /** Before approval only the canaries start; once they have all ended, nothing starts until approval. */
@@ -61,10 +74,28 @@ export const canaryGate: StartRule = {
   admits: (h, v) => (v.approved || h.canary ? 'start' : 'wait'),
 };
 
+/** Outside every maintenance window (--window) no host starts; the reason says when the next opens. */
+export const maintenanceWindow: StartRule = {
+  name: 'maintenance-window',
+  holdsAll: (v) => v.allowance.hold?.reason,
+};
+
+/** Health gates (--gate): hosts start only after a passing check (the workflow checks when gatesDue). */
+export const healthGate: StartRule = {
+  name: 'health-gate',
+  holdsAll: (v) => (v.gates && !v.gateOpen ? (v.gateWaitReason ?? 'checking the health gates') : undefined),
+};
+
 /** The sliding window: a host starts as soon as one of the rollout's maxParallel slots frees. */
 export const slidingWindow: StartRule = {
   name: 'window',
   admits: (_h, v, pass) => (pass.inFlight >= v.options.maxParallel ? 'full' : 'start'),
+};
+
+/** The ramp (--ramp): after the canary, the window grows step by step as hosts succeed. */
+export const ramp: StartRule = {
+  name: 'ramp',
+  admits: (_h, v, pass) => (pass.inFlight >= v.allowance.width ? 'full' : 'start'),
 };
 
 /** At most perCluster hosts of one cluster in flight (0: unlimited). */
@@ -76,12 +107,23 @@ export const perClusterPermits: StartRule = {
       : 'start',
 };
 
+/** A vSAN cluster has one host out at a time whatever --per-cluster says (issue #13). */
+export const vsanOnePerCluster: StartRule = {
+  name: 'vsan',
+  admits: (h, v, pass) =>
+    v.vsanLimited && h.vsan && (pass.inFlightByCluster.get(h.cluster) ?? 0) >= 1 ? 'wait' : 'start',
+};
+
 export const startRules: readonly StartRule[] = [
   stopped,
   paused,
   canaryGate,
+  maintenanceWindow,
+  healthGate,
   slidingWindow,
+  ramp,
   perClusterPermits,
+  vsanOnePerCluster,
 ];
 
 /** The first rule holding every host back, with its reason. */

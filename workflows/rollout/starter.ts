@@ -1,4 +1,5 @@
 import type { HostProgress, ProgressRequest } from '../../common/rollout';
+import type { LeaseGrant } from '../../common/lease';
 import type { HostFinished } from '../messages';
 
 // Who starts a rollout's hosts: the rollout itself (DirectHosts, up to MAX_INLINE_TARGETS targets in
@@ -13,8 +14,12 @@ export interface HostStarter {
   start(indices: readonly number[]): void;
   /** Ask hosts in flight to stop at their next safe point (before changing anything) or finish. */
   stop(indices: readonly number[], reason: string): void;
+  /** The same for a maintenance window that closed (--window-end stop): these hosts may start again later. */
+  stopUntilLater(indices: readonly number[], reason: string): void;
   /** A host workflow (a child of this run) reports its end. */
   hostFinished(f: HostFinished): void;
+  /** A fleet-wide lease granted a slot this starter waits for (a sharded rollout's shards hold theirs). */
+  leaseGranted?(g: LeaseGrant): void;
   /** Nothing in transit (every start acknowledged, every message delivered): continue-as-new may go. */
   settled(): boolean;
   /** Waits until settled(). */

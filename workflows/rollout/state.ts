@@ -1,11 +1,20 @@
-import type { HostPhase, RolloutEvent, RolloutOptions, RolloutPhase } from '../../common/rollout';
+import type {
+  HostPhase,
+  RolloutEvent,
+  RolloutOptions,
+  RolloutPhase,
+  RolloutProgress,
+} from '../../common/rollout';
 import { slowestFirst } from '../../common/rollout';
 import type { EndedHost, StartedHost } from '../../common/rollout-shards';
 import type { ProcedureName } from '../../common/procedures';
+import { vsanLimitApplies } from '../../common/rollout-vsan';
 import { allowedFailures, isTerminal } from './budget';
-import { initialRolloutState, MAX_LISTED_PROBLEMS, RECENT_ENDS, type RolloutCarried } from './carried';
+import { initialRolloutCarried, MAX_LISTED_PROBLEMS, RECENT_ENDS, type RolloutCarried } from './carried';
 import { HostLedger } from './ledger';
-import { admitted, heldBy, startRules, type StartRule, type StartView } from './start-rules';
+import { RolloutOperations } from './operations';
+import { activeHosts, rolloutProgress } from './progress';
+import { admitted, healthGate, heldBy, startRules, type StartRule, type StartView } from './start-rules';
 
 // The rollout's state and its rules, apart from Temporal: what the workflow carries across
 // continue-as-new, what each message does to it, which hosts may start, and what it shows. Plain code
@@ -28,9 +37,11 @@ export class Rollout {
   /** Bumped by every change the main loop must react to (it waits for the next one). */
   changes = 0;
   private closedAs?: RolloutPhase;
+  /** Windows, ramp, gates and notifications (--window, --ramp, --gate, --notify). */
+  readonly ops: RolloutOperations;
 
-  /** A rollout that has not started a host yet: `hosts` pending, with their clusters once known. */
-  static initialState = initialRolloutState;
+  /** What a rollout that has not started a host yet carries (carried.ts). */
+  static initialCarried = initialRolloutCarried;
 
   constructor(
     readonly config: RolloutConfig,
@@ -39,6 +50,7 @@ export class Rollout {
     private readonly rules: readonly StartRule[] = startRules,
   ) {
     this.ledger = new HostLedger(state.ledger);
+    this.ops = new RolloutOperations(this);
     this.allowedFailures = allowedFailures(config.options.maxFailures, this.ledger.total);
   }
 
@@ -132,11 +144,17 @@ export class Rollout {
 
   resume(reason: string): RolloutPhase {
     this.state.paused = false;
+    this.ops.gatesReset();
     this.note('resumed', reason);
     return this.changed();
   }
 
   cancelRefusal(): string | undefined {
+    return this.endedRefusal();
+  }
+
+  /** Every operator message is refused once the rollout has closed (it is only finishing its last work). */
+  endedRefusal(): string | undefined {
     return this.closed ? `the rollout already ended (${this.phase()})` : undefined;
   }
 
@@ -156,13 +174,29 @@ export class Rollout {
 
   /** The hosts that may start now, in start order, marked running. Approves itself after the canary with autoApprove. */
   hostsToStart(): number[] {
-    let held = heldBy(this.view(), this.rules);
-    if (held?.rule === 'canary' && this.config.options.autoApprove) {
-      this.state.approved = true;
-      this.note('auto-approved', 'canary finished');
-      held = heldBy(this.view(), this.rules);
+    this.ops.noteWindow();
+    this.approveAfterCanary();
+    if (heldBy(this.view(), this.rules)) return [];
+    const starting = this.admittedNow(this.rules);
+    const startedAt = this.now().toISOString();
+    for (const i of starting) {
+      this.ledger.set(i, 'running');
+      this.state.running[i] = { startedAt };
     }
-    if (held) return [];
+    // A gate check lets one pass of starts through: the next start is checked again.
+    if (starting.length > 0) this.ops.gatesUsed();
+    return starting;
+  }
+
+  /** With autoApprove, the rollout approves itself once the canary is done. */
+  private approveAfterCanary(): void {
+    if (!this.config.options.autoApprove || heldBy(this.view(), this.rules)?.rule !== 'canary') return;
+    this.state.approved = true;
+    this.note('auto-approved', 'canary finished');
+  }
+
+  /** The pending hosts `rules` admit now, in start order (nothing is marked). */
+  private admittedNow(rules: readonly StartRule[]): number[] {
     const ledger = this.ledger;
     const inFlightByCluster = new Map<string, number>();
     for (const i of this.running()) {
@@ -171,16 +205,22 @@ export class Rollout {
     }
     const candidates = (function* () {
       for (const index of ledger.pending())
-        yield { index, cluster: ledger.cluster(index), canary: ledger.isCanary(index) };
+        yield {
+          index,
+          cluster: ledger.cluster(index),
+          canary: ledger.isCanary(index),
+          vsan: ledger.isVsan(index),
+        };
     })();
     const pass = { inFlight: ledger.runningCount(), inFlightByCluster };
-    const starting = admitted(candidates, this.view(), pass, this.rules).map((c) => c.index);
-    const startedAt = this.now().toISOString();
-    for (const i of starting) {
-      ledger.set(i, 'running');
-      this.state.running[i] = { startedAt };
-    }
-    return starting;
+    return admitted(candidates, this.view(), pass, rules).map((c) => c.index);
+  }
+
+  /** Hosts would start now if the health gate did not hold them (the gates are to be checked). */
+  wouldStartButForGates(): boolean {
+    this.approveAfterCanary();
+    const others = this.rules.filter((r) => r.name !== healthGate.name);
+    return heldBy(this.view(), others) === undefined && this.admittedNow(others).length > 0;
   }
 
   /** The names of hosts that started (their starter knows the names; the rollout keeps them while they run). */
@@ -196,6 +236,13 @@ export class Rollout {
     const s = this.state;
     if (end.index < 0 || end.index >= this.ledger.total || isTerminal(this.ledger.phaseOf(end.index)))
       return false;
+    if (this.ops.backToPending(end)) {
+      // Stopped when its maintenance window closed: it starts again in the next one.
+      this.ledger.set(end.index, 'pending');
+      delete s.running[end.index];
+      this.changed();
+      return true;
+    }
     const startedAt = end.startedAt ?? s.running[end.index]?.startedAt;
     this.ledger.set(end.index, end.phase);
     delete s.running[end.index];
@@ -209,11 +256,13 @@ export class Rollout {
     }
     s.recent.push(end);
     if (s.recent.length > RECENT_ENDS) s.recent.splice(0, s.recent.length - RECENT_ENDS);
-    if (this.budgetExceeded() && !s.events.some((e) => e.action === 'budget-exceeded'))
+    const budgetJustExceeded = this.budgetExceeded() && !s.events.some((e) => e.action === 'budget-exceeded');
+    if (budgetJustExceeded)
       this.note(
         'budget-exceeded',
         `${this.failuresUsed()} host(s) failed or need attention; ${this.allowedFailures} allowed`,
       );
+    this.ops.hostEnded(end, budgetJustExceeded);
     this.changed();
     return true;
   }
@@ -256,6 +305,7 @@ export class Rollout {
         : this.count('succeeded') === this.ledger.total
           ? 'succeeded'
           : 'failed';
+    this.ops.closed();
     return this.closedAs;
   }
 
@@ -268,6 +318,8 @@ export class Rollout {
       cancelReason: s.cancelReason,
       budgetExceeded: this.budgetExceeded(),
       canaryDone: this.ledger.canaryDone(),
+      vsanLimited: vsanLimitApplies(this.config.procedure),
+      ...this.ops.view(),
     };
   }
 
@@ -276,7 +328,13 @@ export class Rollout {
     this.changes += 1;
   }
 
-  private note(action: RolloutEvent['action'], reason?: string): void {
+  /** The progress from the rollout's own notes (the active hosts). */
+  progress(): RolloutProgress {
+    return rolloutProgress(this, activeHosts(this), 'active');
+  }
+
+  /** Records an event for the audit trail. */
+  note(action: RolloutEvent['action'], reason?: string): void {
     this.state.events.push({ at: this.now().toISOString(), action, ...(reason ? { reason } : {}) });
   }
 

@@ -17,6 +17,7 @@ import type {
   RolloutReport,
 } from '../../common/rollout';
 import { IbPhase } from '../../common/search-attributes';
+import { vsanClusters } from '../../common/rollout-vsan';
 import { targetCluster } from '../../common/targets';
 import {
   approveUpdate,
@@ -26,11 +27,14 @@ import {
   resumeUpdate,
   rolloutProgressQuery,
 } from '../messages';
+import { checkGates } from '../gates';
+import { leaseGrantedSignal } from '../lease-messages';
 import { fromLegacyCarried, type LegacyCarried } from './carried';
 import { currentDetails } from './details';
 import { DirectHosts } from './direct';
 import { validateRolloutInput } from './input';
 import { rolloutProgress } from './progress';
+import { RolloutNotifier } from './notifications';
 import { rolloutReport } from './report';
 import { ShardedHosts } from './sharded';
 import { shardNewsSignal, shardReadySignal } from './shard-messages';
@@ -61,29 +65,32 @@ export async function rolloutWorkflow(
   const rollout = new Rollout(
     input,
     carried?.rollout ??
-      Rollout.initialState(
+      Rollout.initialCarried(
         options,
         input.inventory ? input.inventory.targets : input.targets.map(targetCluster),
         input.startedBy,
         new Date(),
+        vsanClusters(input.targets),
       ),
     () => new Date(),
   );
   const sharded = input.inventory ? new ShardedHosts(input, rollout, carried !== undefined) : undefined;
   const hosts: HostStarter = sharded ?? new DirectHosts(input, rollout, carried?.hosts);
   let lastUpsertedPhase: RolloutPhase | undefined;
+  const notifier = new RolloutNotifier(options.ops?.notify);
 
   // --- messages ------------------------------------------------------------------------------
   setHandler(rolloutProgressQuery, (request?: ProgressRequest) => progress(request));
   setHandler(hostFinishedSignal, (f) => hosts.hostFinished(f));
+  if (hosts.leaseGranted) setHandler(leaseGrantedSignal, (g) => hosts.leaseGranted?.(g));
   setHandler(approveUpdate, (reason) => Promise.resolve(rollout.approve(reason)), {
-    validator: refuseWith(() => rollout.approveRefusal()),
+    validator: refuseWith(() => rollout.endedRefusal() ?? rollout.approveRefusal()),
   });
   setHandler(pauseUpdate, (reason) => Promise.resolve(rollout.pause(reason)), {
-    validator: refuseWith(() => rollout.pauseRefusal()),
+    validator: refuseWith(() => rollout.endedRefusal() ?? rollout.pauseRefusal()),
   });
   setHandler(resumeUpdate, (reason) => Promise.resolve(rollout.resume(reason)), {
-    validator: refuseWith(() => rollout.resumeRefusal()),
+    validator: refuseWith(() => rollout.endedRefusal() ?? rollout.resumeRefusal()),
   });
   setHandler(
     cancelUpdate,
@@ -107,11 +114,16 @@ export async function rolloutWorkflow(
     await CancellationScope.cancellable(async () => {
       if (!carried && options.order === 'slowest-first') await hosts.orderSlowestFirst();
       for (;;) {
+        hosts.stopUntilLater(rollout.ops.windowClosedStops(), 'the maintenance window closed');
+        if (rollout.ops.gatesDue()) {
+          publish();
+          rollout.ops.gatesChecked(await checkGates(input.rolloutId, options.ops?.gates ?? []));
+        }
         hosts.start(rollout.hostsToStart());
         publish();
         if (rollout.done()) break;
         if (rollout.canContinueAsNew() && hosts.settled() && historyIsLong()) {
-          await condition(allHandlersFinished);
+          await condition(() => allHandlersFinished() && notifier.settled());
           const state = rollout.continuedAsNew(workflowInfo().historyLength);
           await continueAsNew<typeof rolloutWorkflow>(input, { rollout: state, hosts: hosts.carried() });
         }
@@ -134,7 +146,7 @@ export async function rolloutWorkflow(
   rollout.close();
   await CancellationScope.nonCancellable(() => hosts.close(skipReason));
   publish();
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && notifier.settled());
   return rolloutReport(rollout, input, hosts.reportHosts(), hosts.shards);
 
   // --- wiring helpers --------------------------------------------------------------------------
@@ -147,8 +159,9 @@ export async function rolloutWorkflow(
     return rolloutProgress(rollout, listed, which, hosts.shards);
   }
 
-  /** Keep the Temporal UI current: IbPhase (written when it changes) and the current details. */
+  /** Keep the Temporal UI current (IbPhase, written when it changes, and the current details); send the notifications due. */
   function publish(): void {
+    notifier.send(rollout.ops.takeNotifications());
     const phase = rollout.phase();
     if (phase !== lastUpsertedPhase) {
       upsertSearchAttributes([{ key: IbPhase, value: phase }]);
@@ -157,9 +170,12 @@ export async function rolloutWorkflow(
     setCurrentDetails(currentDetails(rollout, progress({ hosts: 'active' })));
   }
 
+  /** Waits for the next change, or (a durable timer) until a maintenance window opens. */
   async function nextChange(): Promise<void> {
     const seen = rollout.changes;
-    await condition(() => rollout.changes !== seen);
+    const wakeAtMs = rollout.ops.wakeAtMs();
+    if (wakeAtMs === undefined) await condition(() => rollout.changes !== seen);
+    else await condition(() => rollout.changes !== seen, Math.max(1, wakeAtMs - Date.now()));
   }
 
   function historyIsLong(): boolean {

@@ -12,12 +12,13 @@ import type { TemporalAccess } from '../deps';
 import { allReportHosts } from './host-reports';
 import type { RolloutWorkflow } from './start';
 
-// Where a rollout is: running (with its progress, from the query) or closed (with its report, the
-// workflow result, or the reason it has none).
+// What the client sees of a rollout (the workflow's own state is workflows/rollout/state.ts): running,
+// with its progress from the query, or closed, with its report (the workflow result) or the reason it
+// has none.
 
 export const QUERY_DEADLINE_MS = 10_000;
 
-export type RolloutState =
+export type RolloutSnapshot =
   | {
       kind: 'running';
       description: WorkflowExecutionDescription;
@@ -76,11 +77,11 @@ export async function closedOutcome(
 }
 
 /** Where the rollout is; with `allHosts`, a closed sharded rollout's report lists every host (from its shards). */
-export async function loadRolloutState(
+export async function loadRolloutSnapshot(
   temporal: TemporalAccess,
   id: string,
   { allHosts = false }: { allHosts?: boolean } = {},
-): Promise<RolloutState> {
+): Promise<RolloutSnapshot> {
   const ref = await findRollout(temporal, id);
   const { description } = ref;
   if (description.status.name === 'RUNNING') {

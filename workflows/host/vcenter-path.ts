@@ -1,0 +1,84 @@
+import { patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Audited, VcenterActivities } from '../../activities/contract';
+import { procedures, type Timing } from '../../common/procedures';
+import type { HostRef } from '../../common/targets';
+import { GOVC_VSAN_MODE } from '../../common/vcenter-schemas';
+import { workloadOptions } from '../../common/workloads';
+import { invalidInput } from './failures';
+import { stepOptions } from './activity-proxies';
+import type { ProcedureRun } from './procedure-run';
+
+// Issue #14: which runs go through the host's vCenter, and the vCenter activities with their timeouts.
+
+/**
+ * Workflows started before this patch did everything over SSH. Since then a rebooting procedure on a
+ * host whose inventory names a vCenter opens SSH through it (vcenter-ssh.ts), enters and leaves
+ * maintenance mode through it (vcenter-maintenance.ts) and reboots through it (vcenter-reboot.ts).
+ * Hosts without a vCenter never take the patch: their histories are exactly as before.
+ */
+export const VCENTER_PATCH = 'ibfleet-vcenter';
+
+const decided = new WeakMap<ProcedureRun, boolean>();
+
+/** The host of a run that goes through its vCenter (decided once per run, at its first step). */
+export function vcenterHost(run: ProcedureRun): HostRef | undefined {
+  const target = run.input.target;
+  if (target.kind !== 'esxi' || target.vcenter === undefined) return undefined;
+  let through = decided.get(run);
+  if (through === undefined) {
+    through = procedures[run.procedure].reboots > 0 && patched(VCENTER_PATCH);
+    decided.set(run, through);
+  }
+  return through ? target : undefined;
+}
+
+/**
+ * What the vCenter path cannot do, refused before the first step (nothing read, nothing changed): a vSAN
+ * mode other than vCenter's default, which govc cannot send.
+ */
+export function refuseWhatVcenterCannotDo(run: ProcedureRun, host: HostRef): void {
+  const vsanMode = workloadOptions(run.input.options.vms).vsanMode;
+  if (host.vsan && vsanMode !== GOVC_VSAN_MODE)
+    throw invalidInput(
+      `${host.name}: --vsan-mode ${vsanMode} cannot be sent through vCenter (govc v0.46.3 sends no vSAN mode: vCenter applies ${GOVC_VSAN_MODE}); use --vsan-mode ${GOVC_VSAN_MODE}, or a cluster with \`vcenter: false\``,
+    );
+}
+
+/** govc starts a process per call and logs in each time: a few seconds under load, whatever the SSH timings. */
+const MIN_VCENTER_STEP_MS = 120_000;
+
+export function vcenterActivities(timing: Timing) {
+  const base = stepOptions(timing);
+  const stepMs = Math.max(MIN_VCENTER_STEP_MS, timing.connectTimeoutMs + 6 * timing.commandTimeoutMs);
+  const steps = proxyActivities<VcenterActivities>({ ...base, startToCloseTimeout: stepMs });
+  // The wait polls vCenter and heartbeats; bounded by the boot deadline like the SSH wait.
+  const waits = proxyActivities<VcenterActivities>({
+    ...base,
+    startToCloseTimeout: timing.bootDeadlineMs + timing.rebootStartMs + stepMs,
+    scheduleToCloseTimeout: timing.bootDeadlineMs + 2 * timing.rebootStartMs + 2 * stepMs,
+    retry: {
+      initialInterval: 200,
+      backoffCoefficient: 1.5,
+      maximumInterval: 2_000,
+      nonRetryableErrorTypes: base.retry?.nonRetryableErrorTypes,
+    },
+  });
+  return {
+    steps,
+    vcenterAwaitReturn: waits.vcenterAwaitReturn,
+    /** EnterMaintenanceMode_Task with its timeout: the activity waits as long, retried a few times only. */
+    enterMaintenance(timeoutSeconds: number) {
+      const options: ActivityOptions = {
+        ...base,
+        startToCloseTimeout: timeoutSeconds * 1000 + stepMs,
+        retry: { ...base.retry, maximumAttempts: 3 },
+      };
+      return proxyActivities<VcenterActivities>(options).vcenterEnterMaintenance;
+    },
+  };
+}
+
+/** A vCenter step runs no command on the host: nothing for the audit trail (ProcedureRun.step takes it as is). */
+export async function vcenterStep<T extends object>(result: Promise<T>): Promise<T & Partial<Audited>> {
+  return await result;
+}
