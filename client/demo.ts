@@ -7,19 +7,21 @@ import { startFleet } from '../simulator/fleet';
 import { DEFAULT_VM_MIX } from '../simulator/esxi/vm-spec';
 import { createIbfleetWorker } from '../worker/create-worker';
 import { connectClient, taskQueue } from './connection';
+import { DemoReceiver } from './demo-receiver';
 import { defaultDeps } from './deps';
 import { runCli } from './program';
 
 // `npm run demo`: the main job on embedded defaults. It starts (or reuses) the persisted Temporal dev
 // server, a simulated fleet (12 ESXi hosts in 3 clusters running 1-3 VMs each, a switch, a guest pair, a
 // few hosts with faults) with its state kept in .state/demo, an in-process worker, then runs `preflight`
-// and a `recovery-cycle` rollout (`--vm-policy shutdown`) with a canary and auto-approval in the live
-// terminal view, and prints the report. Re-running continues from the persisted state: an unfinished
-// rollout is resumed first.
+// and a `recovery-cycle` rollout (`--vm-policy shutdown`) with a canary, auto-approval and a ramp in the
+// live terminal view, its notifications printed by a local receiver (demo-receiver.ts), and prints the
+// report. Re-running continues from the persisted state: an unfinished rollout is resumed first.
 
 const root = path.resolve(__dirname, '..');
 const stateDir = path.join(root, '.state', 'demo');
 const inventoryFile = path.join(stateDir, 'inventory.yaml');
+const NOTIFY_ENV = 'IBFLEET_NOTIFY_DEMO_URL';
 const TEMPORAL_PORT = Number(process.env.IBFLEET_TEMPORAL_PORT ?? 7233);
 
 /**
@@ -64,9 +66,20 @@ async function ensureDevServer(): Promise<DevServer | undefined> {
   return server;
 }
 
+/** Notification lines arriving while a command's live terminal view redraws are printed after it. */
+const heldLines: string[] = [];
+let holdLines = false;
+const printNotification = (line: string): void => void (holdLines ? heldLines.push(line) : console.log(line));
+
 async function cli(args: string[], interrupt: AbortSignal): Promise<number> {
   console.log(`\n$ ibfleet ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`);
-  return await runCli(args, defaultDeps(interrupt));
+  holdLines = process.stdout.isTTY;
+  try {
+    return await runCli(args, defaultDeps(interrupt));
+  } finally {
+    holdLines = false;
+    for (const line of heldLines.splice(0)) console.log(line);
+  }
 }
 
 /** Rollouts left running by an interrupted earlier demo are watched to their end before anything new starts. */
@@ -121,6 +134,12 @@ async function main(): Promise<void> {
     `Simulated fleet up: ${fleet.inventory.hosts.length} ESXi hosts, ${fleet.inventory.switches.length} switch, ${fleet.inventory.guestPairs.length} guest pair; inventory ${path.relative(root, inventoryFile)}.`,
   );
 
+  // The notification endpoint, given to the rollout as a reference (env:NAME, read by the worker) as an
+  // operator would give a URL holding a secret; this one holds none.
+  const receiver = await new DemoReceiver(printNotification).start();
+  process.env[NOTIFY_ENV] = receiver.url;
+  console.log(`Notification receiver listening on ${receiver.url} (--notify env:${NOTIFY_ENV}).`);
+
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
   // Stopping the demo mid-rollout is safe (everything is durable): don't wait long for in-flight steps.
   const { worker, runner } = await createIbfleetWorker({
@@ -173,6 +192,10 @@ async function main(): Promise<void> {
           '--canary',
           '1',
           '--auto-approve',
+          '--ramp',
+          '2,4',
+          '--notify',
+          `env:${NOTIFY_ENV}`,
           ...vmPolicy,
           ...common,
         ],
@@ -187,6 +210,9 @@ async function main(): Promise<void> {
         interrupt.signal,
       );
     }
+    // Notifications are sent by their own workflows, after the rollout closes: wait briefly for the last.
+    if (!interrupt.signal.aborted && !(await receiver.received(`ibfleet:${id}:rollout-closed`, 30_000)))
+      console.log(`(no rollout-closed notification for ${id} within 30s; see the Temporal UI)`);
     console.log(
       `\nIn the Temporal UI: ${process.env.IBFLEET_UI_URL ?? 'http://localhost:8233'}/namespaces/default/workflows?query=${encodeURIComponent(`IbRolloutId="${id}"`)}`,
     );
@@ -199,6 +225,7 @@ async function main(): Promise<void> {
     await runner.closeAll();
     await connection.close();
     await fleet.stop();
+    await receiver.stop();
     await server?.stop();
   }
   process.exitCode = code;
