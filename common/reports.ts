@@ -52,3 +52,20 @@ export interface ProcedureReport {
   startedAt: string;
   finishedAt: string;
 }
+
+/** The report a procedure starts from: nothing found, changed, rebooted or run yet. */
+export function openReport(target: string, procedure: ProcedureName, startedAt: string): ProcedureReport {
+  return {
+    target,
+    procedure,
+    outcome: 'succeeded',
+    found: {},
+    changes: [],
+    reboots: 0,
+    steps: [],
+    commands: [],
+    finalState: {},
+    startedAt,
+    finishedAt: '',
+  };
+}

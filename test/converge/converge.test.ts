@@ -10,7 +10,7 @@ import type { HostRef } from '../../common/targets';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import { harness } from '../client/harness';
 import { maybeRecordHistory } from '../helpers/histories';
-import { sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
+import { fastTimingFlags, sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 import { countOf, maintenanceMode, vmChangingCommands, vmPower } from '../workloads/vm-audit';
 import {
@@ -32,18 +32,7 @@ import {
 // Hosts with running VMs: the plan names those the VM policy would stop; apply follows the policy
 // before the first change (refuse: the host untouched; shutdown: stopped, then on again exactly once).
 
-const FAST = [
-  '--boot-deadline',
-  '5s',
-  '--poll-interval',
-  '50ms',
-  '--max-poll-interval',
-  '200ms',
-  '--stability',
-  '100ms',
-  '--heartbeat-timeout',
-  '2s',
-];
+const FAST = fastTimingFlags();
 const OTHER = 'trust_state=2';
 /** The mixed fleet of the first tests (cv-07 is the interrupted one's, cv-08 and cv-09 have VMs). */
 const MIXED = ['--select', 'name!=cv-07,cv-08,cv-09'];

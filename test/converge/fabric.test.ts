@@ -8,7 +8,7 @@ import type { TemporalFactory } from '../../client/deps';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import type { SwitchMachine } from '../../simulator/switch';
 import { harness } from '../client/harness';
-import { startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
+import { fastTimingFlags, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 import { bootsSince, changingCommands, commandsSince, fleetHost, markHost } from '../procedures/host-audit';
 
@@ -19,18 +19,7 @@ import { bootsSince, changingCommands, commandsSince, fleetHost, markHost } from
 // hosts and virtualization in effect); a second apply does nothing to the switch; a gate that fails
 // is a failed apply (exit 1).
 
-const FAST = [
-  '--boot-deadline',
-  '5s',
-  '--poll-interval',
-  '50ms',
-  '--max-poll-interval',
-  '200ms',
-  '--stability',
-  '100ms',
-  '--heartbeat-timeout',
-  '2s',
-];
+const FAST = fastTimingFlags();
 /** Lines of the MLNX-OS CLI that change the switch (the rest read or change mode). */
 const SWITCH_CHANGING = /^(no )?ib sm( |$)|^configuration write$/;
 

@@ -26,6 +26,22 @@ export const fastTiming: Timing = {
 
 export const fastHostOptions: HostOptions = { maintenanceMode: true, timing: fastTiming };
 
+/** The rollout CLI's timing flags for such a fleet (`ibfleet rollout start|apply ...`). */
+export function fastTimingFlags(bootDeadline = '5s'): string[] {
+  return [
+    '--boot-deadline',
+    bootDeadline,
+    '--poll-interval',
+    '50ms',
+    '--max-poll-interval',
+    '200ms',
+    '--stability',
+    '100ms',
+    '--heartbeat-timeout',
+    '2s',
+  ];
+}
+
 export function ibfleetBundle() {
   return workflowBundle(require.resolve('../../workflows'));
 }

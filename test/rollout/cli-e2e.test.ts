@@ -7,24 +7,13 @@ import type { TemporalFactory } from '../../client/deps';
 import { parseShellLog } from '../../activities/esxi/parsers';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import { harness } from '../client/harness';
-import { sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
+import { fastTimingFlags, sshRead, startWorker, type RunningWorker } from '../helpers/ibfleet-harness';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 
 // The `ibfleet` CLI against the real rollout workflow, worker and simulated fleet: start --watch,
 // --dry-run starting nothing, exit codes, retry touching only the hosts that failed, and the audit trail.
 
-const FAST = [
-  '--boot-deadline',
-  '3s',
-  '--poll-interval',
-  '50ms',
-  '--max-poll-interval',
-  '200ms',
-  '--stability',
-  '100ms',
-  '--heartbeat-timeout',
-  '2s',
-];
+const FAST = fastTimingFlags('3s');
 
 describe('rollouts: the ibfleet CLI end to end', () => {
   let fleet: Fleet;

@@ -7,7 +7,7 @@ import type { TemporalFactory } from '../../client/deps';
 import { rolloutWorkflowId, targetWorkflowId } from '../../common/targets';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import { harness } from '../client/harness';
-import { spawnWorker, type WorkerProcess } from '../helpers/ibfleet-harness';
+import { fastTimingFlags, spawnWorker, type WorkerProcess } from '../helpers/ibfleet-harness';
 import { generateTestKeyPair, TestSshServer, type ExecReply } from '../helpers/ssh-test-server';
 import { testEnv, uniqueTaskQueue } from '../helpers/temporal-env';
 import { historyText, keyBody, leaksOf, type HistoryText } from './history-text';
@@ -20,18 +20,7 @@ import { historyText, keyBody, leaksOf, type HistoryText } from './history-text'
 
 const PASSWORD_ENV = 'IBFLEET_SSH_SEC_FLEET_PASSWORD';
 const LEAKY_ENV = 'IBFLEET_SSH_SEC_LEAKY_PASSWORD';
-const FAST = [
-  '--boot-deadline',
-  '3s',
-  '--poll-interval',
-  '50ms',
-  '--max-poll-interval',
-  '200ms',
-  '--stability',
-  '100ms',
-  '--heartbeat-timeout',
-  '2s',
-];
+const FAST = fastTimingFlags('3s');
 const FILLER_BYTES = 300_000;
 
 describe('security: no secret in Temporal histories, worker logs or client output', function () {

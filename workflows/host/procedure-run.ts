@@ -8,7 +8,12 @@ import {
 import type { Audited, RebootAndReturn } from '../../activities/contract';
 import { HOST_NOT_RETURNED, REBOOT_DID_NOT_START } from '../../common/procedure-failures';
 import type { ProcedureInput, ProcedureName } from '../../common/procedures';
-import type { ProcedureOutcome, ProcedureReport, StepRecord } from '../../common/reports';
+import {
+  openReport,
+  type ProcedureOutcome,
+  type ProcedureReport,
+  type StepRecord,
+} from '../../common/reports';
 import { IbPhase } from '../../common/search-attributes';
 import { hostProgressQuery, stopAtSafePointSignal } from '../messages';
 import { currentDetails } from './current-details';
@@ -55,19 +60,7 @@ export class ProcedureRun {
     readonly input: ProcedureInput,
     private plannedSteps: readonly string[],
   ) {
-    this.report = {
-      target: input.target.name,
-      procedure: input.procedure,
-      outcome: 'succeeded',
-      found: {},
-      changes: [],
-      reboots: 0,
-      steps: [],
-      commands: [],
-      finalState: {},
-      startedAt: new Date().toISOString(),
-      finishedAt: '',
-    };
+    this.report = openReport(input.target.name, input.procedure, new Date().toISOString());
     setHandler(hostProgressQuery, () => ({
       procedure: input.procedure,
       target: input.target.name,
