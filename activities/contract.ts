@@ -430,8 +430,18 @@ export interface VcenterActivities {
   ): Promise<VcenterHostSummary>;
 }
 
+/** The vSAN peer check through vCenter (activities/vcenter/peers.ts). */
+export interface VcenterPeerActivities {
+  /**
+   * Each peer (each with its `vcenter`) as its vCenter shows it: in maintenance mode, or unreadable
+   * (not connected, unknown to vCenter, vCenter unreachable: a peer that may well be in maintenance mode).
+   */
+  vcenterPeerMaintenance(input: { peers: HostRef[] }): Promise<PeerMaintenance>;
+}
+
 export type IbfleetActivities = HostActivities &
   SwitchActivities &
   PerftestActivities &
   FleetActivities &
-  VcenterActivities;
+  VcenterActivities &
+  VcenterPeerActivities;

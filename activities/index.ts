@@ -9,6 +9,7 @@ import { asActivity } from './step-context';
 import { enableSmVirt, readSwitchState } from './switch/steps';
 import { createVcenterActivities } from './vcenter/activities';
 import { Govc } from './vcenter/govc';
+import { createVcenterPeerActivities } from './vcenter/peers';
 import type { VcenterRef } from '../common/vcenter-schemas';
 
 export interface ActivityDeps {
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps): IbfleetActivities & OpsAct
     runBandwidthTest: (input) => asActivity(() => runBandwidthTest(deps.runner, input)),
     readRebootDurations: (input) => asActivity(() => readRebootDurations(deps.runner, input)),
     ...createVcenterActivities(govcFor),
+    ...createVcenterPeerActivities(govcFor),
     checkCredentials: (input) =>
       asActivity(() => checkCredentialsAndVcenters(deps.runner.credentials, input, govcFor)),
   };

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import type { HostProgress } from '../common/rollout';
@@ -29,6 +29,9 @@ export interface HostBreakdown {
 
 export interface HostHistory {
   name: string;
+  workflowId: string;
+  /** The run the rollout reported (absent: the latest run). */
+  runId?: string;
   events: number;
   /** Server time of each completion of a wait for the host, in order. */
   awaitReturnCompletedAtMs: number[];
@@ -112,19 +115,33 @@ export function hostBreakdown(events: readonly HistoryEvent[]): {
   return { breakdown: b, awaitReturnCompletedAtMs: awaitDone };
 }
 
+/** gRPC's NOT_FOUND status code (the server's answer for a workflow ID never started). */
+const GRPC_NOT_FOUND = 5;
+
 export async function hostHistories(
   client: Client,
   hosts: readonly HostProgress[],
   concurrency = 8,
 ): Promise<HostHistory[]> {
   const out: HostHistory[] = [];
-  await forEachLimited(hosts, concurrency, async (h) => {
+  // A host never started (the rollout stopped first: failure budget, cancel) has no workflow to read.
+  const started = hosts.filter((h) => h.startedAt !== undefined || h.runId !== undefined);
+  await forEachLimited(started, concurrency, async (h) => {
+    const workflowId = targetWorkflowId({ kind: 'esxi', name: h.name });
     const history = await client.workflow
-      .getHandle(targetWorkflowId({ kind: 'esxi', name: h.name }), h.runId || undefined)
-      .fetchHistory();
+      .getHandle(workflowId, h.runId || undefined)
+      .fetchHistory()
+      .catch((err: unknown) => {
+        // Granted but never started (the rollout stopped in between): nothing to measure.
+        if (isGrpcServiceError(err) && Number(err.code) === GRPC_NOT_FOUND) return undefined;
+        throw err;
+      });
+    if (!history) return;
     const events = history.events ?? [];
     out.push({
       name: h.name,
+      workflowId,
+      ...(h.runId ? { runId: h.runId } : {}),
       events: events.length,
       ...hostBreakdown(events),
       byWorker: workerShares(events),

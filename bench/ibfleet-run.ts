@@ -4,11 +4,13 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { hostOptionsSchema } from '../common/procedures';
 import { rolloutOptionsSchema, type RolloutInput, type RolloutReport } from '../common/rollout';
+import { rolloutStartInput } from '../common/rollout-shards';
 import type { HostRef } from '../common/targets';
 import type { WorkloadOptions } from '../common/workloads';
 import { firstLine, spawnLogged, wrap, type Child } from './child-process';
 import { hostHistories, rolloutRuns, type HostHistory, type RolloutRun } from './history-metrics';
-import { cpuSecondsOf, peakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
+import { shardRunHistories, type RunHistory } from './largest-history';
+import { treeCpuSecondsOf, treePeakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
 import type { ClientResult } from './rollout-client';
 import type { BenchProcedure } from './scenarios';
 
@@ -34,6 +36,8 @@ export interface WorkerOptions {
   profileDir?: string;
   /** NODE_OPTIONS of the worker (e.g. "--max-old-space-size=256"). */
   workerNodeOptions?: string;
+  /** The worker's IBFLEET_WORKER_MEMORY_MB (README "Sizing"); ignored when workerNodeOptions is set. */
+  memoryBudgetMb?: number;
 }
 
 export interface IbfleetRunOptions {
@@ -59,7 +63,10 @@ export interface IbfleetRunOptions {
 export interface WorkerUsage {
   pid: number;
   cpuSeconds: number;
-  /** VmHWM: the process's peak since it started (earlier rollouts of the scenario included). */
+  /**
+   * VmHWM: the worker's peak since it started (earlier rollouts of the scenario included); of the process
+   * that runs the worker when it started itself again with a heap limit.
+   */
   peakRssMb: number;
 }
 
@@ -79,6 +86,8 @@ export interface IbfleetRun {
   histories: HostHistory[];
   /** Each run of the rollout (more than one after continue-as-new). */
   rolloutRuns: RolloutRun[];
+  /** A sharded rollout: each run of each of its shard workflows (empty when not sharded). */
+  shardRuns: RunHistory[];
 }
 
 export async function startWorkerProcess(o: WorkerOptions, logFile: string): Promise<Child> {
@@ -107,7 +116,11 @@ export async function startWorkerProcess(o: WorkerOptions, logFile: string): Pro
         // Nothing is in flight when the benchmark stops the worker.
         IBFLEET_SHUTDOWN_GRACE_TIME: '10s',
         ...(keyDirs.size > 0 ? { IBFLEET_CREDENTIAL_KEY_DIRS: [...keyDirs].join(',') } : {}),
-        ...(o.workerNodeOptions ? { NODE_OPTIONS: o.workerNodeOptions } : {}),
+        ...(o.workerNodeOptions
+          ? { NODE_OPTIONS: o.workerNodeOptions }
+          : o.memoryBudgetMb !== undefined
+            ? { IBFLEET_WORKER_MEMORY_MB: String(o.memoryBudgetMb) }
+            : {}),
       },
       stdio: ['ignore', 'pipe', log],
     },
@@ -147,7 +160,7 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
   fs.writeFileSync(inputFile, JSON.stringify(input));
 
   const measured = o.measure();
-  const cpuBefore = o.workers.map((w) => cpuSecondsOf(w.pid));
+  const cpuBefore = o.workers.map((w) => treeCpuSecondsOf(w.pid));
   let clientPid = 0;
   const sampler = new TreeSampler(
     () => [...o.workers.map((w) => w.pid), ...(clientPid ? [clientPid] : [])],
@@ -175,8 +188,8 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
   const usage = sampler.stop();
   const workerUsage: WorkerUsage[] = o.workers.map((w, i) => ({
     pid: w.pid,
-    cpuSeconds: cpuSecondsOf(w.pid) - cpuBefore[i],
-    peakRssMb: (peakRssKb(w.pid) ?? 0) / 1024,
+    cpuSeconds: treeCpuSecondsOf(w.pid) - cpuBefore[i],
+    peakRssMb: (treePeakRssKb(w.pid) ?? 0) / 1024,
   }));
   const workerCpuSeconds = workerUsage.reduce((sum, w) => sum + w.cpuSeconds, 0);
   if (code !== 0 || !fs.existsSync(resultFile))
@@ -185,6 +198,8 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
   measured(workerCpuSeconds + result.cpuSeconds);
 
   const histories = await hostHistories(o.client, result.report.hosts);
+  // The shards' IDs follow from the rollout's ID and its cut (the same cut the client started).
+  const shards = result.report.shards ?? rolloutStartInput(input).inventory?.shards ?? 0;
   return {
     startedAtMs: result.startedAtMs,
     finishedAtMs: result.finishedAtMs,
@@ -199,5 +214,6 @@ export async function runIbfleet(o: IbfleetRunOptions): Promise<IbfleetRun> {
     usage,
     histories,
     rolloutRuns: await rolloutRuns(o.client, o.rolloutId, result.firstRunId),
+    shardRuns: await shardRunHistories(o.client, o.rolloutId, shards),
   };
 }

@@ -12,7 +12,7 @@ import { killAllChildren } from './child-process';
 import { machineInfo } from './machine-info';
 import { checkTargets, renderMarkdown, type BenchResults } from './report';
 import { runScenario, type ScenarioResult } from './run-scenario';
-import { scenarios } from './scenarios';
+import { rolloutsOf, scenarios, type Scenario } from './scenarios';
 
 // `npm run bench [-- --scenario 1,4 --quick]`: issue 7's performance and scale benchmark. Runs each
 // scenario on a fresh simulated fleet against its own Temporal dev server, compares ibfleet with the
@@ -31,6 +31,19 @@ interface CliOptions {
   profileWorker?: string;
   workerNodeOptions?: string;
   hosts?: number;
+  procedures?: string[];
+}
+
+/** A scenario with only the rollouts of these procedures; refused when none is left. */
+function onlyProcedures(s: Scenario, procedures: readonly string[]): Scenario {
+  const rollouts = rolloutsOf(s).filter((r) => procedures.includes(r.procedure));
+  if (rollouts.length === 0)
+    throw new InvalidArgumentError(
+      `--procedures: scenario ${s.id} runs ${rolloutsOf(s)
+        .map((r) => r.procedure)
+        .join(', ')}, none of ${procedures.join(', ')}`,
+    );
+  return { ...s, rollouts };
 }
 
 function list(value: string): number[] {
@@ -88,6 +101,11 @@ async function main(): Promise<void> {
       [1, 2, 3, 4, 6, 7],
     )
     .option('--hosts <n>', 'hosts of scenario 5 (default 10,000; 1,000 with --quick)', hostCount)
+    .option(
+      '--procedures <list>',
+      "only the rollouts of these procedures in each scenario (e.g. scenario 5's recovery-cycle half: recovery-cycle)",
+      (v: string) => v.split(',').map((p) => p.trim()),
+    )
     .option('--quick', 'fewer hosts and shorter boots, for development')
     .option('--ansible <list>', 'scenarios that also run the Ansible baseline ("none" to skip)', list, [1, 4])
     .option('--install-ansible', 'apt-get install -y ansible when ansible-playbook is missing')
@@ -120,7 +138,9 @@ async function main(): Promise<void> {
 
   const began = Date.now();
   const machine = machineInfo();
-  const selected = scenarios(o.quick === true, o.hosts).filter((s) => o.scenario.includes(s.id));
+  const selected = scenarios(o.quick === true, o.hosts)
+    .filter((s) => o.scenario.includes(s.id))
+    .map((s) => (o.procedures ? onlyProcedures(s, o.procedures) : s));
   const ansibleProblem = selected.some((s) => o.ansible.includes(s.id) && !s.noAnsible)
     ? ansibleAvailability(o.installAnsible === true)
     : undefined;

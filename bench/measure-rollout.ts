@@ -14,11 +14,12 @@ import {
 } from './analysis';
 import type { HostBreakdown, HostHistory } from './history-metrics';
 import type { IbfleetRun, WorkerUsage } from './ibfleet-run';
+import { largestEvents, largestHistories, type LargestHistories } from './largest-history';
 import type { Limits } from './lower-bound';
 import { cpuSecondsOf, machineBusyCpuSeconds } from './proc-stats';
 import type { BenchProcedure } from './scenarios';
 import { percentile } from './stats';
-import type { HostRef } from '../common/targets';
+import { rolloutWorkflowId, type HostRef } from '../common/targets';
 
 // From one ibfleet rollout's run (its report, the histories, the processes' usage) and what the
 // simulator recorded to the numbers the results keep.
@@ -75,9 +76,14 @@ export interface IbfleetResult {
   /** Where a host workflow's time went (median over hosts of each part, so the parts need not add up). */
   hostBreakdownMedianMs: HostBreakdown;
   hostHistoryEvents: { median?: number; max: number };
+  /** A sharded rollout's shard workflows: their runs' history lengths (absent when not sharded or not read). */
+  shardHistoryEvents?: { runs: number; median?: number; max: number };
+  /** The largest run of the rollout, of its shards and of its hosts (absent in results before shards were read). */
+  largestHistory?: LargestHistories;
   rollout: {
     historyLengths: number[];
     continueAsNewCount: number;
+    /** The largest history of any workflow of the rollout: its own runs, its shards' runs and its hosts. */
     maxHistoryEvents: number;
     /** A slot freeing (host finished) → the next host's child workflow initiated. */
     refillDelay: Distribution;
@@ -184,6 +190,20 @@ export async function measureRollout(m: MeasureInput): Promise<IbfleetResult> {
   );
   const hostEvents = run.histories.map((h) => h.events);
   const runLengths = run.rolloutRuns.map((r) => r.events);
+  const shardLengths = run.shardRuns.map((r) => r.events);
+  const largest = largestHistories({
+    rollout: run.rolloutRuns.map((r) => ({
+      workflowId: rolloutWorkflowId(run.report.rolloutId),
+      runId: r.runId,
+      events: r.events,
+    })),
+    shards: run.shardRuns,
+    hosts: run.histories.map((h) => ({
+      workflowId: h.workflowId,
+      ...(h.runId ? { runId: h.runId } : {}),
+      events: h.events,
+    })),
+  });
   const median = (pick: (b: HostBreakdown) => number) =>
     percentile(
       run.histories.map((h) => pick(h.breakdown)),
@@ -235,10 +255,20 @@ export async function measureRollout(m: MeasureInput): Promise<IbfleetResult> {
       activities: median((x) => x.activities),
     },
     hostHistoryEvents: { median: percentile(hostEvents, 50), max: Math.max(0, ...hostEvents) },
+    ...(shardLengths.length > 0
+      ? {
+          shardHistoryEvents: {
+            runs: shardLengths.length,
+            median: percentile(shardLengths, 50),
+            max: Math.max(...shardLengths),
+          },
+        }
+      : {}),
+    ...(largest ? { largestHistory: largest } : {}),
     rollout: {
       historyLengths: runLengths,
       continueAsNewCount: run.report.continueAsNewCount,
-      maxHistoryEvents: Math.max(0, ...hostEvents, ...runLengths),
+      maxHistoryEvents: Math.max(largestEvents(largest), ...hostEvents, ...runLengths),
       refillDelay: distribution(run.rolloutRuns.flatMap((r) => r.refillDelaysMs)),
       childStartLatency: distribution(run.rolloutRuns.flatMap((r) => r.childStartLatenciesMs)),
     },

@@ -212,3 +212,36 @@ export function machineBusyCpuSeconds(): number {
 export function cpuSecondsOf(pid: number): number {
   return readStat(pid)?.cpuSeconds ?? 0;
 }
+
+/** A live process and its live descendants (empty once it is gone). */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const pid of allPids()) {
+    const s = readStat(pid);
+    if (s) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  }
+  if (!readStat(root)) return [];
+  const tree: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    if (tree.includes(pid)) continue;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * CPU seconds of a live process and its live descendants: a worker started without a heap limit starts
+ * itself again with one (worker/relaunch.ts) and runs in that child, its launcher only waits.
+ */
+export function treeCpuSecondsOf(root: number): number {
+  return processTree(root).reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+}
+
+/** The largest VmHWM in a live process's tree, kB (the relaunched worker's, not its launcher's). */
+export function treePeakRssKb(root: number): number | undefined {
+  const peaks = processTree(root).flatMap((pid) => peakRssKb(pid) ?? []);
+  return peaks.length > 0 ? Math.max(...peaks) : undefined;
+}

@@ -2,7 +2,7 @@ import type { MachineInfo } from './machine-info';
 import type { AnsibleResult, ScenarioResult } from './run-scenario';
 import { distribution } from './analysis';
 import type { Bound } from './lower-bound';
-import { extraSection, extraTargets } from './report-extras';
+import { extraSection, extraTargets, largestHistoryText } from './report-extras';
 import { round } from './stats';
 
 // The results of one benchmark run: targets with pass/miss, and per-scenario tables, as JSON and markdown.
@@ -111,6 +111,7 @@ function scenarioSection(r: ScenarioResult, cores: number): string {
   const order = ib.order ?? 'inventory';
   const a = isAnsible(r.ansible) ? r.ansible : undefined;
   const lb = ib.bounds.measured.lowerBoundMs;
+  const largest = largestHistoryText([ib]);
   const boot = Array.isArray(s.bootTimeMs)
     ? `${s.bootTimeMs[0] / 1000}-${s.bootTimeMs[1] / 1000} s per host`
     : `${s.bootTimeMs / 1000} s`;
@@ -141,7 +142,11 @@ function scenarioSection(r: ScenarioResult, cores: number): string {
     '',
     `ibfleet: return-to-progress (host's SSH answering again → await-return step completed) median ${ms0(ib.returnToProgress.medianMs)}, p99 ${ms0(ib.returnToProgress.p99Ms)}, max ${ms0(ib.returnToProgress.maxMs)} over ${ib.returnToProgress.n} reboots${ib.returnToProgress.unmatched ? ` (${ib.returnToProgress.unmatched} unmatched)` : ''}; ` +
       `per-host overhead (time in the rollout − intrinsic work) median ${ms0(ib.hostOverhead.medianMs)}, p99 ${ms0(ib.hostOverhead.p99Ms)}; ` +
-      `host workflow history median ${ib.hostHistoryEvents.median ?? '–'} events (max ${ib.hostHistoryEvents.max}); rollout history ${ib.rollout.historyLengths.join(' → ')} events, ${ib.rollout.continueAsNewCount} continue-as-new.`,
+      `host workflow history median ${ib.hostHistoryEvents.median ?? '–'} events (max ${ib.hostHistoryEvents.max}); rollout history ${ib.rollout.historyLengths.join(' → ')} events, ${ib.rollout.continueAsNewCount} continue-as-new` +
+      (ib.shardHistoryEvents
+        ? `; shard histories median ${ib.shardHistoryEvents.median ?? '–'} events (max ${ib.shardHistoryEvents.max}) over ${ib.shardHistoryEvents.runs} shard runs`
+        : '') +
+      (largest ? `; largest history per kind: ${largest}.` : '.'),
     '',
     `ibfleet host workflow time (median per host): total ${s1(ib.hostBreakdownMedianMs.totalMs)} = activities running ${s1(ib.hostBreakdownMedianMs.activityMs)} + waiting for a worker ${ms0(ib.hostBreakdownMedianMs.scheduleToStartMs)} + workflow tasks between activities ${ms0(ib.hostBreakdownMedianMs.betweenActivitiesMs)} (${ib.hostBreakdownMedianMs.activities} activities) + start → first activity ${ms0(ib.hostBreakdownMedianMs.startToFirstActivityMs)} + last activity → close ${ms0(ib.hostBreakdownMedianMs.lastActivityToCloseMs)}. ` +
       `Rollout: a freed slot is refilled after median ${ms0(ib.rollout.refillDelay.medianMs)} (p99 ${ms0(ib.rollout.refillDelay.p99Ms)}); child start latency median ${ms0(ib.rollout.childStartLatency.medianMs)}.`,

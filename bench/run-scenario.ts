@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { workloadOptionsSchema } from '../common/workloads';
+import { DEFAULT_MEMORY_BUDGET_MB, PROCESS_OVERHEAD_MB } from '../worker/memory-budget';
 import { bounds, distribution, type Bounds, type Distribution } from './analysis';
 import { runAnsible } from './ansible-run';
 import { sleep, type Child } from './child-process';
@@ -82,6 +83,15 @@ export interface RunOptions {
 /** The VM policy the benchmark's VM scenario runs with: guest shutdown, no hard power-off. */
 const SHUTDOWN_POLICY = workloadOptionsSchema.parse({ policy: 'shutdown' });
 
+/**
+ * A worker's memory budget for a rollout of this window (README "Sizing": the process's overhead plus one
+ * cached workflow per MB of heap): room for every host of the window on one worker, plus the rollout and its
+ * shards, so that neither worker evicts and replays workflows in flight. Never below the worker's default.
+ */
+function workerMemoryBudgetMb(maxParallel: number): number {
+  return Math.max(DEFAULT_MEMORY_BUDGET_MB, PROCESS_OVERHEAD_MB + maxParallel + 50);
+}
+
 async function runSequence(
   s: Scenario,
   sim: SimChild,
@@ -106,6 +116,7 @@ async function runSequence(
             hosts,
             profileDir: opts.profileDir,
             workerNodeOptions: opts.workerNodeOptions,
+            memoryBudgetMb: workerMemoryBudgetMb(s.maxParallel),
           },
           path.join(dir, `worker-${i + 1}.log`),
         ),

@@ -4,25 +4,32 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { portAnswers, startDevServer, type DevServer } from '../scripts/dev-server';
 import { DEFAULT_KEY_DIRS } from '../activities/ssh/credential-policy';
 import { startFleet } from '../simulator/fleet';
+import { renderInventoryYaml } from '../simulator/inventory-yaml';
 import { DEFAULT_VM_MIX } from '../simulator/esxi/vm-spec';
 import { createIbfleetWorker } from '../worker/create-worker';
 import { connectClient, taskQueue } from './connection';
 import { DemoReceiver } from './demo-receiver';
+import { disableSsh, sshStates, startDemoVcenter } from './demo-vcenter';
 import { defaultDeps } from './deps';
 import { runCli } from './program';
 
 // `npm run demo`: the main job on embedded defaults. It starts (or reuses) the persisted Temporal dev
 // server, a simulated fleet (12 ESXi hosts in 3 clusters running 1-3 VMs each, a switch, a guest pair, a
-// few hosts with faults) with its state kept in .state/demo, an in-process worker, then runs `preflight`
-// and a `recovery-cycle` rollout (`--vm-policy shutdown`) with a canary, auto-approval and a ramp in the
-// live terminal view, its notifications printed by a local receiver (demo-receiver.ts), and prints the
-// report. Re-running continues from the persisted state: an unfinished rollout is resumed first.
+// few hosts with faults) with its state kept in .state/demo, a simulated vCenter that the inventory
+// names for one cluster only (its hosts keep SSH disabled; demo-vcenter.ts), an in-process worker, then
+// runs `preflight` and a `recovery-cycle` rollout (`--vm-policy shutdown`) with a canary, auto-approval
+// and a ramp in the live terminal view, its notifications printed by a local receiver
+// (demo-receiver.ts), and prints the report: the vCenter cluster's hosts went through vCenter (SSH
+// opened only for the procedure, maintenance and reboots through vCenter), the others over SSH only.
+// Re-running continues from the persisted state: an unfinished rollout is resumed first.
 
 const root = path.resolve(__dirname, '..');
 const stateDir = path.join(root, '.state', 'demo');
 const inventoryFile = path.join(stateDir, 'inventory.yaml');
 const NOTIFY_ENV = 'IBFLEET_NOTIFY_DEMO_URL';
 const TEMPORAL_PORT = Number(process.env.IBFLEET_TEMPORAL_PORT ?? 7233);
+/** The cluster whose hosts go through vCenter; the others (esx-03's hidden cards, esx-06) over SSH only. */
+const VCENTER_CLUSTER = 'cluster-03';
 
 /**
  * Every host runs 1-3 VMs whose guests shut down in a few seconds; esx-06 also runs one whose guest never
@@ -123,15 +130,32 @@ async function main(): Promise<void> {
     bootTimeMs: [2_000, 4_000],
     stateDir: path.join(stateDir, 'fleet'),
     faults: DEMO_FAULTS,
-    controlPort: false,
     ...DEMO_VMS,
   });
-  await fleet.writeInventory(inventoryFile);
+  const vcenter = await startDemoVcenter(fleet, stateDir, path.join(stateDir, 'vcenter.log')).catch(
+    async (err: unknown) => {
+      await fleet.stop();
+      throw err;
+    },
+  );
+  const vcenterHosts = fleet.inventory.hosts.filter((h) => h.cluster === VCENTER_CLUSTER).map((h) => h.name);
+  fs.writeFileSync(
+    inventoryFile,
+    renderInventoryYaml(fleet.inventory, inventoryFile, {
+      vcenter: vcenter.ref,
+      vcenterClusters: [VCENTER_CLUSTER],
+    }),
+  );
   // The worker and the CLI read keys only from allowed directories: add the fleet's, as an operator would.
   const keyDirs = process.env.IBFLEET_CREDENTIAL_KEY_DIRS?.trim() || DEFAULT_KEY_DIRS.join(',');
   process.env.IBFLEET_CREDENTIAL_KEY_DIRS = `${keyDirs},${path.dirname(fleet.clientKeyPath)}`;
   console.log(
     `Simulated fleet up: ${fleet.inventory.hosts.length} ESXi hosts, ${fleet.inventory.switches.length} switch, ${fleet.inventory.guestPairs.length} guest pair; inventory ${path.relative(root, inventoryFile)}.`,
+  );
+  // As many sites keep it: SSH off on the vCenter cluster's hosts; ibfleet opens it only while needed.
+  await disableSsh(vcenter.govc, vcenterHosts);
+  console.log(
+    `Simulated vCenter up on ${vcenter.url}: the inventory names it for ${VCENTER_CLUSTER} (${vcenterHosts.join(', ')}), whose hosts have SSH disabled (TSM-SSH stopped, policy off); the other clusters are reached over SSH only.`,
   );
 
   // The notification endpoint, given to the rollout as a reference (env:NAME, read by the worker) as an
@@ -163,7 +187,10 @@ async function main(): Promise<void> {
       '2m',
       '--watch',
     ];
-    // 1. Preflight finds what is wrong (esx-03's cards are hidden) without changing anything.
+    // 1. Preflight finds what is wrong (esx-03's cards are hidden) without changing anything. It reads
+    // over SSH and opens nothing, so on the vCenter cluster (SSH disabled) it would only say that: it
+    // runs on the other clusters.
+    const sshOnly = ['--select', `cluster!=${VCENTER_CLUSTER}`];
     await cli(
       [
         'rollout',
@@ -173,12 +200,15 @@ async function main(): Promise<void> {
         `demo-preflight-${stamp}`,
         '--max-failures',
         '25%',
+        ...sshOnly,
         ...common,
       ],
       interrupt.signal,
     );
     // 2. The recovery-mode cycle, canary first: two reboots per host, options restored exactly; each
     // host's running VMs shut down first and powered on again afterwards (esx-06's hung guest: needs-attention).
+    // On the vCenter cluster: SSH on only for the procedure (ssh-on ... ssh-off), DRS moves the plain
+    // VMs, maintenance and reboots go through vCenter.
     const id = `demo-recovery-${stamp}`;
     if (!interrupt.signal.aborted) {
       const vmPolicy = ['--vm-policy', 'shutdown', '--guest-shutdown-timeout', '20s', '--max-failures', '1'];
@@ -203,12 +233,21 @@ async function main(): Promise<void> {
       );
       await cli(['rollout', 'report', id, '--format', 'text'], interrupt.signal);
     }
-    // 3. Preflight again: every host ready now (esx-06 was left as it was, and was ready already).
+    // 3. SSH read back through vCenter: disabled again on the vCenter cluster's hosts.
+    let sshDisabled = false;
     if (!interrupt.signal.aborted) {
-      code = await cli(
-        ['rollout', 'start', 'preflight', '--id', `demo-preflight-after-${stamp}`, ...common],
+      const ssh = await sshStates(vcenter.govc, vcenterHosts);
+      sshDisabled = ssh.disabled;
+      console.log(`\nTSM-SSH on ${VCENTER_CLUSTER}, read through vCenter: ${ssh.lines.join(', ')}.`);
+    }
+    // 4. Preflight again on the SSH-only clusters: every host ready now (esx-06 was left as it was, and
+    // was ready already).
+    if (!interrupt.signal.aborted) {
+      const preflightCode = await cli(
+        ['rollout', 'start', 'preflight', '--id', `demo-preflight-after-${stamp}`, ...sshOnly, ...common],
         interrupt.signal,
       );
+      code = preflightCode !== 0 ? preflightCode : sshDisabled ? 0 : 1;
     }
     // Notifications are sent by their own workflows, after the rollout closes: wait briefly for the last.
     if (!interrupt.signal.aborted && !(await receiver.received(`ibfleet:${id}:rollout-closed`, 30_000)))
@@ -224,6 +263,7 @@ async function main(): Promise<void> {
     await workerDone;
     await runner.closeAll();
     await connection.close();
+    await vcenter.stop();
     await fleet.stop();
     await receiver.stop();
     await server?.stop();

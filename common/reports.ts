@@ -53,6 +53,22 @@ export interface ProcedureReport {
   finishedAt: string;
 }
 
+/** Why a host did not succeed, as its report says it; what a rollout keeps of it. */
+export type HostEndDetail = Pick<
+  ProcedureReport,
+  'reason' | 'failureType' | 'stoppedInStep' | 'leftMidCycle'
+>;
+
+/** The end detail of a report (or of a host's end), without the empty fields. */
+export function hostEndDetail(r: HostEndDetail): HostEndDetail {
+  return {
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.failureType ? { failureType: r.failureType } : {}),
+    ...(r.stoppedInStep ? { stoppedInStep: r.stoppedInStep } : {}),
+    ...(r.leftMidCycle ? { leftMidCycle: true } : {}),
+  };
+}
+
 /** The report a procedure starts from: nothing found, changed, rebooted or run yet. */
 export function openReport(target: string, procedure: ProcedureName, startedAt: string): ProcedureReport {
   return {

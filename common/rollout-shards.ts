@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HostPhase, HostProgress, RolloutInput } from './rollout';
 import type { ProcedureName, HostOptions } from './procedures';
-import type { ProcedureReport } from './reports';
+import type { HostEndDetail } from './reports';
 import { leaseLimits } from './rollout-ops';
 import { vsanHostsByCluster, vsanLimitApplies } from './rollout-vsan';
 import { rolloutWorkflowId, type HostRef, type TargetRef } from './targets';
@@ -23,6 +23,9 @@ export const TARGETS_PER_SHARD = 500;
 export const MAX_ROLLOUT_TARGETS = 100_000;
 /** How long a rollout waits for every shard to report ready before it gives up (nothing started). */
 export const SHARDS_READY_DEADLINE_MS = 15 * 60_000;
+
+/** How often an idle shard checks that its rollout still runs (a busy one learns it from its own signals). */
+export const ROLLOUT_CHECK_INTERVAL_MS = 5 * 60_000;
 
 export const ROLLOUT_SHARD_WORKFLOW_TYPE = 'rolloutShardWorkflow';
 
@@ -91,6 +94,8 @@ export interface ShardInput {
   vsanPeers?: Record<string, HostRef[]>;
   /** The fleet-wide limit of its clusters that have one (leaseLimits): a lease slot per host. */
   leaseLimits?: Record<string, number>;
+  /** Tests only (no flag): how often an idle shard checks that its rollout still runs (default 5 minutes). */
+  rolloutCheckIntervalMs?: number;
 }
 
 /** A host the rollout started (sent by its shard: the rollout itself keeps no names). */
@@ -100,21 +105,8 @@ export interface StartedHost {
   startedAt: string;
 }
 
-/** Why a host did not succeed, as its report says it (reports.ts); what a rollout keeps of it. */
-export type HostEndDetail = Pick<
-  ProcedureReport,
-  'reason' | 'failureType' | 'stoppedInStep' | 'leftMidCycle'
->;
-
-/** The end detail of a report (or of a host's end), without the empty fields. */
-export function hostEndDetail(r: HostEndDetail): HostEndDetail {
-  return {
-    ...(r.reason ? { reason: r.reason } : {}),
-    ...(r.failureType ? { failureType: r.failureType } : {}),
-    ...(r.stoppedInStep ? { stoppedInStep: r.stoppedInStep } : {}),
-    ...(r.leftMidCycle ? { leftMidCycle: true } : {}),
-  };
-}
+// In reports.ts, so that a host workflow does not build this module's (and the rollout options') schemas.
+export { hostEndDetail, type HostEndDetail } from './reports';
 
 /** A host that ended, as its shard tells the rollout. */
 export interface EndedHost extends HostEndDetail {

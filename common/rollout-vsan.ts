@@ -4,7 +4,8 @@ import type { HostRef, TargetRef } from './targets';
 // vSAN clusters (inventory `vsan: true`, issue #13) keep their data on their hosts' disks: a rollout of
 // a rebooting procedure takes at most one host of such a cluster out at a time, whatever --per-cluster
 // says, and gives each host the other hosts of its cluster (`vsanPeers` in its input), which it reads
-// over SSH so that it does not enter maintenance mode while one of them is in it (whoever put it there).
+// (through their vCenter if they have one, else over SSH) so that it does not enter maintenance mode
+// while one of them is in it (whoever put it there).
 
 /** The rollout limits vSAN clusters to one host at a time for procedures that reboot (and so take hosts out). */
 export function vsanLimitApplies(procedure: ProcedureName): boolean {

@@ -66,11 +66,26 @@ export interface StoppedVm {
   restartError?: string;
 }
 
+/** A VM registered on the host when the procedure first read its VMs. */
+export interface FoundVm {
+  vmid: number;
+  name: string;
+  power: string;
+  /**
+   * Through vCenter only (issue #14): `drs` — no passthrough/SR-IOV device, left to DRS to move when the
+   * host enters maintenance mode; `policy` — tied to the host (or its devices unknown): the VM policy
+   * handles it. Absent over SSH, where the policy handles every VM.
+   */
+  handledBy?: 'drs' | 'policy';
+  /** Through vCenter: DRS moved it to another host of the cluster while the host entered maintenance mode. */
+  movedByDrs?: boolean;
+}
+
 /** What a rebooting procedure found and did about the host's VMs (ProcedureReport.vms). */
 export interface WorkloadReport {
   policy: VmPolicy;
   /** Registered VMs when first read (before any change): name and power state, in vmid order. */
-  found: { vmid: number; name: string; power: string }[];
+  found: FoundVm[];
   /** wait: the VMs waited for, and how long. */
   waited?: {
     vms: string[];

@@ -13,7 +13,7 @@ import { handleVcenter } from './vcenter/control-routes';
 //   POST /hosts/NAME/reboot     power-cycle the machine (cold boot; ESXi hosts only)
 //   GET  /hosts/NAME/vms        the host's VMs (state, see esxi/vm-state.ts)
 //   PUT  /hosts/NAME/vms        replace them: a JSON array of VM specs (esxi/vm-spec.ts)
-//   PATCH /hosts/NAME/vms/VM    change one VM: {"tools", "shutdownSeconds", "autostart", "power"}
+//   PATCH /hosts/NAME/vms/VM    change one VM: {"tools", "shutdownSeconds", "vmotionSeconds", "autostart", "power"}
 //   GET  /timings               boot time / command latency / boots of every machine
 //   /vcenter/...                what the simulated vCenter reads and does (vcenter/control-routes.ts)
 

@@ -63,8 +63,8 @@ function guestFlow(g: GuestRef): string {
   return `{ ${fields.map(([k, v]) => `${k}: ${scalar(v)}`).join(', ')} }`;
 }
 
-/** The inventory's global `vcenter` section (the simulated vCenter of `npm run sim -- --vcenter`). */
-function vcenterLines(v: VcenterRef, file: string): string[] {
+/** A `vcenter` section (the simulated vCenter of `npm run sim -- --vcenter`), global or a cluster's. */
+function vcenterLines(v: VcenterRef, file: string, indent = ''): string[] {
   const c = v.credential;
   return [
     'vcenter:',
@@ -76,13 +76,17 @@ function vcenterLines(v: VcenterRef, file: string): string[] {
       ? `    env: ${scalar(c.env)}`
       : `    path: ${scalar(relativePath(c.path, file))}`,
     `  thumbprint: ${JSON.stringify(v.thumbprint)}`,
-  ];
+  ].map((line) => indent + line);
 }
 
 export function renderInventoryYaml(
   inv: FleetInventory,
   file: string,
-  o: { vcenter?: VcenterRef } = {},
+  o: {
+    vcenter?: VcenterRef;
+    /** Only these clusters name the vCenter (the others are reached over SSH only); default: all. */
+    vcenterClusters?: readonly string[];
+  } = {},
 ): string {
   const credential =
     inv.hosts[0]?.credential ?? inv.switches[0]?.credential ?? inv.guestPairs[0]?.server.credential;
@@ -96,12 +100,15 @@ export function renderInventoryYaml(
     );
   lines.push('version: 1', 'defaults:', '  username: root');
   if (credential) lines.push('  credential:', ...credentialLines(credential, file, '    '));
-  if (o.vcenter) lines.push(...vcenterLines(o.vcenter, file));
+  if (o.vcenter && !o.vcenterClusters) lines.push(...vcenterLines(o.vcenter, file));
   const clusters = [...new Set(inv.hosts.map((h) => h.cluster))];
   if (clusters.length) {
     lines.push('clusters:');
     for (const cluster of clusters) {
-      lines.push(`  - name: ${scalar(cluster)}`, '    hosts:');
+      lines.push(`  - name: ${scalar(cluster)}`);
+      if (o.vcenter && o.vcenterClusters?.includes(cluster))
+        lines.push(...vcenterLines(o.vcenter, file, '    '));
+      lines.push('    hosts:');
       for (const h of inv.hosts.filter((x) => x.cluster === cluster)) {
         lines.push(
           `      - name: ${scalar(h.name)}`,

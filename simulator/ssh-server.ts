@@ -10,6 +10,7 @@ import {
   type Session,
 } from 'ssh2';
 import type { ExecResult, SimMachine } from './machine';
+import { PortHold } from './port-hold';
 import { runCommandLine, Shell } from './shell';
 
 // One real SSH server per simulated machine: ssh2 on 127.0.0.1, own ed25519 host key, publickey
@@ -91,9 +92,12 @@ export class SshMachineServer {
   private boundPort: number;
   private wantListening = false;
   private stopped = false;
+  /** Keeps the port while not listening (SSH stopped, host down), so that no other connection takes it. */
+  private readonly portHold: PortHold;
 
   constructor(private readonly o: SshMachineServerOptions) {
     this.boundPort = o.port;
+    this.portHold = new PortHold(o.address);
   }
 
   get port(): number {
@@ -111,6 +115,7 @@ export class SshMachineServer {
   async listen(opts: { retryInUse?: boolean; port?: number } = {}): Promise<number> {
     if (opts.port !== undefined) this.boundPort = opts.port;
     this.wantListening = true;
+    await this.portHold.release();
     while (!this.listener && !this.stopped && this.wantListening) {
       try {
         await this.tryListen();
@@ -160,6 +165,7 @@ export class SshMachineServer {
     if (listener)
       await new Promise<void>((resolve) => {
         listener.close(() => resolve());
+        if (!this.stopped) this.portHold.hold(this.boundPort);
         this.dropAll();
       });
   }
@@ -173,6 +179,7 @@ export class SshMachineServer {
     const listener = this.listener;
     this.listener = undefined;
     listener?.close();
+    if (listener && !this.stopped) this.portHold.hold(this.boundPort);
   }
 
   /** Closes every connection at once, as a host going down does. */
@@ -185,6 +192,7 @@ export class SshMachineServer {
   async close(): Promise<void> {
     this.stopped = true;
     await this.goDown();
+    await this.portHold.release();
   }
 
   /** Stops listening and drops every connection (the listener closes once its sockets are gone). */

@@ -1,40 +1,33 @@
-import { NativeConnection, type State } from '@temporalio/worker';
-import { dataConverter, taskQueue, temporalSettings } from '../client/connection';
-import { createIbfleetWorker, runIbfleetWorker } from './create-worker';
-import { healthPortFromEnv, startHealthServer } from './health';
-import { installRuntime, runtimeSettingsFromEnv } from './runtime';
+import { heapFlagToAdd, MEMORY_BUDGET_VAR, MemoryBudgetError, workerMemoryFromEnv } from './memory-budget';
+import { relaunchWith, stopWhenLauncherExits } from './relaunch';
 
-// `npm run worker`: connects where TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TLS_* / profiles
-// say, polls IBFLEET_TASK_QUEUE (default "ibfleet"), encrypts payloads when IBFLEET_CODEC_* is set,
-// serves Prometheus metrics (IBFLEET_METRICS_PORT) and /healthz (IBFLEET_HEALTH_PORT), and stops
-// gracefully on SIGINT/SIGTERM (in-flight SSH commands get shutdownGraceTime to finish).
-async function main(): Promise<void> {
-  installRuntime(runtimeSettingsFromEnv());
-  const settings = temporalSettings();
-  const connection = await NativeConnection.connect(settings.connectionOptions);
-  const { worker, runner } = await createIbfleetWorker({
-    connection,
-    namespace: settings.namespace,
-    taskQueue: taskQueue(),
-    workflowBundlePath: process.env.IBFLEET_WORKFLOW_BUNDLE,
-    dataConverter: dataConverter(),
-  });
-  const health =
-    healthPortFromEnv() === 'off'
-      ? undefined
-      : await startHealthServer({ state: (): State => worker.getState() });
-  console.log(
-    `ibfleet worker polling "${taskQueue()}" on ${settings.connectionOptions.address} (namespace ${settings.namespace})`,
-  );
-  try {
-    await runIbfleetWorker(worker, runner);
-  } finally {
-    await health?.close();
-    await connection.close();
+// `npm run worker` (and the image's `node dist/worker/main.js`): the ibfleet worker within its memory
+// budget (IBFLEET_WORKER_MEMORY_MB, README "Sizing"). Node fixes a heap's limit when it creates it, so
+// a worker started without the derived --max-old-space-size starts itself again with it; only then
+// does it load the worker (worker-process.ts), so the starting process stays small.
+function main(): void {
+  const memory = workerMemoryFromEnv();
+  const heapFlag = heapFlagToAdd(memory);
+  if (heapFlag) {
+    // The budget goes along, so that the relaunched worker derives the same settings (and says where from).
+    relaunchWith([heapFlag], { [MEMORY_BUDGET_VAR]: String(memory.budgetMb) });
+    return;
   }
+  stopWhenLauncherExits();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in the process that runs the worker
+  const { runWorkerProcess } = require('./worker-process') as typeof import('./worker-process');
+  runWorkerProcess(memory).catch(fail);
 }
 
-main().catch((err: unknown) => {
+function fail(err: unknown): never {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
-});
+}
+
+try {
+  main();
+} catch (err) {
+  if (!(err instanceof MemoryBudgetError)) fail(err);
+  console.error(`error: ${err.message}`);
+  process.exit(2);
+}

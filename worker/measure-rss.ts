@@ -9,6 +9,7 @@ import type { HostRef } from '../common/targets';
 import { freePort, startDevServer } from '../scripts/dev-server';
 import { cancelUpdate, rolloutProgressQuery } from '../workflows/messages';
 import { startFleet } from '../simulator/fleet';
+import { processTree } from '../bench/proc-stats';
 import { writeWorkflowBundle } from './bundle';
 
 // `node --require tsx/cjs worker/measure-rss.ts [TARGETS] [MAX_PARALLEL] [SIM_HOSTS] [STOP_AFTER]`:
@@ -20,12 +21,19 @@ import { writeWorkflowBundle } from './bundle';
 // a 10,000-host run takes an hour; the worker's memory is in steady state long before). The worker
 // runs a prebuilt bundle as in production (IBFLEET_WORKFLOW_BUNDLE: no webpack in it), with
 // WORKER_NODE_OPTIONS as its NODE_OPTIONS; with WORKER_COMPILED=1 (after `npm run build`) it runs
-// dist/worker/main.js as the image does. Numbers only, for the README's worker sizing; never a test.
+// dist/worker/main.js as the image does. The worker applies its memory budget (IBFLEET_WORKER_MEMORY_MB,
+// passed on) by starting itself again with its heap limit: the peak is that process's, the launcher's
+// is reported apart (launcherPeakRssMb). Numbers only, for the README's worker sizing; never a test.
 
 const targets = Number(process.argv[2] ?? 1_000);
 const maxParallel = Number(process.argv[3] ?? 100);
 const simHosts = Number(process.argv[4] ?? 20);
 const stopAfter = Number(process.argv[5] ?? Infinity);
+
+/** The worker's process: the launcher's child when the worker started itself again with its heap limit. */
+function workerPid(launcher: number): number {
+  return processTree(launcher).at(-1) ?? launcher;
+}
 
 function peakRssMb(pid: number): { peak: number; now: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
   const pid = worker.pid ?? 0;
   let sampledPeak = 0;
   const sampler = setInterval(() => {
-    sampledPeak = Math.max(sampledPeak, peakRssMb(pid).now);
+    sampledPeak = Math.max(sampledPeak, peakRssMb(workerPid(pid)).now);
   }, 500);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -113,13 +121,15 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 5_000));
     }
     const report = await handle.result();
-    const rss = peakRssMb(pid);
+    const rss = peakRssMb(workerPid(pid));
+    const launcher = workerPid(pid) === pid ? undefined : peakRssMb(pid);
     console.log(
       JSON.stringify({
         targets,
         maxParallel,
         simHosts,
         workerNodeOptions: process.env.WORKER_NODE_OPTIONS ?? '',
+        workerMemoryMb: process.env.IBFLEET_WORKER_MEMORY_MB ?? '',
         workerCompiled: process.env.WORKER_COMPILED === '1',
         phase: report.phase,
         counts: report.counts,
@@ -127,6 +137,7 @@ async function main(): Promise<void> {
         workerPeakRssMb: Math.round(rss.peak),
         workerRssAtEndMb: Math.round(rss.now),
         sampledPeakRssMb: Math.round(sampledPeak),
+        launcherPeakRssMb: launcher && Math.round(launcher.peak),
       }),
     );
   } finally {

@@ -88,7 +88,7 @@ export async function readPeerMaintenance(
   step: string,
   peers: readonly HostRef[],
 ): Promise<PeerMaintenance> {
-  const state = new Map<string, { on: boolean } | { reason: string }>();
+  const state = new Map<string, PeerState>();
   const commands: PeerMaintenance['commands'] = [];
   await forEachLimited(peers, PEER_CONCURRENCY, async (peer) => {
     const cmd = new StepCommands(runner, peer, timing, `${step} (${peer.name})`, isReadOnlyCommand);
@@ -99,6 +99,17 @@ export async function readPeerMaintenance(
     }
     commands.push(...cmd.commands);
   });
+  return { ...peersByState(peers, state), commands };
+}
+
+/** What each peer's read said, or why it could not be read. */
+export type PeerState = { on: boolean } | { reason: string };
+
+/** The peers in maintenance mode and those that could not be read, in the peers' order. */
+export function peersByState(
+  peers: readonly HostRef[],
+  state: ReadonlyMap<string, PeerState>,
+): Pick<PeerMaintenance, 'inMaintenance' | 'unreadable'> {
   const inMaintenance: string[] = [];
   const unreadable: PeerMaintenance['unreadable'] = [];
   for (const peer of peers) {
@@ -106,5 +117,5 @@ export async function readPeerMaintenance(
     if (s && 'reason' in s) unreadable.push({ name: peer.name, reason: s.reason });
     else if (s?.on) inMaintenance.push(peer.name);
   }
-  return { inMaintenance, unreadable, commands };
+  return { inMaintenance, unreadable };
 }

@@ -3,7 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { HOST_NOT_RETURNED, REBOOT_DID_NOT_START, REBOOT_REFUSED } from '../../common/procedure-failures';
 import type { Timing } from '../../common/procedures';
 import type { BootMarker, HostReturn, MaintenanceChange, RebootAndReturn, RebootResult } from '../contract';
+import type { SshEndpoint } from '../../common/targets';
 import { HostUnreachableError, SshError, type SshRunner } from '../ssh';
+import { portAccepts } from '../ssh/port-probe';
 import { heartbeat, outputExcerpt, type StepCommands } from '../step-context';
 import { esxCommands } from './commands';
 import { maintenanceCommands } from './vm-commands';
@@ -91,6 +93,31 @@ export async function rebootIfStill(
     issued: true,
     detail: `reboot issued (was boot #${opts.before.boots}, up ${Math.round(opts.before.uptimeMs / 1000)}s)`,
   };
+}
+
+/**
+ * A host that refuses connections has its network up and only sshd still starting: it answers within
+ * moments. Its SSH polls stay pollIntervalMs apart (each costs a connection attempt, an error and a
+ * heartbeat, about 1 ms of worker CPU), but between them a bare TCP connect this often (a SYN and a RST)
+ * ends the wait as soon as sshd accepts: a return is seen ~75 ms sooner on average at the default 250 ms
+ * (bench scenario 4), for a fraction of the CPU that polling SSH that often would cost. The stability
+ * window and its reads are unchanged.
+ */
+export const REFUSED_PROBE_INTERVAL_MS = 100;
+
+/** Sleep `ms`, or less: until the endpoint's port accepts (probed every REFUSED_PROBE_INTERVAL_MS). */
+export async function sleepUntilAccepting(
+  endpoint: Pick<SshEndpoint, 'address' | 'port'>,
+  ms: number,
+): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = until - Date.now();
+    if (left <= 0) return;
+    await sleep(Math.min(REFUSED_PROBE_INTERVAL_MS, left));
+    if (Date.now() >= until) return;
+    if (await portAccepts(endpoint.address, endpoint.port, REFUSED_PROBE_INTERVAL_MS)) return;
+  }
 }
 
 interface AwaitProgress {
@@ -199,7 +226,8 @@ async function pollForReturn(
       progress.candidate = undefined;
       progress.lastError = err instanceof Error ? err.message : String(err);
       // Refused: the host's network is up again and only sshd is not yet, so it answers soon; a refused
-      // connect costs next to nothing, so poll at the base interval rather than backing off.
+      // connect costs next to nothing, so poll at the base interval rather than backing off, and probe
+      // the port in between (sleepUntilAccepting).
       refused = err instanceof HostUnreachableError && err.reason === 'ECONNREFUSED';
     }
     saveProgress(progress);
@@ -207,7 +235,8 @@ async function pollForReturn(
     const wait = progress.candidate
       ? Math.min(interval, Math.max(0, timing.stabilityMs - (Date.now() - progress.candidate.seenAtMs)))
       : interval;
-    await sleep(wait);
+    if (refused) await sleepUntilAccepting(cmd.endpoint, wait);
+    else await sleep(wait);
     if (!progress.candidate && !refused)
       interval = Math.min(timing.maxPollIntervalMs, Math.round(interval * 1.5));
   }

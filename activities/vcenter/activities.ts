@@ -63,9 +63,13 @@ export function createVcenterActivities(govcFor: GovcFor): VcenterActivities {
 
     vcenterHostView: ({ host }: VcenterHostInput) =>
       withGovc(host, async (govc): Promise<VcenterHostView> => {
-        const state = await govc.hostState(host.name);
-        const cluster = await govc.clusterOf(state.moref);
-        const ssh = await govc.sshService(host.name);
+        // Three independent reads, at once (each govc run costs seconds on a busy vCenter).
+        const [state, clusters, ssh] = await Promise.all([
+          govc.hostState(host.name),
+          govc.clusters(),
+          govc.sshService(host.name),
+        ]);
+        const cluster = clusters.find((c) => c.hosts.includes(state.moref));
         return {
           connectionState: state.connectionState,
           inMaintenanceMode: state.inMaintenanceMode,
@@ -84,9 +88,12 @@ export function createVcenterActivities(govcFor: GovcFor): VcenterActivities {
         const signal = activitySignal();
         for (let polls = 1; ; polls++) {
           // While the host is down vCenter still answers (the host "not responding"); a failing poll
-          // (vCenter itself briefly away) is retried by the next one.
-          const state = await summary(govc, host.name).catch(() => undefined);
-          if (state?.connectionState === 'connected' && state.bootTime !== previousBootTime) return state;
+          // (vCenter itself briefly away) is retried by the next one. Its VMs are read once it is back.
+          const state = await govc.host(host.name).catch(() => undefined);
+          if (state?.connectionState === 'connected' && state.bootTime !== previousBootTime) {
+            const back = await summary(govc, host.name).catch(() => undefined);
+            if (back?.connectionState === 'connected' && back.bootTime !== previousBootTime) return back;
+          }
           heartbeat({ polls, connectionState: state?.connectionState ?? 'unknown' });
           if (signal?.aborted) throw signal.reason;
           await sleep(pollMs);

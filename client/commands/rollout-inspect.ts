@@ -1,4 +1,5 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { ROLLOUT_CHECK_INTERVAL_MS } from '../../common/rollout-shards';
 import { IbPhase, IbProcedure, IbRolloutId } from '../../common/search-attributes';
 import { rolloutWorkflowId } from '../../common/targets';
 import { EXIT_OK, UsageError } from '../cli-error';
@@ -25,7 +26,8 @@ export async function rolloutWatch(idArg: string, deps: CliDeps): Promise<number
 
 /**
  * What only the shards tell about a sharded rollout: shards never started while it waits for them (a
- * start cut short), or shards still running after it ended without closing them (terminated).
+ * start cut short), or shards still running after it ended without closing them (terminated): they
+ * notice on their own (shard.ts, SHARD_WATCHES_ROLLOUT_PATCH), `rollout cancel` closes them at once.
  */
 async function shardAdvice(temporal: TemporalAccess, id: string, snapshot: RolloutSnapshot): Promise<string> {
   const progress = snapshot.kind === 'running' ? snapshot.progress : undefined;
@@ -42,7 +44,9 @@ async function shardAdvice(temporal: TemporalAccess, id: string, snapshot: Rollo
   const running = statuses.filter((s) => s === 'RUNNING').length;
   return running === 0
     ? ''
-    : `\n${running} of its shard workflows are still running: \`ibfleet rollout cancel ${id}\` closes them\n`;
+    : `\n${running} of its shard workflows are still running: each notices within ${ROLLOUT_CHECK_INTERVAL_MS / 60_000} ` +
+        'minutes that the rollout ended, stops its hosts in flight at their next safe point and closes; ' +
+        `\`ibfleet rollout cancel ${id}\` closes them now\n`;
 }
 
 export interface StatusFlags {

@@ -22,8 +22,9 @@ import { firstInput } from './original-input';
 // The shard workflows of a sharded rollout (common/rollout-shards.ts), as the client handles them. Only
 // the client holds the targets, so it starts the shards, right after the rollout. A start cut short
 // (the CLI killed in between) leaves the rollout waiting for the missing ones: the same start again
-// (same --id) starts them. A rollout terminated from outside cannot close its shards: `ibfleet rollout
-// cancel` does.
+// (same --id) starts them. A rollout terminated from outside cannot close its shards: each notices on
+// its own (a signal to the rollout fails, or its check every ROLLOUT_CHECK_INTERVAL_MS when idle),
+// stops its hosts at their next safe point and closes; `ibfleet rollout cancel` closes them at once.
 
 /** Shard workflows started (or looked at) at once. */
 const SHARD_CONCURRENCY = 4;

@@ -92,7 +92,15 @@ export function powerOff(vm: VmState): boolean {
   vm.worldId = 0;
   vm.cartelId = 0;
   delete vm.shutdown;
+  // A VM that stops (its host going down) ends its vMotion where it was.
+  delete vm.migration;
   return true;
+}
+
+/** When the VM's vMotion in progress lands (epoch ms): vmotionSeconds after it started, as they are now. */
+export function vmotionEndsAt(vm: VmState): number | undefined {
+  if (!vm.migration) return undefined;
+  return vm.migration.since + Math.round((vm.vmotionSeconds ?? 0) * 1000);
 }
 
 export type ShutdownResult = 'started' | 'already-pending' | 'not-running' | 'no-tools';
@@ -166,7 +174,10 @@ export function nextTransitionAt(state: EsxiState): number | null {
   const consider = (t: number | null | undefined) => {
     if (t != null && (next === null || t < next)) next = t;
   };
-  for (const vm of runningVms(state)) consider(vm.shutdown?.at);
+  for (const vm of runningVms(state)) {
+    consider(vm.shutdown?.at);
+    consider(vmotionEndsAt(vm));
+  }
   consider(state.maintenanceRequest?.deadline);
   return next;
 }

@@ -28,6 +28,8 @@ export const vmSpecSchema = z.strictObject({
   tools: z.enum(VM_TOOLS).optional(),
   /** Guest shutdown time (seconds, fractions allowed); default 5. */
   shutdownSeconds: z.number().min(0).max(86_400).optional(),
+  /** vMotion time (seconds, fractions allowed): how long DRS takes to move it; default 0 (at once). */
+  vmotionSeconds: z.number().min(0).max(86_400).optional(),
   autostart: z.boolean().optional(),
   devices: z.array(vmDeviceSpecSchema).optional(),
   numCpu: z.number().int().min(1).max(768).optional(),
@@ -41,6 +43,7 @@ export const vmPatchSchema = vmSpecSchema.pick({
   power: true,
   tools: true,
   shutdownSeconds: true,
+  vmotionSeconds: true,
   autostart: true,
 });
 export type VmPatch = z.infer<typeof vmPatchSchema>;
@@ -189,6 +192,7 @@ export function installVms(
       cartelId: 0,
       tools: spec.tools ?? 'ok',
       shutdownSeconds: spec.shutdownSeconds ?? 5,
+      ...(spec.vmotionSeconds ? { vmotionSeconds: spec.vmotionSeconds } : {}),
       autostart: spec.autostart ?? false,
       devices: (spec.devices ?? [])
         .map((d) => resolve(spec.name, d))
@@ -219,6 +223,7 @@ export function installVms(
 export function patchVm(state: EsxiState, vm: VmState, patch: VmPatch): PowerOnRefusal | undefined {
   if (patch.tools !== undefined) vm.tools = patch.tools;
   if (patch.shutdownSeconds !== undefined) vm.shutdownSeconds = patch.shutdownSeconds;
+  if (patch.vmotionSeconds !== undefined) vm.vmotionSeconds = patch.vmotionSeconds;
   if (patch.autostart !== undefined) vm.autostart = patch.autostart;
   if (patch.power === 'off') powerOff(vm);
   if (patch.power === 'on' && vm.power === 'off') return powerOn(state, vm);

@@ -43,6 +43,10 @@ export interface VmState {
   /** The host's autostart manager starts it after a boot (never in maintenance mode). */
   autostart: boolean;
   devices: VmDevice[];
+  /** How long a vMotion of this running VM takes (seconds); absent or 0: at once. */
+  vmotionSeconds?: number;
+  /** A vMotion in progress: the VM keeps running here until it lands on `to` (vmotion.ts). */
+  migration?: { to: string; since: number };
 }
 
 /** The host's one datastore. */

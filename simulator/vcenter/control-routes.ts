@@ -5,6 +5,7 @@ import { powerOff, powerOn, requestGuestShutdown, requestMaintenance } from '../
 import type { VmState } from '../esxi/vm-state';
 import type { Fleet } from '../fleet';
 import type { SimHost } from '../sim-host';
+import { migrate } from './vmotion';
 
 // The control endpoint's /vcenter routes (control-server.ts): what the simulated vCenter (the Go
 // program in this folder) reads and does. The fleet stays the one source of truth: vCenter's view
@@ -15,7 +16,8 @@ import type { SimHost } from '../sim-host';
 //   POST /vcenter/hosts/NAME/reboot               {"force"}: RebootHost_Task
 //   PUT  /vcenter/hosts/NAME/ssh                  {"running", "policy"}: the TSM-SSH service
 //   POST /vcenter/hosts/NAME/vms/VM/power         {"op": "on" | "off" | "shutdown"}
-//   POST /vcenter/hosts/NAME/vms/VM/migrate       {"to": HOST}: vMotion (plain VMs only)
+//   POST /vcenter/hosts/NAME/vms/VM/migrate       {"to": HOST}: vMotion (plain VMs only; takes the
+//                                                 VM's vmotionSeconds, vmotion.ts)
 // Refusals are 409 {"fault": vim fault name, "error": text}.
 
 export interface RouteResponse {
@@ -34,7 +36,6 @@ const sshSchema = z.strictObject({
   policy: z.enum(['on', 'off', 'automatic']).optional(),
 });
 const powerSchema = z.strictObject({ op: z.enum(['on', 'off', 'shutdown']) });
-const migrateSchema = z.strictObject({ to: z.string().min(1) });
 
 const refuse = (fault: string, error: string): RouteResponse => ({ status: 409, body: { fault, error } });
 const ok = (body: unknown): RouteResponse => ({ status: 200, body });
@@ -133,33 +134,6 @@ function power(h: SimHost, vm: VmState, body: unknown): RouteResponse {
   return refusal ?? ok(vmView(vm));
 }
 
-function migrate(fleet: Fleet, h: SimHost, vm: VmState, body: unknown): RouteResponse {
-  const { to } = migrateSchema.parse(body);
-  if (!fleet.names().includes(to) || !fleet.host(to).esxi) return refuse('NotFound', `no ESXi host ${to}`);
-  const target = fleet.host(to);
-  const down = connected(target);
-  if (down) return down;
-  const source = h.esxi as NonNullable<SimHost['esxi']>;
-  const dest = target.esxi as NonNullable<SimHost['esxi']>;
-  dest.settle();
-  if (dest.state.maintenanceMode || dest.state.maintenanceRequest)
-    return refuse('InvalidState', `${to} is in (or entering) maintenance mode`);
-  if (vm.devices.length > 0)
-    return refuse('DeviceNotSupported', `${vm.name} has passthrough or SR-IOV devices: no vMotion`);
-  if (findVm(dest.state, vm.name)) return refuse('DuplicateName', `${to} already has a VM ${vm.name}`);
-  const wasOn = vm.power === 'on';
-  powerOff(vm);
-  source.state.vms = source.state.vms.filter((v) => v !== vm);
-  vm.vmid = Math.max(0, ...dest.state.vms.map((v) => v.vmid)) + 1;
-  dest.state.vms.push(vm);
-  // A running VM keeps running: a new world on the destination.
-  if (wasOn) powerOn(dest.state, vm);
-  source.settle();
-  source.changed();
-  dest.changed();
-  return ok(vmView(vm));
-}
-
 export async function handleVcenter(
   fleet: Fleet,
   method: string,
@@ -209,7 +183,7 @@ export async function handleVcenter(
       const vm = findVm(fleet.esxi(name).state, parts[3]);
       if (!vm) return refuse('NotFound', `no VM ${parts[3]} on ${name}`);
       if (parts[4] === 'power') return power(h, vm, body);
-      if (parts[4] === 'migrate') return migrate(fleet, h, vm, body);
+      if (parts[4] === 'migrate') return (await migrate(fleet, h, vm, body, signal)) ?? ok(vmView(vm));
     }
   } catch (err) {
     if (err instanceof z.ZodError) return { status: 400, body: { error: z.prettifyError(err) } };

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log"
 	"sort"
+	"sync"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -41,18 +42,33 @@ func (h *hostOps) EnterMaintenanceModeTask(ctx *simulator.Context, req *types.En
 	if spec := req.MaintenanceSpec; spec != nil && spec.VsanMode != nil && spec.VsanMode.ObjectAction != "" {
 		vsanMode = spec.VsanMode.ObjectAction
 	}
-	task := h.s.startTask(ctx, h.host, "enterMaintenanceMode", func() (types.AnyType, *types.LocalizedMethodFault) {
+	task := h.s.startTask(ctx, h.host, "enterMaintenanceMode", func(progress func(int32)) (types.AnyType, *types.LocalizedMethodFault) {
 		call := h.s.internalContext()
-		h.s.evacuate(call, name)
 		body := map[string]any{"enable": true, "timeoutSeconds": req.Timeout, "vsanMode": vsanMode}
-		return nil, faultFor(h.s.fleet.act(call, "POST", hostPath(name, "maintenance"), body))
+		// The host holds the entry from the start, while DRS moves the VMs (each vMotion takes its
+		// time): VM power-ons are refused and an esxcli entry over SSH joins this one. The task ends
+		// when the host is in maintenance mode, or at its timeout even if vMotions still run.
+		entered := make(chan *types.LocalizedMethodFault, 1)
+		go func() { entered <- faultFor(h.s.fleet.act(call, "POST", hostPath(name, "maintenance"), body)) }()
+		evacuated := make(chan struct{})
+		go func() {
+			h.s.evacuate(call, name, progress)
+			close(evacuated)
+		}()
+		fault := <-entered
+		if fault == nil {
+			// Entered: no VM runs on the host any more, so every vMotion has landed; the task's
+			// progress shows them all before it completes.
+			<-evacuated
+		}
+		return nil, fault
 	})
 	return &methods.EnterMaintenanceMode_TaskBody{Res: &types.EnterMaintenanceMode_TaskResponse{Returnval: task}}
 }
 
 func (h *hostOps) ExitMaintenanceModeTask(ctx *simulator.Context, req *types.ExitMaintenanceMode_Task) soap.HasFault {
 	name := h.name()
-	task := h.s.startTask(ctx, h.host, "exitMaintenanceMode", func() (types.AnyType, *types.LocalizedMethodFault) {
+	task := h.s.startTask(ctx, h.host, "exitMaintenanceMode", func(func(int32)) (types.AnyType, *types.LocalizedMethodFault) {
 		body := map[string]any{"enable": false}
 		return nil, faultFor(h.s.fleet.act(h.s.internalContext(), "POST", hostPath(name, "maintenance"), body))
 	})
@@ -63,7 +79,7 @@ func (h *hostOps) ExitMaintenanceModeTask(ctx *simulator.Context, req *types.Exi
 // has accepted the reboot, not when it is back (as on a real vCenter).
 func (h *hostOps) RebootHostTask(ctx *simulator.Context, req *types.RebootHost_Task) soap.HasFault {
 	name := h.name()
-	task := h.s.startTask(ctx, h.host, "rebootHost", func() (types.AnyType, *types.LocalizedMethodFault) {
+	task := h.s.startTask(ctx, h.host, "rebootHost", func(func(int32)) (types.AnyType, *types.LocalizedMethodFault) {
 		body := map[string]any{"force": req.Force}
 		return nil, faultFor(h.s.fleet.act(h.s.internalContext(), "POST", hostPath(name, "reboot"), body))
 	})
@@ -88,9 +104,10 @@ func (h *hostOps) DestroyTask(*types.Destroy_Task) soap.HasFault {
 
 // evacuate is DRS (fully automated) at a maintenance entry: every powered-on VM without passthrough
 // or SR-IOV devices moves to the cluster's host with the fewest running VMs (then by name) that is
-// connected and neither in nor entering maintenance mode. VMs it cannot move stay and the entry
+// connected and neither in nor entering maintenance mode. The vMotions run side by side, each taking
+// its VM's time; `progress` reports the share of them done. VMs it cannot move stay and the entry
 // waits for them.
-func (s *vcenter) evacuate(ctx context.Context, host string) {
+func (s *vcenter) evacuate(ctx context.Context, host string, progress func(int32)) {
 	cluster := s.hostCluster[host]
 	if !s.drsAutomated(cluster) {
 		return
@@ -121,6 +138,7 @@ func (s *vcenter) evacuate(ctx context.Context, host string) {
 	if source == nil {
 		return
 	}
+	plan := map[string]string{} // VM -> destination
 	for _, vm := range source.VMs {
 		if vm.Power != "on" || len(vm.Devices) > 0 || len(targets) == 0 {
 			continue
@@ -131,13 +149,27 @@ func (s *vcenter) evacuate(ctx context.Context, host string) {
 			}
 			return targets[i] < targets[j]
 		})
-		to := targets[0]
-		refusal, err := s.fleet.act(ctx, "POST", hostPath(host, "vms", vm.Name, "migrate"), map[string]any{"to": to})
-		if err != nil || refusal != nil {
-			log.Printf("DRS: %s stays on %s: %v %v", vm.Name, host, err, refusal)
-			continue
-		}
-		log.Printf("DRS: migrated %s from %s to %s", vm.Name, host, to)
-		running[to]++
+		plan[vm.Name] = targets[0]
+		running[targets[0]]++
 	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for vm, to := range plan {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			refusal, err := s.fleet.act(ctx, "POST", hostPath(host, "vms", vm, "migrate"), map[string]any{"to": to})
+			if err != nil || refusal != nil {
+				log.Printf("DRS: %s stays on %s: %v %v", vm, host, err, refusal)
+			} else {
+				log.Printf("DRS: migrated %s from %s to %s", vm, host, to)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			progress(int32(100 * done / len(plan)))
+		}()
+	}
+	wg.Wait()
 }

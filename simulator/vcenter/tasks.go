@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"log"
+	"sync"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
@@ -15,7 +16,8 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-type taskWork func() (types.AnyType, *types.LocalizedMethodFault)
+// taskWork does a task's work; it may report how far it got (info.progress, percent) while it runs.
+type taskWork func(progress func(percent int32)) (types.AnyType, *types.LocalizedMethodFault)
 
 // startTask registers a running task on entity and completes it when work returns.
 func (s *vcenter) startTask(ctx *simulator.Context, entity mo.Reference, name string, work taskWork) types.ManagedObjectReference {
@@ -28,8 +30,22 @@ func (s *vcenter) startTask(ctx *simulator.Context, entity mo.Reference, name st
 		{Name: "info.startTime", Val: time.Now()},
 		{Name: "info.state", Val: types.TaskInfoStateRunning},
 	})
+	var mu sync.Mutex
+	completed := false
+	progress := func(percent int32) {
+		mu.Lock()
+		defer mu.Unlock()
+		if completed { // work left behind (a vMotion still landing) no longer speaks for the task
+			return
+		}
+		bg := s.newContext()
+		bg.Map.AtomicUpdate(bg, task, []types.PropertyChange{{Name: "info.progress", Val: percent}})
+	}
 	go func() {
-		res, fault := work()
+		res, fault := work(progress)
+		mu.Lock()
+		completed = true
+		mu.Unlock()
 		// Whoever reads the task's outcome next must see the fleet as it left it.
 		s.syncNow()
 		bg := s.newContext()

@@ -46,7 +46,7 @@ func (vm *vmOps) where() (host, name string) {
 
 func (vm *vmOps) power(ctx *simulator.Context, task, op string) types.ManagedObjectReference {
 	host, name := vm.where()
-	return vm.s.startTask(ctx, vm.vm, task, func() (types.AnyType, *types.LocalizedMethodFault) {
+	return vm.s.startTask(ctx, vm.vm, task, func(func(int32)) (types.AnyType, *types.LocalizedMethodFault) {
 		path := hostPath(host, "vms", name, "power")
 		return nil, faultFor(vm.s.fleet.act(vm.s.internalContext(), "POST", path, map[string]any{"op": op}))
 	})
@@ -80,7 +80,7 @@ func (vm *vmOps) migrate(ctx *simulator.Context, target *types.ManagedObjectRefe
 	if target != nil {
 		to = vm.s.hostName(*target)
 	}
-	return vm.s.startTask(ctx, vm.vm, "migrateVm", func() (types.AnyType, *types.LocalizedMethodFault) {
+	return vm.s.startTask(ctx, vm.vm, "migrateVm", func(func(int32)) (types.AnyType, *types.LocalizedMethodFault) {
 		if to == "" {
 			return nil, &types.LocalizedMethodFault{Fault: &types.InvalidArgument{InvalidProperty: "host"},
 				LocalizedMessage: "A specified parameter was not correct: host"}

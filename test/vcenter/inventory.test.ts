@@ -121,6 +121,24 @@ describe('vCenter: the inventory section', () => {
     };
     const inv = parseInventory(renderInventoryYaml(fleet, file, { vcenter }), file);
     assert.deepEqual(inv.clusters[0].vcenter, vcenter);
+    // The demo's: the vCenter named for one cluster only, the other reached over SSH only.
+    const two: FleetInventory = {
+      ...fleet,
+      hosts: [...fleet.hosts, { ...fleet.hosts[0], name: 'esx-02', port: 2223, cluster: 'cluster-02' }],
+    };
+    const one = parseInventory(
+      renderInventoryYaml(two, file, { vcenter, vcenterClusters: ['cluster-02'] }),
+      file,
+    );
+    assert.equal(one.clusters[0].vcenter, undefined);
+    assert.deepEqual(one.clusters[1].vcenter, vcenter);
+    assert.deepEqual(
+      one.hosts.map((h) => [h.name, h.vcenter?.url]),
+      [
+        ['esx-01', undefined],
+        ['esx-02', vcenter.url],
+      ],
+    );
   });
 
   it('reads the password on the worker under its credential policy, never naming the secret', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CredentialPolicy } from '../../activities/ssh/credential-policy';
 import { createVcenterActivities } from '../../activities/vcenter/activities';
@@ -20,6 +21,16 @@ const THUMBPRINT = Array.from({ length: 32 }, (_v, i) =>
   (i * 5).toString(16).padStart(2, '0').toUpperCase(),
 ).join(':');
 const KEY = 'SHA256:' + 'A'.repeat(43);
+
+/** Whether a TCP socket of this machine is bound to 127.0.0.1:`port` other than a listener (Linux). */
+function boundNotListening(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .some(([, address, , state]) => address === local && state !== '0A');
+}
 const INVENTORY = `version: 1
 defaults:
   username: root
@@ -166,6 +177,9 @@ describe('vCenter: the worker checks each vCenter before any host is touched', f
       changed: true,
     });
     assert.equal(await tcpProbe(host.port), 'ECONNREFUSED');
+    // Like port 22 of a real host, the stopped SSH port stays the host's: an outgoing connection that
+    // took it (the simulator's ports are ephemeral ones) kept SSH from starting again (the flake).
+    assert.ok(boundNotListening(host.port), 'the stopped SSH port is held, not free for any connection');
     assert.deepEqual(await activities.vcenterSetSshRunning({ host, running: false }), {
       before: false,
       changed: false,

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +13,7 @@ import {
   type SimVcenter,
 } from '../../simulator/vcenter/launch';
 import { repoRoot } from '../helpers/temporal-cli';
+import { tcpProbe } from '../simulator/ssh-helpers';
 
 // A simulated fleet with its simulated vCenter (simulator/vcenter) and a govc client of it, as
 // `npm run sim -- --vcenter` and a worker would set them up. The builds (the simulator's Go program,
@@ -62,4 +64,18 @@ export async function startVcenterFleet(opts: FleetOptions): Promise<VcenterFlee
     await fleet.stop();
     throw err;
   }
+}
+
+/** SSH disabled as many sites keep it: TSM-SSH stopped and not started with the host; the port refuses. */
+export async function disableSsh(vf: VcenterFleet, name: string): Promise<void> {
+  await vf.govc.setSshPolicy(name, 'off');
+  await vf.govc.setSshRunning(name, false);
+  assert.equal(await tcpProbe(vf.fleet.host(name).port), 'ECONNREFUSED');
+}
+
+/** SSH read back through vCenter (stopped, policy off), and the port refuses. */
+export async function assertSshDisabled(vf: VcenterFleet, name: string): Promise<void> {
+  const ssh = await vf.govc.sshService(name);
+  assert.deepEqual({ running: ssh.running, policy: ssh.policy }, { running: false, policy: 'off' });
+  assert.equal(await tcpProbe(vf.fleet.host(name).port), 'ECONNREFUSED', `${name}: SSH port refuses`);
 }

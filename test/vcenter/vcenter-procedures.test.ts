@@ -20,9 +20,8 @@ import {
   startProcedure,
   vfsPerPort,
 } from '../procedures/host-audit';
-import { tcpProbe } from '../simulator/ssh-helpers';
 import { vmOptions, vmPower } from '../workloads/vm-audit';
-import { startVcenterFleet, type VcenterFleet } from './vcenter-fleet';
+import { assertSshDisabled, disableSsh, startVcenterFleet, type VcenterFleet } from './vcenter-fleet';
 
 // Issue #14 on the dev server: rebooting procedures on hosts whose inventory names a vCenter, with SSH
 // disabled on the hosts at the start (TSM-SSH stopped, policy off). SSH is started through vCenter only
@@ -72,20 +71,6 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
   /** The host as the inventory gives it with the simulator's vCenter. */
   const host = (name: string): HostRef => ({ ...fleetHost(vf.fleet, name), vcenter: vf.ref });
 
-  /** SSH disabled as many sites keep it: TSM-SSH stopped and not started with the host. */
-  async function disableSsh(name: string): Promise<void> {
-    await vf.govc.setSshPolicy(name, 'off');
-    await vf.govc.setSshRunning(name, false);
-    assert.equal(await tcpProbe(vf.fleet.host(name).port), 'ECONNREFUSED');
-  }
-
-  /** SSH read back through vCenter, and the port. */
-  async function assertSshDisabled(name: string): Promise<void> {
-    const ssh = await vf.govc.sshService(name);
-    assert.deepEqual({ running: ssh.running, policy: ssh.policy }, { running: false, policy: 'off' });
-    assert.equal(await tcpProbe(vf.fleet.host(name).port), 'ECONNREFUSED', `${name}: SSH port refuses`);
-  }
-
   /** vmksummary's boot count, read over SSH opened for the read only (through vCenter). */
   async function vmksummaryBoots(name: string): Promise<{ boots: number; lastBootMs: number }> {
     await vf.govc.setSshRunning(name, true);
@@ -105,7 +90,7 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     const name = 'vcp-01';
     const before = await vmksummaryBoots(name);
     const vcBefore = await vf.govc.hostState(name);
-    await disableSsh(name);
+    await disableSsh(vf, name);
     const { client } = await testEnv();
     const handle = await startProcedure(client, taskQueue, 'recovery-cycle', host(name), {
       options: vmOptions({ policy: 'shutdown' }),
@@ -118,7 +103,7 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     assert.deepEqual(steps.slice(0, 2), TSM_STEPS, steps.join(' '));
     assert.equal(steps[steps.length - 1], 'ssh-off', steps.join(' '));
     assert.ok(steps.includes('ssh-on-after-reboot-1') && steps.includes('ssh-on-after-reboot-2'));
-    await assertSshDisabled(name);
+    await assertSshDisabled(vf, name);
 
     // Two reboots, through vCenter (RebootHost_Task), as vCenter and the host's vmksummary both count.
     assert.equal(report.reboots, 2);
@@ -154,7 +139,7 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
   it('enables SR-IOV through vCenter: SSH only while needed, one reboot', async () => {
     const name = 'vcp-03';
     const before = await vmksummaryBoots(name);
-    await disableSsh(name);
+    await disableSsh(vf, name);
     const { client } = await testEnv();
     const handle = await startProcedure(client, taskQueue, 'sriov-enable', host(name), {
       params: { numVfs: 16, maxVfs: 4 },
@@ -165,7 +150,7 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     assert.deepEqual(steps.slice(0, 2), TSM_STEPS, steps.join(' '));
     assert.equal(steps[steps.length - 1], 'ssh-off', steps.join(' '));
     assert.equal(report.reboots, 1);
-    await assertSshDisabled(name);
+    await assertSshDisabled(vf, name);
     assert.equal((await vmksummaryBoots(name)).boots - before.boots, 1, 'vmksummary counts one boot');
     await vf.govc.setSshRunning(name, true);
     try {
@@ -184,7 +169,7 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     await worker?.stop();
     worker = undefined;
     const before = await vmksummaryBoots(name);
-    await disableSsh(name);
+    await disableSsh(vf, name);
     const first = await spawnWorker(taskQueue);
     processes.push(first);
     await first.ready;
@@ -202,14 +187,14 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     const report = await expectSuccess(handle);
     assert.equal(report.reboots, 2);
     assert.equal((await vmksummaryBoots(name)).boots - before.boots, 2, 'no double reboot');
-    await assertSshDisabled(name);
+    await assertSshDisabled(vf, name);
   });
 
   it('stops SSH again when the procedure is cancelled after its first change (a cleanup cancellation cannot skip)', async () => {
     const name = 'vcp-04';
     if (!worker && processes.every((p) => p.child.exitCode !== null || p.child.signalCode !== null))
       worker = await startWorker(taskQueue);
-    await disableSsh(name);
+    await disableSsh(vf, name);
     const { client } = await testEnv();
     const firstChange = new Promise<void>((resolve) => {
       const sim = vf.fleet.host(name);
@@ -224,7 +209,7 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     await firstChange;
     await handle.cancel();
     await assert.rejects(handle.result());
-    await assertSshDisabled(name);
+    await assertSshDisabled(vf, name);
     const state = await vf.govc.hostState(name);
     assert.equal(state.inMaintenanceMode, false, 'put back in service before the first reboot');
   });
@@ -233,7 +218,7 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     const name = 'vcp-03';
     if (!worker && processes.every((p) => p.child.exitCode !== null || p.child.signalCode !== null))
       worker = await startWorker(taskQueue);
-    await disableSsh(name);
+    await disableSsh(vf, name);
     const { client } = await testEnv();
     const handle = await startProcedure(
       client,
@@ -248,6 +233,6 @@ describe('vCenter: rebooting procedures through vCenter, SSH disabled at the sta
     const failure = await expectFailure(handle, INVALID_INPUT);
     assert.match(failure.message, /--vsan-mode evacuateAllData cannot be sent through vCenter/);
     assert.deepEqual(failure.report.steps, []);
-    await assertSshDisabled(name);
+    await assertSshDisabled(vf, name);
   });
 });

@@ -1,6 +1,5 @@
 import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
-import type { ProcedureReport } from '../../common/reports';
-import { hostEndDetail } from '../../common/rollout-shards';
+import { hostEndDetail, type ProcedureReport } from '../../common/reports';
 import { hostFinishedSignal, type HostFinished } from '../messages';
 import { failureMessage } from './failures';
 

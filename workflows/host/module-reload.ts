@@ -11,6 +11,9 @@ import { validateProcedureInput } from './validate';
  * Module reload recovery (troubleshooting section): when nmlx5_core has unloaded, unload nmlx5_rdma and
  * nmlx5_core, load nmlx5_core with mst_recovery=1, HUP vmkdevmgr, and check `mst status`. Not persistent:
  * the next reboot returns the driver to normal mode. No reboot; nothing is done when the module is loaded.
+ * The guide asks for no maintenance mode here (no reboot, nothing stored). On a host with a vCenter
+ * (since VCENTER_MODULE_RELOAD_PATCH) SSH is opened through vCenter for these steps only, and closed
+ * again at the end (ProcedureRun's first step and end hooks: vcenter-ssh.ts).
  */
 export async function moduleReloadWorkflow(input: ProcedureInput): Promise<ProcedureReport> {
   const {

@@ -28,12 +28,16 @@ function movable(vm: VmInfo): boolean {
 
 /**
  * The host's activities with `listVms` reading devices and leaving out the VMs DRS will move: the VM
- * policy's reads (vms-read, the wait policy's polls) see only the VMs it has to deal with.
+ * policy's reads (vms-read, the wait policy's polls) see only the VMs it has to deal with. `listed`
+ * sees each whole listing first (the report names every VM found).
  */
-function leaveMovableVmsToDrs(acts: HostActs): HostActs {
+function leaveMovableVmsToDrs(acts: HostActs, listed: (whole: VmListing) => void): HostActs {
   const list = acts.steps.listVms;
   type ListInput = Parameters<typeof list>[0];
-  const keep = (l: VmListing): VmListing => ({ ...l, vms: l.vms.filter((vm) => !movable(vm)) });
+  const keep = (l: VmListing): VmListing => {
+    listed(l);
+    return { ...l, vms: l.vms.filter((vm) => !movable(vm)) };
+  };
   const listVms = Object.assign(async (input: ListInput) => keep(await list({ ...input, devices: true })), {
     executeWithOptions: async (
       options: Parameters<typeof list.executeWithOptions>[0],
@@ -46,13 +50,45 @@ function leaveMovableVmsToDrs(acts: HostActs): HostActs {
 const names = (vms: readonly string[]) => vms.join(', ');
 
 class VcenterWorkloads extends Workloads {
+  /** The first whole listing: step vms-read's, every VM of the host with its devices. */
+  private readonly listing: { first?: VmListing };
+
   constructor(
     private readonly procedure: ProcedureRun,
     acts: HostActs,
     private readonly stepBase: Base,
     private readonly options: WorkloadOptions,
   ) {
-    super(procedure, leaveMovableVmsToDrs(acts), stepBase, options);
+    const listing: { first?: VmListing } = {};
+    super(
+      procedure,
+      leaveMovableVmsToDrs(acts, (whole) => (listing.first ??= whole)),
+      stepBase,
+      options,
+    );
+    this.listing = listing;
+  }
+
+  /** Steps `vms-read` and the policy's for the VMs DRS cannot move; the report names every VM found. */
+  override async read(): Promise<VmInfo[]> {
+    try {
+      return await super.read();
+    } finally {
+      this.reportEveryVmFound();
+    }
+  }
+
+  /** report.vms.found: every VM vms-read found, and whether DRS or the VM policy deals with it. */
+  private reportEveryVmFound(): void {
+    const vms = this.procedure.report.vms;
+    const whole = this.listing.first;
+    if (!vms || !whole) return;
+    vms.found = whole.vms.map((vm) => ({
+      vmid: vm.vmid,
+      name: vm.name,
+      power: vm.power,
+      handledBy: movable(vm) ? 'drs' : 'policy',
+    }));
   }
 
   /** Step `maintenance-on` (then `maintenance-on-2`…) through vCenter: DRS evacuates, the timeout bounds it. */
@@ -77,8 +113,11 @@ class VcenterWorkloads extends Workloads {
             : `not entered: timed out after ${seconds}s${e.blockedBy?.length ? `, still powered on: ${names(e.blockedBy)}` : ''}`,
       );
       if (r.entered) {
-        if (r.evacuated?.length)
+        if (r.evacuated?.length) {
           run.report.changes.push(`VMs moved to other hosts by DRS: ${names(r.evacuated)}`);
+          for (const vm of run.report.vms?.found ?? [])
+            if (r.evacuated.includes(vm.name)) vm.movedByDrs = true;
+        }
         if (r.changed) run.report.changes.push('entered maintenance mode through vCenter');
         return r.changed;
       }

@@ -1,5 +1,5 @@
 import { patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { Audited, VcenterActivities } from '../../activities/contract';
+import type { Audited, VcenterActivities, VcenterPeerActivities } from '../../activities/contract';
 import { procedures, type Timing } from '../../common/procedures';
 import type { HostRef } from '../../common/targets';
 import { GOVC_VSAN_MODE } from '../../common/vcenter-schemas';
@@ -18,6 +18,14 @@ import type { ProcedureRun } from './procedure-run';
  */
 export const VCENTER_PATCH = 'ibfleet-vcenter';
 
+/**
+ * Workflows of module-reload (no reboot, no maintenance mode) started before this patch ran over SSH only,
+ * and failed on a host whose SSH is disabled. Since then, on a host with a vCenter, it opens SSH through
+ * it for its esxcli/vmkload_mod steps and closes it again at the end (vcenter-ssh.ts), as the rebooting
+ * procedures do. Its own patch: module-reload workflows never checked VCENTER_PATCH.
+ */
+export const VCENTER_MODULE_RELOAD_PATCH = 'ibfleet-vcenter-module-reload';
+
 const decided = new WeakMap<ProcedureRun, boolean>();
 
 /** The host of a run that goes through its vCenter (decided once per run, at its first step). */
@@ -26,17 +34,29 @@ export function vcenterHost(run: ProcedureRun): HostRef | undefined {
   if (target.kind !== 'esxi' || target.vcenter === undefined) return undefined;
   let through = decided.get(run);
   if (through === undefined) {
-    through = procedures[run.procedure].reboots > 0 && patched(VCENTER_PATCH);
+    through = goesThroughVcenter(run);
     decided.set(run, through);
   }
   return through ? target : undefined;
 }
 
+/** Rebooting procedures since VCENTER_PATCH, module-reload since VCENTER_MODULE_RELOAD_PATCH; preflight opens no SSH. */
+function goesThroughVcenter(run: ProcedureRun): boolean {
+  if (entersMaintenance(run)) return patched(VCENTER_PATCH);
+  return run.procedure === 'module-reload' && patched(VCENTER_MODULE_RELOAD_PATCH);
+}
+
+/** Rebooting procedures enter maintenance mode; module-reload reloads a driver without it (the guide's troubleshooting section). */
+function entersMaintenance(run: ProcedureRun): boolean {
+  return procedures[run.procedure].reboots > 0;
+}
+
 /**
  * What the vCenter path cannot do, refused before the first step (nothing read, nothing changed): a vSAN
- * mode other than vCenter's default, which govc cannot send.
+ * mode other than vCenter's default, which govc cannot send (only for procedures that enter maintenance mode).
  */
 export function refuseWhatVcenterCannotDo(run: ProcedureRun, host: HostRef): void {
+  if (!entersMaintenance(run)) return;
   const vsanMode = workloadOptions(run.input.options.vms).vsanMode;
   if (host.vsan && vsanMode !== GOVC_VSAN_MODE)
     throw invalidInput(
@@ -50,7 +70,10 @@ const MIN_VCENTER_STEP_MS = 120_000;
 export function vcenterActivities(timing: Timing) {
   const base = stepOptions(timing);
   const stepMs = Math.max(MIN_VCENTER_STEP_MS, timing.connectTimeoutMs + 6 * timing.commandTimeoutMs);
-  const steps = proxyActivities<VcenterActivities>({ ...base, startToCloseTimeout: stepMs });
+  const steps = proxyActivities<VcenterActivities & VcenterPeerActivities>({
+    ...base,
+    startToCloseTimeout: stepMs,
+  });
   // The wait polls vCenter and heartbeats; bounded by the boot deadline like the SSH wait.
   const waits = proxyActivities<VcenterActivities>({
     ...base,

@@ -1,10 +1,10 @@
 import type { ProcedureRun } from './procedure-run';
 import { refuseWhatVcenterCannotDo, vcenterActivities, vcenterHost, vcenterStep } from './vcenter-path';
 
-// Issue #14: many sites keep SSH off on ESXi. A rebooting procedure on a host with a vCenter reads the
-// TSM-SSH service through vCenter before its first step (the read is in history for good), starts it
-// only if it was stopped, and stops it again at the end, succeeded or not, in a cleanup that is not
-// cancellable (ProcedureRun.atEnd). An SSH that was running is never stopped.
+// Issue #14: many sites keep SSH off on ESXi. A rebooting procedure or module-reload on a host with a
+// vCenter reads the TSM-SSH service through vCenter before its first step (the read is in history for
+// good), starts it only if it was stopped, and stops it again at the end, succeeded or not, in a cleanup
+// that is not cancellable (ProcedureRun.atEnd). An SSH that was running is never stopped.
 
 /** Runs that started TSM-SSH (it was stopped when they began). */
 const opened = new WeakSet<ProcedureRun>();

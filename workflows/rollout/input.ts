@@ -46,6 +46,9 @@ export function shardInputProblems(input: ShardInput): string[] {
   for (const field of ['shard', 'offset', 'canaries', 'continueAsNewAfterEvents'] as const)
     if (!Number.isInteger(input[field]) || input[field] < 0)
       problems.push(`${field}: must be a whole number`);
+  const check = input.rolloutCheckIntervalMs;
+  if (check !== undefined && (!Number.isInteger(check) || check < 100))
+    problems.push('rolloutCheckIntervalMs: must be a whole number of milliseconds, at least 100');
   const kind = procedures[procedure.data].target;
   const names = new Set<string>();
   input.targets.forEach((t, i) => {

@@ -3,17 +3,26 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities/contract';
 import { endpointCredentials, summarizeCredentialProblems } from '../../common/credential-check';
 import type { HostProgress } from '../../common/rollout';
-import type { ShardInput, ShardNews, ShardReady, ShardReport } from '../../common/rollout-shards';
+import {
+  ROLLOUT_CHECK_INTERVAL_MS,
+  type ShardInput,
+  type ShardNews,
+  type ShardReady,
+  type ShardReport,
+} from '../../common/rollout-shards';
 import { IbPhase } from '../../common/search-attributes';
 import { vsanClusters, vsanHostsByCluster, vsanLimitApplies } from '../../common/rollout-vsan';
 import { rolloutWorkflowId, targetCluster, type HostRef } from '../../common/targets';
@@ -39,6 +48,15 @@ const { checkCredentials } = proxyActivities<FleetActivities>({
   retry: { maximumAttempts: 3 },
   summary: "check on the worker that every credential reference of the shard's targets can be used",
 });
+
+/**
+ * Since this patch a shard notices on its own that its rollout ended without closing it (terminated
+ * from outside): a signal to the rollout fails, or (idle) a check every ROLLOUT_CHECK_INTERVAL_MS
+ * finds it gone. It then asks its hosts in flight to stop at their next safe point, skips those never
+ * started, and closes. Before it, a shard only skipped its pending hosts when a signal failed, and an
+ * idle one waited for `ibfleet rollout cancel`.
+ */
+export const SHARD_WATCHES_ROLLOUT_PATCH = 'ibfleet-shard-watches-rollout';
 
 /** What a shard carries across continue-as-new (its input is passed again unchanged). */
 export interface ShardCarried {
@@ -89,6 +107,11 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
   let changes = 0;
   const toStart: number[] = [];
   let news: ShardNews = { shard: input.shard, started: [], ended: [] };
+  // SHARD_WATCHES_ROLLOUT_PATCH: whether the rollout showed it still runs (a signal either way) since
+  // the last check, and whether it was found gone.
+  const watchesRollout = patched(SHARD_WATCHES_ROLLOUT_PATCH);
+  let heardFromRollout = false;
+  let rolloutGone = false;
 
   const ended = (f: HostFinished) => {
     const e = hosts.recordEnd(f);
@@ -101,17 +124,16 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
   setHandler(hostFinishedSignal, ended);
   setHandler(leaseGrantedSignal, (g) => launch.leases?.grant(g));
   setHandler(shardStartSignal, (indices) => {
+    heardFromRollout = true;
     toStart.push(...indices.filter((i) => hosts.has(i)));
     changes += 1;
   });
   setHandler(shardStopSignal, (reason) => {
-    stopReason ??= reason;
-    const running = hosts.running().map((i) => hosts.target(i));
-    for (const t of running) launch.leases?.abandon(t, `not started: ${reason}`);
-    stopHosts(running, reason);
-    changes += 1;
+    heardFromRollout = true;
+    stopInFlight(reason);
   });
   setHandler(shardStopHostsSignal, ({ indices, reason }) => {
+    heardFromRollout = true;
     const targets = (Array.isArray(indices) ? indices : [])
       .filter((i) => hosts.has(i) && hosts.host(i).phase === 'running')
       .map((i) => hosts.target(i));
@@ -120,15 +142,21 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
     changes += 1;
   });
   setHandler(shardCloseSignal, (reason) => {
+    heardFromRollout = true;
     closing ??= reason;
     changes += 1;
   });
 
+  if (watchesRollout)
+    void watchRollout(input.rolloutCheckIntervalMs ?? ROLLOUT_CHECK_INTERVAL_MS).catch((err: unknown) => {
+      if (!isCancellation(err)) throw err;
+    });
   if (!carried) {
     const ready = await prepare(input, hosts);
-    await rollout.signal(shardReadySignal, ready).catch((err: unknown) => {
-      closing ??= `not started: the rollout could not be reached (${classify(err).message})`;
-    });
+    await rollout.signal(shardReadySignal, ready).then(
+      () => void (heardFromRollout = true),
+      (err: unknown) => unreachable(err),
+    );
   }
 
   for (;;) {
@@ -189,12 +217,52 @@ export async function rolloutShardWorkflow(input: ShardInput, carried?: ShardCar
     if (news.started.length === 0 && news.ended.length === 0) return;
     const batch = news;
     news = { shard: input.shard, started: [], ended: [] };
+    if (rolloutGone) return; // nobody to tell: the shard is closing
     try {
       await rollout.signal(shardNewsSignal, batch);
+      heardFromRollout = true;
     } catch (err) {
-      const why = classify(err).message;
-      log.warn('could not reach the rollout', { rolloutId: input.rolloutId, error: why });
+      unreachable(err);
+    }
+  }
+
+  /** A signal to the rollout failed: it ended (a closed workflow cannot be signalled). */
+  function unreachable(err: unknown): void {
+    const why = classify(err).message;
+    log.warn('could not reach the rollout', { rolloutId: input.rolloutId, error: why });
+    if (!watchesRollout) {
       closing ??= `not started: the rollout could not be reached (${why})`;
+      return;
+    }
+    rolloutGone = true;
+    if (closing !== undefined) return; // closed by the rollout already
+    const reason = `rollout ${input.rolloutId} ended without closing its shards (terminated?): ${why}`;
+    closing = `not started: ${reason}`;
+    stopInFlight(reason);
+  }
+
+  /** Hosts in flight stop at their next safe point (or finish); hosts granted later are not started. */
+  function stopInFlight(reason: string): void {
+    stopReason ??= reason;
+    const running = hosts.running().map((i) => hosts.target(i));
+    for (const t of running) launch.leases?.abandon(t, `not started: ${reason}`);
+    stopHosts(running, reason);
+    changes += 1;
+  }
+
+  /**
+   * Every `everyMs` while the shard runs: if nothing showed the rollout still runs since the last
+   * time, an empty news signal asks (the rollout does nothing with it). Fails when the rollout ended.
+   */
+  async function watchRollout(everyMs: number): Promise<void> {
+    while (!rolloutGone && closing === undefined) {
+      await sleep(everyMs);
+      if (heardFromRollout || closing !== undefined) heardFromRollout = false;
+      else
+        await rollout.signal(shardNewsSignal, { shard: input.shard, started: [], ended: [] }).then(
+          () => undefined,
+          (err: unknown) => unreachable(err),
+        );
     }
   }
 
