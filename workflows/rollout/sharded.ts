@@ -27,6 +27,9 @@ import type { Rollout } from './state';
 /** Since this patch a cancel while the rollout waits for its shards ends the wait (before: it waited out the deadline). */
 export const SHARDS_WAIT_CANCELLABLE_PATCH = 'ibfleet-shards-wait-cancellable';
 
+/** The rollout of a sharded rollout waits for its signals in flight to continue as new (workflow.ts `settlesToContinue`). */
+export const SHARDED_SETTLES_TO_CONTINUE_PATCH = 'ibfleet-sharded-settles-to-continue';
+
 /**
  * A rollout whose hosts are started by its shard workflows (more than MAX_INLINE_TARGETS targets).
  * The client starts the shards after the rollout, each with its slice of the targets; each reports
