@@ -141,13 +141,14 @@ export function extraTargets(results: readonly ScenarioResult[]): ExtraTarget[] 
       const size = `${r.scenario.hosts.toLocaleString('en-US')} hosts`;
       // #15's targets: 400 MB at 1,000 hosts, 1 GB at 10,000; other sizes are recorded without one.
       const limitMb = r.scenario.hosts === 1_000 ? 400 : r.scenario.hosts >= 10_000 ? 1_024 : undefined;
-      const peak = Math.max(0, ...seqs.flatMap((q) => q.rollouts.map((ro) => ro.memoryMb.workerPeakRss)));
+      // One rollout (`--procedures`): the scenario's result is that rollout, without sequences.
+      const rollouts = seqs.length > 0 ? seqs.flatMap((q) => q.rollouts) : [r.ibfleet];
+      const peak = Math.max(0, ...rollouts.map((ro) => ro.memoryMb.workerPeakRss));
       out.push({
         target: `scenario 5 at ${size}: each worker's peak RSS ${limitMb ? `≤ ${limitMb} MB` : '(no target at this size)'}`,
         measured: `largest ${round(peak, 0)} MB`,
         pass: limitMb === undefined ? undefined : peak <= limitMb,
       });
-      const rollouts = seqs.flatMap((q) => q.rollouts);
       const maxEvents = Math.max(0, ...rollouts.map((ro) => ro.rollout.maxHistoryEvents));
       const byKind = largestHistoryText(rollouts);
       out.push({
