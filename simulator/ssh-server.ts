@@ -11,6 +11,7 @@ import {
 } from 'ssh2';
 import type { ExecResult, SimMachine } from './machine';
 import { PortHold } from './port-hold';
+import { nextStablePort, STABLE_PORT_ATTEMPTS } from './stable-ports';
 import { runCommandLine, Shell } from './shell';
 
 // One real SSH server per simulated machine: ssh2 on 127.0.0.1, own ed25519 host key, publickey
@@ -116,6 +117,7 @@ export class SshMachineServer {
     if (opts.port !== undefined) this.boundPort = opts.port;
     this.wantListening = true;
     await this.portHold.release();
+    if (this.boundPort === 0) await this.listenOnStablePort();
     while (!this.listener && !this.stopped && this.wantListening) {
       try {
         await this.tryListen();
@@ -131,6 +133,22 @@ export class SshMachineServer {
       }
     }
     return this.boundPort;
+  }
+
+  /** A first listen: on a free port below the kernel's ephemeral range (stable-ports.ts), else on one it picks. */
+  private async listenOnStablePort(): Promise<void> {
+    for (let i = 0; i < STABLE_PORT_ATTEMPTS && !this.listener && !this.stopped && this.wantListening; i++) {
+      this.boundPort = nextStablePort();
+      try {
+        await this.tryListen();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+          this.boundPort = 0;
+          throw err;
+        }
+      }
+    }
+    if (!this.listener) this.boundPort = 0;
   }
 
   private tryListen(): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import { startFleet, type Fleet } from '../../simulator/fleet';
 import { execOn, sshConnect, sshRun, tcpProbe } from './ssh-helpers';
 
@@ -37,6 +38,18 @@ describe('simulator reboots', function () {
     });
   });
   after(() => fleet?.stop());
+
+  it("listens below the kernel's ephemeral range, where no listen on port 0 or outgoing connection can take a rebooting host's port", () => {
+    const [ephemeralStart] = fs
+      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    for (const name of ['esx-01', 'esx-02', 'esx-03', 'esx-04']) {
+      const { port } = fleet.host(name);
+      assert.ok(port >= 10_000 && port < ephemeralStart, `${name}: port ${port}`);
+    }
+  });
 
   it('refuses esxcli reboot outside maintenance mode', async () => {
     const r = await sshRun(fleet, 'esx-01', 'esxcli system shutdown reboot -r test');
