@@ -16,8 +16,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# tsc -p tsconfig.build.json -> dist/, then webpack the workflows once -> dist/workflow-bundle.js,
-# so the worker never bundles at startup (seconds of CPU and a webpack dependency at runtime).
+# tsc -p tsconfig.build.json -> dist/ (and worker/start.sh, the entry point, beside dist/worker/main.js),
+# then webpack the workflows once -> dist/workflow-bundle.js, so the worker never bundles at startup
+# (seconds of CPU and a webpack dependency at runtime).
 RUN npm run build && npm run bundle
 
 FROM ${NODE_IMAGE} AS prod-deps
@@ -41,11 +42,14 @@ RUN groupadd --system --gid 10001 ibfleet \
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
-# Named on its own so a build that produced no bundle fails here, not at the worker's first start.
+# Named on their own so a build that produced no bundle or entry point fails here, not at the first start.
 COPY --from=build /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
+COPY --from=build /app/dist/worker/start.sh ./dist/worker/start.sh
 USER ibfleet:ibfleet
 EXPOSE 8081 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.IBFLEET_HEALTH_PORT || 8081) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/worker/main.js"]
+# start.sh gives Node the heap limit of IBFLEET_WORKER_MEMORY_MB (README "Sizing") and execs the worker:
+# the process that gets STOPSIGNAL is the worker itself.
+CMD ["sh", "dist/worker/start.sh"]

@@ -59,6 +59,11 @@ export interface ModuleOptionsChange extends Audited {
   before: string;
   after: string;
   changed: boolean;
+  /**
+   * When asked (`readBootMarkerAs`): the boot marker, read after the write (with its read-back), for the
+   * reboot that applies it; its commands are recorded under that step.
+   */
+  bootMarker?: BootMarker & Audited;
 }
 
 export interface MaintenanceChange extends Audited {
@@ -81,6 +86,12 @@ export interface HostReturn extends Audited {
 /** A reboot and the host's return, done by one activity (rebootAndAwaitReturn). */
 export interface RebootAndReturn extends HostReturn {
   reboot: { issued: boolean; detail: string; /** how long the reboot part took, ms */ tookMs: number };
+  /**
+   * When asked (`listCardsAs`): `mst status` read alongside the boot-marker read that ended the stability
+   * window, on the same connection (so on the same boot), with its commands recorded under that step.
+   * Absent when that read did not succeed: the workflow then lists the cards in a step of its own.
+   */
+  cards?: Audited & { devices: string[] };
 }
 
 export interface MlxParam {
@@ -242,14 +253,20 @@ export interface HostActivities {
    * setting), so the string from before stays in it for restoreModuleOptions.
    */
   setModuleOption(
-    input: HostStepInput & { key: string; value: string | null; override?: boolean },
+    input: HostStepInput & {
+      key: string;
+      value: string | null;
+      override?: boolean;
+      /** Also read the boot marker after the write, recorded as this step (the reboot's boot-marker-N). */
+      readBootMarkerAs?: string;
+    },
   ): Promise<ModuleOptionsChange>;
   /**
    * Restore the option string recorded before the procedure byte for byte; recorded with the temporary
    * override `key=1` in it (a run after an interrupted one), without that override.
    */
   restoreModuleOptions(
-    input: HostStepInput & { original: string; key: string },
+    input: HostStepInput & { original: string; key: string; readBootMarkerAs?: string },
   ): Promise<ModuleOptionsChange>;
   setMaintenanceMode(input: HostStepInput & { enabled: boolean }): Promise<MaintenanceChange>;
   /** Reboot only if the boot marker is still `before` (a retried attempt never reboots twice). */
@@ -260,7 +277,14 @@ export interface HostActivities {
   awaitHostReturn(input: HostStepInput & { before: BootMarker; deadlineAt: number }): Promise<HostReturn>;
   /** rebootIfStill then awaitHostReturn, as one activity with both guards (see activities/esxi/reboot.ts). */
   rebootAndAwaitReturn(
-    input: HostStepInput & { before: BootMarker; reason: string; viaEsxcli: boolean; deadlineAt: number },
+    input: HostStepInput & {
+      before: BootMarker;
+      reason: string;
+      viaEsxcli: boolean;
+      deadlineAt: number;
+      /** Also list the cards (`mst status`) with the window's last read, recorded as this step. */
+      listCardsAs?: string;
+    },
   ): Promise<RebootAndReturn>;
   /** mst status; fails with VerificationFailed when `require` and no card is listed. */
   listMstDevices(input: HostStepInput & { require: boolean }): Promise<Audited & { devices: string[] }>;

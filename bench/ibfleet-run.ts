@@ -13,6 +13,7 @@ import { shardRunHistories, type RunHistory } from './largest-history';
 import { treeCpuSecondsOf, treePeakRssKb, TreeSampler, type TreeUsage } from './proc-stats';
 import type { ClientResult } from './rollout-client';
 import type { BenchProcedure } from './scenarios';
+import { MEMORY_BUDGET_VAR, workerMemoryFromEnv, workerNodeOptions } from '../worker/memory-budget';
 
 /**
  * The start order ibfleet's rollouts use here: slowest first, from each host's last reboot in its
@@ -64,8 +65,8 @@ export interface WorkerUsage {
   pid: number;
   cpuSeconds: number;
   /**
-   * VmHWM: the worker's peak since it started (earlier rollouts of the scenario included); of the process
-   * that runs the worker when it started itself again with a heap limit.
+   * VmHWM: the worker's peak since it started (earlier rollouts of the scenario included), summed over
+   * its processes (one: it is started with its heap limit, as worker/start.sh does).
    */
   peakRssMb: number;
 }
@@ -97,9 +98,12 @@ export async function startWorkerProcess(o: WorkerOptions, logFile: string): Pro
   );
   const log = fs.openSync(logFile, 'a');
   const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+  // Node's options as worker/start.sh gives them (the heap limit of the memory budget), in one process.
+  const budget = o.memoryBudgetMb === undefined ? {} : { [MEMORY_BUDGET_VAR]: String(o.memoryBudgetMb) };
+  const heap = o.workerNodeOptions ? [] : workerNodeOptions(workerMemoryFromEnv(budget));
   const proc = spawn(
     process.execPath,
-    [...profile, '--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')],
+    [...profile, ...heap, '--require', 'tsx/cjs', path.join(repoRoot, 'worker', 'main.ts')],
     {
       cwd: repoRoot,
       env: {
@@ -116,11 +120,7 @@ export async function startWorkerProcess(o: WorkerOptions, logFile: string): Pro
         // Nothing is in flight when the benchmark stops the worker.
         IBFLEET_SHUTDOWN_GRACE_TIME: '10s',
         ...(keyDirs.size > 0 ? { IBFLEET_CREDENTIAL_KEY_DIRS: [...keyDirs].join(',') } : {}),
-        ...(o.workerNodeOptions
-          ? { NODE_OPTIONS: o.workerNodeOptions }
-          : o.memoryBudgetMb !== undefined
-            ? { IBFLEET_WORKER_MEMORY_MB: String(o.memoryBudgetMb) }
-            : {}),
+        ...(o.workerNodeOptions ? { NODE_OPTIONS: o.workerNodeOptions } : budget),
       },
       stdio: ['ignore', 'pipe', log],
     },

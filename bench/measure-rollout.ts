@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { fetchProcedureReports } from '../client/rollout/host-reports';
-import type { RolloutOptions, RolloutPhase } from '../common/rollout';
+import type { RolloutOptions, RolloutPhase, RolloutReport } from '../common/rollout';
 import type { HostTimings } from '../simulator/sim-host';
 import {
   bounds,
@@ -25,6 +25,9 @@ import { rolloutWorkflowId, type HostRef } from '../common/targets';
 // simulator recorded to the numbers the results keep.
 
 /** CPU seconds spent by everything else on the machine while a tool ran (other helpers' work, say). */
+/** Problems a result keeps: enough to tell why a run failed, few enough for a 10,000-host result. */
+const MAX_BENCH_PROBLEMS = 20;
+
 export interface Environment {
   simulatorCpuSeconds: number;
   temporalServerCpuSeconds: number;
@@ -59,6 +62,8 @@ export interface IbfleetResult {
   /** The rollout's start order (absent in results recorded before the option existed: inventory). */
   order?: RolloutOptions['order'];
   counts: Record<string, number>;
+  /** The hosts that did not succeed (at most MAX_BENCH_PROBLEMS, skipped ones left out), with why. */
+  problems?: RolloutReport['problems'];
   bounds: Bounds;
   cpuSeconds: { worker: number; client: number; total: number };
   memoryMb: { workerPeakRss: number; clientPeakRss: number; sumOfPeaks: number; sampledPeakRssSum: number };
@@ -231,6 +236,7 @@ export async function measureRollout(m: MeasureInput): Promise<IbfleetResult> {
     phase: run.report.phase,
     order: run.report.options.order,
     counts: run.report.counts,
+    problems: run.report.problems.filter((p) => p.outcome !== 'skipped').slice(0, MAX_BENCH_PROBLEMS),
     bounds: b,
     cpuSeconds: { worker: run.workerCpuSeconds, client: run.clientCpuSeconds, total: run.cpuSeconds },
     memoryMb: {

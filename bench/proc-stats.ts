@@ -232,16 +232,16 @@ export function processTree(root: number): number[] {
   return tree;
 }
 
-/**
- * CPU seconds of a live process and its live descendants: a worker started without a heap limit starts
- * itself again with one (worker/relaunch.ts) and runs in that child, its launcher only waits.
- */
+/** CPU seconds of a live process and its live descendants (all of what a started worker costs). */
 export function treeCpuSecondsOf(root: number): number {
   return processTree(root).reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
 }
 
-/** The largest VmHWM in a live process's tree, kB (the relaunched worker's, not its launcher's). */
+/**
+ * The peak RSS of a live process and its live descendants, kB: the sum of their VmHWM, so never less
+ * than the tree's own peak (each process may peak at another moment). A worker is one process.
+ */
 export function treePeakRssKb(root: number): number | undefined {
   const peaks = processTree(root).flatMap((pid) => peakRssKb(pid) ?? []);
-  return peaks.length > 0 ? Math.max(...peaks) : undefined;
+  return peaks.length > 0 ? peaks.reduce((sum, kb) => sum + kb, 0) : undefined;
 }

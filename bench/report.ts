@@ -151,6 +151,10 @@ function scenarioSection(r: ScenarioResult, cores: number): string {
     `ibfleet host workflow time (median per host): total ${s1(ib.hostBreakdownMedianMs.totalMs)} = activities running ${s1(ib.hostBreakdownMedianMs.activityMs)} + waiting for a worker ${ms0(ib.hostBreakdownMedianMs.scheduleToStartMs)} + workflow tasks between activities ${ms0(ib.hostBreakdownMedianMs.betweenActivitiesMs)} (${ib.hostBreakdownMedianMs.activities} activities) + start → first activity ${ms0(ib.hostBreakdownMedianMs.startToFirstActivityMs)} + last activity → close ${ms0(ib.hostBreakdownMedianMs.lastActivityToCloseMs)}. ` +
       `Rollout: a freed slot is refilled after median ${ms0(ib.rollout.refillDelay.medianMs)} (p99 ${ms0(ib.rollout.refillDelay.p99Ms)}); child start latency median ${ms0(ib.rollout.childStartLatency.medianMs)}.`,
     '',
+    ...(ib.problems ?? []).map(
+      (p) =>
+        `- ibfleet: ${p.name} ${p.outcome}${p.stoppedInStep ? ` in ${p.stoppedInStep}` : ''}: ${p.reason}`,
+    ),
     ...boundRows(ib.bounds.measured).map((l) => `- ibfleet run: ${l}`),
     ...(a ? boundRows(a.bounds.measured).map((l) => `- Ansible run: ${l}`) : []),
     '',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { valueShapes } from './command-values';
+import { lazy } from './lazy';
 import { switchSmVirtParamsSchema, validateBandwidthParamsSchema } from './procedures/params';
 import { nameSchema } from './target-schemas';
 import { MAX_NUM_OF_VFS, MAX_VFS_PER_PORT, vfPortsFit, vfRuleMessage } from './vf-rule';
@@ -8,69 +9,73 @@ import { MAX_NUM_OF_VFS, MAX_VFS_PER_PORT, vfPortsFit, vfRuleMessage } from './v
 // N VFs, or in passthrough; the driver and MFT/NMST versions they need; where MFT/NMST is installed from.
 // Written per cluster in the inventory, with host overrides; sent to the `converge` workflows as their
 // parameters (one copy per cluster, not per host) and validated again there. Deterministic and pure.
+// The schemas are built on first use (common/lazy.ts): every host workflow imports this module through
+// the procedure catalog, and only converge validates with them.
 
 /** A minimum version, compared number by number with the leading dotted numbers of a VIB version. */
-export const minVersionSchema = z
-  .string()
-  .regex(/^\d{1,6}(\.\d{1,9}){0,4}$/, 'must be a dotted version such as 4.26.1 (compared as a minimum)');
+const minVersionSchema = () =>
+  z
+    .string()
+    .regex(/^\d{1,6}(\.\d{1,9}){0,4}$/, 'must be a dotted version such as 4.26.1 (compared as a minimum)');
 
-const depotPathSchema = z
-  .string()
-  .refine((p) => valueShapes.depotPath.test(p), `must be ${valueShapes.depotPath.rule}`);
+const depotPathSchema = () =>
+  z.string().refine((p) => valueShapes.depotPath.test(p), `must be ${valueShapes.depotPath.rule}`);
 
 export const desiredModes = ['sriov', 'passthrough'] as const;
 export type DesiredMode = (typeof desiredModes)[number];
 
-const versionsSchema = z.strictObject({
-  /** The inbox nmlx5 driver (nmlx5-core VIB); ibfleet never changes it: an older one stops the host. */
-  nmlx5: minVersionSchema.optional(),
-  /** NVIDIA MFT (mft VIB) and NMST (nmst VIB), installed from mftInstall.depots when missing or older. */
-  mft: minVersionSchema.optional(),
-  nmst: minVersionSchema.optional(),
-});
-
-const mftInstallSchema = z.strictObject({
-  /** Offline depots on a datastore holding the MFT and NMST components (guide 2.1), applied in order. */
-  depots: z.array(depotPathSchema).min(1, 'must list at least one depot').max(4, 'at most 4 depots'),
-  /** `esxcli software component apply -d` (ESXi 7+) or `esxcli software vib install -d`. */
-  method: z.enum(['component', 'vib']).default('component'),
-});
-
 /** What may differ per host: everything but the cluster-wide facts (vLCM image, fabric, bandwidth gate). */
-const hostFields = {
+const hostFields = lazy(() => ({
   mode: z.enum(desiredModes),
   /** SR-IOV: NUM_OF_VFS written to each card's firmware. */
   numVfs: z.number().int().min(1).max(MAX_NUM_OF_VFS),
   /** SR-IOV: VFs the driver creates on each nmlx5 port (max_vfs). */
   maxVfs: z.number().int().min(1).max(MAX_VFS_PER_PORT),
-  versions: versionsSchema,
-  mftInstall: mftInstallSchema,
-};
+  versions: z.strictObject({
+    /** The inbox nmlx5 driver (nmlx5-core VIB); ibfleet never changes it: an older one stops the host. */
+    nmlx5: minVersionSchema().optional(),
+    /** NVIDIA MFT (mft VIB) and NMST (nmst VIB), installed from mftInstall.depots when missing or older. */
+    mft: minVersionSchema().optional(),
+    nmst: minVersionSchema().optional(),
+  }),
+  mftInstall: z.strictObject({
+    /** Offline depots on a datastore holding the MFT and NMST components (guide 2.1), applied in order. */
+    depots: z.array(depotPathSchema()).min(1, 'must list at least one depot').max(4, 'at most 4 depots'),
+    /** `esxcli software component apply -d` (ESXi 7+) or `esxcli software vib install -d`. */
+    method: z.enum(['component', 'vib']).default('component'),
+  }),
+}));
 
-export const desiredHostOverrideSchema = z.strictObject({
-  mode: hostFields.mode.optional(),
-  numVfs: hostFields.numVfs.optional(),
-  maxVfs: hostFields.maxVfs.optional(),
-  versions: hostFields.versions.optional(),
-  mftInstall: hostFields.mftInstall.optional(),
+export const desiredHostOverrideSchema = lazy(() => {
+  const fields = hostFields();
+  return z.strictObject({
+    mode: fields.mode.optional(),
+    numVfs: fields.numVfs.optional(),
+    maxVfs: fields.maxVfs.optional(),
+    versions: fields.versions.optional(),
+    mftInstall: fields.mftInstall.optional(),
+  });
 });
-export type DesiredHostOverride = z.infer<typeof desiredHostOverrideSchema>;
+export type DesiredHostOverride = z.infer<ReturnType<typeof desiredHostOverrideSchema>>;
 
 /** The fields of a cluster's desired state that the host workflows need (see desiredClusterSchema). */
-export const desiredClusterShape = {
-  mode: hostFields.mode,
-  numVfs: hostFields.numVfs.optional(),
-  maxVfs: hostFields.maxVfs.optional(),
-  versions: hostFields.versions.optional(),
-  mftInstall: hostFields.mftInstall.optional(),
-  /**
-   * The cluster's hosts are managed by a vSphere Lifecycle Manager image: ibfleet never installs software
-   * on them (it would drift from the image); it says which components to add to the image instead.
-   */
-  vlcmImage: z.boolean().default(false),
-  /** Per host name: the fields that differ from the cluster's. */
-  hostOverrides: z.record(nameSchema, desiredHostOverrideSchema).optional(),
-};
+export const desiredClusterShape = lazy(() => {
+  const fields = hostFields();
+  return {
+    mode: fields.mode,
+    numVfs: fields.numVfs.optional(),
+    maxVfs: fields.maxVfs.optional(),
+    versions: fields.versions.optional(),
+    mftInstall: fields.mftInstall.optional(),
+    /**
+     * The cluster's hosts are managed by a vSphere Lifecycle Manager image: ibfleet never installs software
+     * on them (it would drift from the image); it says which components to add to the image instead.
+     */
+    vlcmImage: z.boolean().default(false),
+    /** Per host name: the fields that differ from the cluster's. */
+    hostOverrides: z.record(nameSchema, desiredHostOverrideSchema()).optional(),
+  };
+});
 
 type ClusterFields = {
   mode: DesiredMode;
@@ -119,8 +124,10 @@ export function checkDesiredCluster(c: ClusterFields, ctx: z.RefinementCtx): voi
     check(` (host ${host})`, o, (f) => ['hostOverrides', host, f]);
 }
 
-export const desiredClusterSchema = z.strictObject(desiredClusterShape).superRefine(checkDesiredCluster);
-export type DesiredCluster = z.infer<typeof desiredClusterSchema>;
+export const desiredClusterSchema = lazy(() =>
+  z.strictObject(desiredClusterShape()).superRefine(checkDesiredCluster),
+);
+export type DesiredCluster = z.infer<ReturnType<typeof desiredClusterSchema>>;
 
 /** Inventory names, each once (a name twice would run its switch or pair twice). */
 const uniqueNames = (what: string) =>
@@ -135,33 +142,39 @@ const uniqueNames = (what: string) =>
  * link without it). `ibfleet plan` reads each switch; `ibfleet apply` runs switch-sm-virt on those that
  * differ, with minVersion / restartSm as that procedure's parameters.
  */
-export const desiredFabricSchema = z.strictObject({
-  switches: uniqueNames('switch'),
-  smVirtualization: z.boolean(),
-  minVersion: switchSmVirtParamsSchema.shape.minVersion,
-  restartSm: switchSmVirtParamsSchema.shape.restartSm,
-});
-export type DesiredFabric = z.infer<typeof desiredFabricSchema>;
+export const desiredFabricSchema = lazy(() =>
+  z.strictObject({
+    switches: uniqueNames('switch'),
+    smVirtualization: z.boolean(),
+    minVersion: switchSmVirtParamsSchema().shape.minVersion,
+    restartSm: switchSmVirtParamsSchema().shape.restartSm,
+  }),
+);
+export type DesiredFabric = z.infer<ReturnType<typeof desiredFabricSchema>>;
 
 /**
  * The bandwidth gate of a cluster: its guest pairs (inventory names) must reach the threshold of line
  * rate with perftest, checked by validate-bandwidth (these are its parameters) once the hosts and the
  * switches have converged.
  */
-export const desiredBandwidthGateSchema = z.strictObject({
-  pairs: uniqueNames('guest pair'),
-  ...validateBandwidthParamsSchema.shape,
-});
-export type DesiredBandwidthGate = z.infer<typeof desiredBandwidthGateSchema>;
+export const desiredBandwidthGateSchema = lazy(() =>
+  z.strictObject({
+    pairs: uniqueNames('guest pair'),
+    ...validateBandwidthParamsSchema().shape,
+  }),
+);
+export type DesiredBandwidthGate = z.infer<ReturnType<typeof desiredBandwidthGateSchema>>;
 
 /** The parameters of the `converge` procedure: each cluster's desired state, once per cluster. */
-export const convergeParamsSchema = z.strictObject({
-  /** Per cluster name (every cluster of the hosts it runs on must be here). */
-  clusters: z.record(nameSchema, desiredClusterSchema).default({}),
-  /** Read and plan only (`ibfleet plan`): the workflow returns the plan and changes nothing. */
-  dryRun: z.boolean().default(false),
-});
-export type ConvergeParams = z.infer<typeof convergeParamsSchema>;
+export const convergeParamsSchema = lazy(() =>
+  z.strictObject({
+    /** Per cluster name (every cluster of the hosts it runs on must be here). */
+    clusters: z.record(nameSchema, desiredClusterSchema()).default({}),
+    /** Read and plan only (`ibfleet plan`): the workflow returns the plan and changes nothing. */
+    dryRun: z.boolean().default(false),
+  }),
+);
+export type ConvergeParams = z.infer<ReturnType<typeof convergeParamsSchema>>;
 
 /** The desired state of one host: its cluster's, with its overrides applied. */
 export interface DesiredHostState {

@@ -17,7 +17,7 @@ export const driftCheckInputSchema = z.strictObject({
     path: ['procedure'],
   }),
   /** Desired state per cluster (the inventory's `desired:` blocks); none: the always-on checks only. */
-  desired: z.record(z.string(), desiredClusterSchema).default({}),
+  desired: z.record(z.string(), desiredClusterSchema()).default({}),
   notify: z.array(notifyTargetSchema).max(16).default([]),
 });
 export type DriftCheckInput = z.input<typeof driftCheckInputSchema>;

@@ -10,6 +10,7 @@ import {
   type Session,
 } from 'ssh2';
 import type { ExecResult, SimMachine } from './machine';
+import { claimPort, releasePort } from './port-claims';
 import { PortHold } from './port-hold';
 import { nextStablePort, STABLE_PORT_ATTEMPTS } from './stable-ports';
 import { runCommandLine, Shell } from './shell';
@@ -118,6 +119,8 @@ export class SshMachineServer {
     this.wantListening = true;
     await this.portHold.release();
     if (this.boundPort === 0) await this.listenOnStablePort();
+    // A port given (a simulator restarted on its state directory): claimed too, unless another simulator's.
+    else claimPort(this.boundPort);
     while (!this.listener && !this.stopped && this.wantListening) {
       try {
         await this.tryListen();
@@ -138,15 +141,19 @@ export class SshMachineServer {
   /** A first listen: on a free port below the kernel's ephemeral range (stable-ports.ts), else on one it picks. */
   private async listenOnStablePort(): Promise<void> {
     for (let i = 0; i < STABLE_PORT_ATTEMPTS && !this.listener && !this.stopped && this.wantListening; i++) {
-      this.boundPort = nextStablePort();
+      const port = nextStablePort();
+      if (!claimPort(port)) continue; // another simulator's machine (perhaps rebooting right now)
+      this.boundPort = port;
       try {
         await this.tryListen();
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+          releasePort(port);
           this.boundPort = 0;
           throw err;
         }
       }
+      if (!this.listener) releasePort(port);
     }
     if (!this.listener) this.boundPort = 0;
   }
@@ -211,6 +218,7 @@ export class SshMachineServer {
     this.stopped = true;
     await this.goDown();
     await this.portHold.release();
+    releasePort(this.boundPort);
   }
 
   /** Stops listening and drops every connection (the listener closes once its sockets are gone). */

@@ -42,11 +42,11 @@ export interface WorkerMemory {
   maxCachedWorkflows: number;
 }
 
-/** The worker's memory settings from IBFLEET_WORKER_MEMORY_MB, else a --max-old-space-size of Node's, else the default. */
-export function workerMemoryFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  execArgv: readonly string[] = process.execArgv,
-): WorkerMemory {
+/**
+ * The worker's memory settings from its environment: IBFLEET_WORKER_MEMORY_MB, else a
+ * --max-old-space-size in NODE_OPTIONS, else the default budget.
+ */
+export function workerMemoryFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerMemory {
   const value = env[MEMORY_BUDGET_VAR];
   if (value !== undefined && value.trim() !== '') {
     const parsed = budgetSchema.safeParse(value);
@@ -54,10 +54,13 @@ export function workerMemoryFromEnv(
       throw new MemoryBudgetError(formatIssues(parsed.error, MEMORY_BUDGET_VAR).join('; '));
     return fromBudget(parsed.data, 'budget');
   }
-  const nodeHeapMb = maxOldSpaceSizeMb([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]);
-  if (nodeHeapMb !== undefined)
-    return { source: 'node-options', heapMb: nodeHeapMb, maxCachedWorkflows: cachedWorkflows(nodeHeapMb) };
+  const nodeHeapMb = maxOldSpaceSizeMb((env.NODE_OPTIONS ?? '').split(/\s+/));
+  if (nodeHeapMb !== undefined) return fromNodeFlag(nodeHeapMb);
   return fromBudget(DEFAULT_MEMORY_BUDGET_MB, 'default');
+}
+
+function fromNodeFlag(heapMb: number): WorkerMemory {
+  return { source: 'node-options', heapMb, maxCachedWorkflows: cachedWorkflows(heapMb) };
 }
 
 function fromBudget(budgetMb: number, source: 'budget' | 'default'): WorkerMemory {
@@ -80,16 +83,47 @@ export function maxOldSpaceSizeMb(options: readonly string[]): number | undefine
 }
 
 /**
- * The --max-old-space-size this process must be relaunched with, or undefined when it already runs with
- * it (or Node's own flag sets the heap). V8 reads the flag when a heap is created, so the worker cannot
- * lower its own main thread's limit: it starts itself again with the flag (relaunch.ts).
+ * The Node options the worker starts with (worker/start.sh passes them to Node before the worker loads):
+ * its heap limit, unless Node's own --max-old-space-size sets it. V8 reads the flag when a heap is
+ * created, so a running process cannot lower its own limit.
  */
-export function heapFlagToAdd(
+export function workerNodeOptions(memory: WorkerMemory): string[] {
+  return memory.source === 'node-options' ? [] : [`--max-old-space-size=${memory.heapMb}`];
+}
+
+/** The settings a worker process runs with: the derived ones, or what its own heap allows (direct runs). */
+export interface ProcessMemory extends WorkerMemory {
+  /**
+   * The derived heap flag this process was started without (`node worker/main.ts` directly instead of
+   * worker/start.sh): heapMb is then Node's own limit and the cache is derived from it.
+   */
+  heapFlagMissing?: string;
+}
+
+/**
+ * The settings of a process started with `execArgv` (Node's command line): `memory` when it runs with
+ * the derived heap limit (worker/start.sh). Without IBFLEET_WORKER_MEMORY_MB, a --max-old-space-size
+ * given to Node (command line, then NODE_OPTIONS) is kept. Otherwise the budget was not applied: the
+ * settings follow the heap the process has (`heapLimitMb`, V8's), with the flag it lacks, so that the
+ * worker says so and how to apply it.
+ */
+export function processMemory(
   memory: WorkerMemory,
-  execArgv: readonly string[] = process.execArgv,
-): string | undefined {
-  if (memory.source === 'node-options' || maxOldSpaceSizeMb(execArgv) === memory.heapMb) return undefined;
-  return `--max-old-space-size=${memory.heapMb}`;
+  execArgv: readonly string[],
+  heapLimitMb: number,
+): ProcessMemory {
+  const commandLineHeapMb = maxOldSpaceSizeMb(execArgv);
+  if (commandLineHeapMb === memory.heapMb) return memory;
+  if (memory.source !== 'budget' && commandLineHeapMb !== undefined) return fromNodeFlag(commandLineHeapMb);
+  if (memory.source === 'node-options') return memory;
+  const heapMb = Math.floor(heapLimitMb);
+  return {
+    ...memory,
+    heapMb,
+    // The cache still keeps to the budget: what the worker holds by its own choice stays within it.
+    maxCachedWorkflows: Math.min(memory.maxCachedWorkflows, cachedWorkflows(heapMb)),
+    heapFlagMissing: `--max-old-space-size=${memory.heapMb}`,
+  };
 }
 
 /** A bad IBFLEET_WORKER_MEMORY_MB: the worker exits 2 before it connects. */

@@ -25,7 +25,7 @@ export const collectDriftInputSchema = z.strictObject({
     )
     .max(20_000),
   /** Desired state per cluster, from the inventory's `desired:` blocks (absent: the always-on checks only). */
-  desired: z.record(z.string(), desiredClusterSchema).default({}),
+  desired: z.record(z.string(), desiredClusterSchema()).default({}),
 });
 export type CollectDriftInput = z.input<typeof collectDriftInputSchema>;
 

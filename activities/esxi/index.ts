@@ -31,13 +31,25 @@ export function createHostActivities(runner: SshRunner): HostActivities {
       return { ...result, commands: cmd.commands };
     });
 
+  /** The boot marker read after a write, recorded as the reboot's boot-marker step (`readBootMarkerAs`). */
+  const markerAfterWrite = (input: HostStepInput & { readBootMarkerAs?: string }) => {
+    const as = input.readBootMarkerAs;
+    if (as === undefined) return undefined;
+    return async () => {
+      const marker = new StepCommands(runner, input.host, input.timing, as, isReadOnlyCommand);
+      return { ...(await readBootMarker(marker)), commands: marker.commands };
+    };
+  };
+
   return {
     readHostFacts: (input) => step(input, readHostFacts),
     readBootMarker: (input) => step(input, (cmd) => readBootMarker(cmd)),
     setModuleOption: (input) =>
-      step(input, (cmd) => setModuleOption(cmd, input.key, input.value, input.override)),
+      step(input, (cmd) =>
+        setModuleOption(cmd, input.key, input.value, input.override, markerAfterWrite(input)),
+      ),
     restoreModuleOptions: (input) =>
-      step(input, (cmd) => restoreModuleOptions(cmd, input.original, input.key)),
+      step(input, (cmd) => restoreModuleOptions(cmd, input.original, input.key, markerAfterWrite(input))),
     setMaintenanceMode: (input) => step(input, (cmd) => setMaintenanceMode(cmd, input.enabled, input.timing)),
     rebootIfStill: (input) =>
       step(input, (cmd) => rebootIfStill(cmd, runner, input.timing, { ...input, attempt: attempt() })),

@@ -23,13 +23,17 @@ const OVERRIDE_VALUE = '1';
 async function writeOptionsIfNeeded(
   cmd: StepCommands,
   target: (current: string) => string,
+  readAfter?: ReadAfterWrite,
 ): Promise<Omit<ModuleOptionsChange, 'commands'>> {
   const before = await readModuleOptions(cmd);
   const wanted = target(before);
-  if (wanted === before) return { before, after: before, changed: false };
+  if (wanted === before)
+    return { before, after: before, changed: false, ...(readAfter ? { bootMarker: await readAfter() } : {}) };
   // The builder checks the string's shape and quotes it for the shell (UnsafeValue if it cannot be written).
   await cmd.check(esxCommands.setModuleOptions(wanted));
-  const after = await readModuleOptions(cmd);
+  // The boot marker (when asked) with the read-back: both after the write. Either failing fails the step,
+  // whose retry finds the write done.
+  const [after, bootMarker] = await Promise.all([readModuleOptions(cmd), readAfter?.()]);
   if (after !== wanted) {
     throw ApplicationFailure.create({
       type: VERIFICATION_FAILED,
@@ -37,19 +41,35 @@ async function writeOptionsIfNeeded(
       nonRetryable: true,
     });
   }
-  return { before, after, changed: true };
+  return { before, after, changed: true, ...(bootMarker ? { bootMarker } : {}) };
 }
+
+/**
+ * The boot marker for the reboot that applies the write, read after it (ProcedureRun records it as that
+ * reboot's boot-marker step): one round trip and one step fewer than reading it in a step of its own.
+ */
+export type ReadAfterWrite = () => Promise<NonNullable<ModuleOptionsChange['bootMarker']>>;
 
 /**
  * Set key=value in the stored options (or remove the key when value is null); nothing else changes.
  * In place for settings meant to stay; as an appended override (see overrideModuleOption) for a
  * temporary one, which restoreModuleOptions takes off again.
  */
-export function setModuleOption(cmd: StepCommands, key: string, value: string | null, override = false) {
-  return writeOptionsIfNeeded(cmd, (current) => {
-    if (value === null) return removeModuleOption(current, key);
-    return override ? overrideModuleOption(current, key, value) : mergeModuleOption(current, key, value);
-  });
+export function setModuleOption(
+  cmd: StepCommands,
+  key: string,
+  value: string | null,
+  override = false,
+  readAfter?: ReadAfterWrite,
+) {
+  return writeOptionsIfNeeded(
+    cmd,
+    (current) => {
+      if (value === null) return removeModuleOption(current, key);
+      return override ? overrideModuleOption(current, key, value) : mergeModuleOption(current, key, value);
+    },
+    readAfter,
+  );
 }
 
 /**
@@ -61,6 +81,11 @@ export function restoredOptions(original: string, key: string): string {
   return withoutModuleOptionOverride(original, key, OVERRIDE_VALUE);
 }
 
-export function restoreModuleOptions(cmd: StepCommands, original: string, key: string) {
-  return writeOptionsIfNeeded(cmd, () => restoredOptions(original, key));
+export function restoreModuleOptions(
+  cmd: StepCommands,
+  original: string,
+  key: string,
+  readAfter?: ReadAfterWrite,
+) {
+  return writeOptionsIfNeeded(cmd, () => restoredOptions(original, key), readAfter);
 }

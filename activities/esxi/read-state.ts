@@ -36,8 +36,11 @@ export function optionValues(options: string): Record<string, string> {
  * Cards listed by `mst status`, one device per card (see mst-cards.ts: a card listed under several
  * access paths counts once); empty when the cards are hidden or mst is not installed.
  */
-export async function readMstDevices(cmd: StepCommands): Promise<string[]> {
-  const r = await cmd.run(esxCommands.mstStatus);
+export async function readMstDevices(
+  cmd: StepCommands,
+  opts: { connectTimeoutMs?: number } = {},
+): Promise<string[]> {
+  const r = await cmd.run(esxCommands.mstStatus, opts);
   if (r.code === 127) return []; // MFT/NMST not installed: preflight reports it from the VIB list.
   if (r.code !== 0 && r.stdout.trim() === '') return [];
   return groupMstCards(parseMstStatus(r.stdout)).map((c) => c.device);

@@ -6,12 +6,12 @@ import type { BootMarker, HostReturn, MaintenanceChange, RebootAndReturn, Reboot
 import type { SshEndpoint } from '../../common/targets';
 import { HostUnreachableError, SshError, type SshRunner } from '../ssh';
 import { portAccepts } from '../ssh/port-probe';
-import { heartbeat, outputExcerpt, type StepCommands } from '../step-context';
+import { heartbeat, outputExcerpt, StepCommands } from '../step-context';
 import { esxCommands } from './commands';
 import { maintenanceCommands } from './vm-commands';
 import { maintenanceTimeoutSeconds, workloadOptions } from '../../common/workloads';
 import { parseMaintenanceMode } from './parsers';
-import { markerChanged, readBootMarker, sameBoot } from './read-state';
+import { markerChanged, readBootMarker, readMstDevices, sameBoot } from './read-state';
 
 export async function setMaintenanceMode(
   cmd: StepCommands,
@@ -158,7 +158,14 @@ export async function rebootAndAwaitReturn(
   cmd: StepCommands,
   runner: SshRunner,
   timing: Timing,
-  opts: { before: BootMarker; reason: string; viaEsxcli: boolean; deadlineAt: number; attempt: number },
+  opts: {
+    before: BootMarker;
+    reason: string;
+    viaEsxcli: boolean;
+    deadlineAt: number;
+    attempt: number;
+    listCardsAs?: string;
+  },
 ): Promise<Omit<RebootAndReturn, 'commands'>> {
   const resumed = heartbeatDetails<RebootAndAwaitProgress>();
   let reboot = resumed?.reboot;
@@ -169,19 +176,53 @@ export async function rebootAndAwaitReturn(
     heartbeat({ reboot });
   }
   const done = reboot;
-  const back = await pollForReturn(cmd, timing, opts, resumed?.wait, (wait) =>
-    heartbeat({ reboot: done, wait }),
+  const step = opts.listCardsAs;
+  // No re-send on a lost connection (StepCommands' default): the cards are then read in a step of their own.
+  const listCards =
+    step === undefined
+      ? undefined
+      : async (connectTimeoutMs: number) => {
+          const cards = new StepCommands(runner, cmd.endpoint, timing, step);
+          const devices = await readMstDevices(cards, { connectTimeoutMs });
+          return { devices, commands: cards.commands };
+        };
+  const { alongside, ...back } = await pollForReturn(
+    cmd,
+    timing,
+    opts,
+    resumed?.wait,
+    (wait) => heartbeat({ reboot: done, wait }),
+    listCards,
   );
-  return { reboot: done, ...back };
+  return { reboot: done, ...back, ...(alongside ? { cards: alongside } : {}) };
 }
 
-async function pollForReturn(
+type Settled<T> = { ok: true; value: T } | { ok: false };
+
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    () => ({ ok: false as const }),
+  );
+}
+
+/** A timer may fire a millisecond early: a read this close to the window's end is taken as its last. */
+const LAST_READ_SLACK_MS = 10;
+
+/**
+ * `alongsideLast`: a read-only read sent together with the boot-marker read that should end the stability
+ * window, on the same pooled connection (concurrent callers share one), so it ran on the boot that read
+ * proves stable. Its result is returned only when that read does end the wait; a failure of its own only
+ * leaves it out. It saves the workflow a step between the host's return and its next write.
+ */
+async function pollForReturn<T = never>(
   cmd: StepCommands,
   timing: Timing,
   opts: { before: BootMarker; deadlineAt: number },
   resumed: AwaitProgress | undefined,
   saveProgress: (progress: AwaitProgress) => void,
-): Promise<Omit<HostReturn, 'commands'>> {
+  alongsideLast?: (connectTimeoutMs: number) => Promise<T>,
+): Promise<Omit<HostReturn, 'commands'> & { alongside?: T }> {
   const progress: AwaitProgress = resumed ?? { startedAtMs: Date.now(), polls: 0, sawDown: false };
   // While the host is off the network a connect can hang until its timeout: keep polls short.
   const pollConnectTimeoutMs = Math.min(
@@ -200,12 +241,23 @@ async function pollForReturn(
     }
     progress.polls += 1;
     let refused = false;
+    // Only with the read that should end the window (the sleep before it was the window's rest): the
+    // read alongside is sent about once per return.
+    const due =
+      progress.candidate && timing.stabilityMs - (now - progress.candidate.seenAtMs) <= LAST_READ_SLACK_MS;
+    const alongside = due && alongsideLast ? settle(alongsideLast(pollConnectTimeoutMs)) : undefined;
     try {
       const marker = await readBootMarker(cmd, { connectTimeoutMs: pollConnectTimeoutMs, record: false });
       if (markerChanged(opts.before, marker)) {
         const c = progress.candidate;
         if (c && sameBoot(c.marker, marker) && Date.now() - c.seenAtMs >= timing.stabilityMs) {
-          return { marker, waitedMs: Date.now() - progress.startedAtMs, polls: progress.polls };
+          const extra = alongside ? await alongside : undefined;
+          return {
+            marker,
+            waitedMs: Date.now() - progress.startedAtMs,
+            polls: progress.polls,
+            ...(extra?.ok ? { alongside: extra.value } : {}),
+          };
         }
         if (!c || !sameBoot(c.marker, marker)) progress.candidate = { marker, seenAtMs: Date.now() };
         if (timing.stabilityMs === 0) continue;

@@ -18,10 +18,10 @@ import { asArray, asRecord, asString, type RawRecord } from './raw';
 
 export const inventoryDesiredSchema = z
   .strictObject({
-    ...desiredClusterShape,
-    fabric: desiredFabricSchema.optional(),
+    ...desiredClusterShape(),
+    fabric: desiredFabricSchema().optional(),
     /** The bandwidth the cluster's guest pairs must reach (validate-bandwidth's parameters). */
-    bandwidthGate: desiredBandwidthGateSchema.optional(),
+    bandwidthGate: desiredBandwidthGateSchema().optional(),
   })
   .superRefine((c, ctx) => {
     checkDesiredCluster(c, ctx);

@@ -1,10 +1,5 @@
 import { z } from 'zod';
 import { convergeParamsSchema } from '../desired-state';
-import type { ResolvedPlanOptions, PlannedStep } from '../plan/types';
-import { convergePlan } from '../plan/converge';
-import { switchSmVirtPlan, validateBandwidthPlan } from '../plan/fabric';
-import { moduleReloadPlan, preflightPlan, recoveryCyclePlan } from '../plan/host-procedures';
-import { sriovDisablePlan, sriovEnablePlan } from '../plan/sriov';
 import {
   convergeSteps,
   moduleReloadSteps,
@@ -30,7 +25,8 @@ import {
 // The procedures of the InfiniBand-on-vSphere-8 guide, one record each: the CLI's help and procedure
 // list, the dry-run plan, the rollout and the workflows read them from here. Parameters are validated
 // by the client (before anything starts) and again by the workflows (as a non-retryable failure,
-// because a workflow can be started by anything that talks to Temporal).
+// because a workflow can be started by anything that talks to Temporal). Each procedure's dry-run plan
+// is in common/plan/index.ts: every workflow imports this catalog, and none runs a plan (issue #15).
 
 export interface Procedure<Params extends z.ZodType = z.ZodType> {
   /** One line for the procedure list (`rollout start --help`). */
@@ -39,91 +35,90 @@ export interface Procedure<Params extends z.ZodType = z.ZodType> {
   target: TargetRef['kind'];
   /** Reboots of one target (the dry-run plan, the cancel report, the VM flags); converge: at most. */
   reboots: number;
-  /** Its parameters (`--set KEY=VALUE`), their schema and defaults. */
+  /** Its parameters (`--set KEY=VALUE`), their schema and defaults; built on its first read (common/lazy.ts). */
   params: Params;
   /** The workflow that runs it on one target (workflows/index.ts exports it by this name). */
   workflowType: string;
   /** Its step names, by what each step does (common/procedure-steps.ts). */
   steps: Readonly<Record<string, unknown>>;
-  /** What it would run on one target, step by step (the dry-run plan); params are parsed. */
-  plan(params: z.output<Params>, options: ResolvedPlanOptions): PlannedStep[];
 }
 
-const procedure = <Params extends z.ZodType>(p: Procedure<Params>): Procedure<Params> => p;
+/** A procedure's record; its params schema is built on first use (a host workflow reads only its own). */
+const procedure = <Params extends z.ZodType>({
+  paramsSchema,
+  ...p
+}: Omit<Procedure<Params>, 'params'> & { paramsSchema: () => Params }): Procedure<Params> => ({
+  ...p,
+  get params() {
+    return paramsSchema();
+  },
+});
 
 export const procedures = {
   preflight: procedure({
     summary: 'read-only checks of version, VIBs, driver, cards and their values',
     target: 'esxi',
     reboots: 0,
-    params: preflightParamsSchema,
+    paramsSchema: preflightParamsSchema,
     workflowType: 'preflightWorkflow',
     steps: preflightSteps,
-    plan: preflightPlan,
   }),
   'recovery-cycle': procedure({
     summary: 'recovery mode and back to normal, one reboot each (guide 2.4)',
     target: 'esxi',
     reboots: 2,
-    params: recoveryCycleParamsSchema,
+    paramsSchema: recoveryCycleParamsSchema,
     workflowType: 'recoveryCycleWorkflow',
     steps: recoveryCycleSteps,
-    plan: (_p, o) => recoveryCyclePlan(o),
   }),
   'sriov-enable': procedure({
     summary: 'SR-IOV on with mlxconfig and max_vfs, one reboot (guide 3.1)',
     target: 'esxi',
     reboots: 1,
-    params: sriovEnableParamsSchema,
+    paramsSchema: sriovEnableParamsSchema,
     workflowType: 'sriovEnableWorkflow',
     steps: sriovEnableSteps,
-    plan: sriovEnablePlan,
   }),
   'sriov-disable': procedure({
     summary: 'SR-IOV off for passthrough, one reboot (guide 3.2)',
     target: 'esxi',
     reboots: 1,
-    params: sriovDisableParamsSchema,
+    paramsSchema: sriovDisableParamsSchema,
     workflowType: 'sriovDisableWorkflow',
     steps: sriovDisableSteps,
-    plan: sriovDisablePlan,
   }),
   'module-reload': procedure({
     summary: 'nmlx5_core reloaded in recovery mode until the next boot (troubleshooting)',
     target: 'esxi',
     reboots: 0,
-    params: moduleReloadParamsSchema,
+    paramsSchema: moduleReloadParamsSchema,
     workflowType: 'moduleReloadWorkflow',
     steps: moduleReloadSteps,
-    plan: moduleReloadPlan,
   }),
   'switch-sm-virt': procedure({
     summary: 'the subnet manager with virtualization enabled (guide 4)',
     target: 'switch',
     reboots: 0,
-    params: switchSmVirtParamsSchema,
+    paramsSchema: switchSmVirtParamsSchema,
     workflowType: 'switchSmVirtWorkflow',
     steps: switchSmVirtSteps,
-    plan: switchSmVirtPlan,
   }),
   'validate-bandwidth': procedure({
     summary: 'perftest between the two guests against line rate',
     target: 'guest-pair',
     reboots: 0,
-    params: validateBandwidthParamsSchema,
+    paramsSchema: validateBandwidthParamsSchema,
     workflowType: 'validateBandwidthWorkflow',
     steps: validateBandwidthSteps,
-    plan: validateBandwidthPlan,
   }),
   converge: procedure({
     summary: 'the declared state in the fewest reboots (ibfleet apply)',
     target: 'esxi',
     /** At most: recovery mode or an MFT install, then one (cold) reboot; `ibfleet plan` says exactly per host. */
     reboots: 2,
-    params: convergeParamsSchema,
+    paramsSchema: convergeParamsSchema,
     workflowType: 'convergeWorkflow',
     steps: convergeSteps,
-    plan: (_p, o) => convergePlan(o),
   }),
 };
 

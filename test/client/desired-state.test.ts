@@ -83,7 +83,7 @@ describe('inventory: desired state (plan / apply)', () => {
       ['esx-03'],
       "only the chosen hosts' overrides",
     );
-    assert.ok(convergeParamsSchema.safeParse(params).success, 'what the CLI sends, the workflow accepts');
+    assert.ok(convergeParamsSchema().safeParse(params).success, 'what the CLI sends, the workflow accepts');
 
     const full = convergeParamsFor(inv.clusters, inv.hosts).clusters['gpu-a'];
     assert.deepEqual(desiredHostState(full, 'esx-01'), {
@@ -238,7 +238,7 @@ describe('inventory: desired state (plan / apply)', () => {
   }
 
   it('the workflow validates its parameters again with the same rules (paths under the cluster)', () => {
-    const r = convergeParamsSchema.safeParse({
+    const r = convergeParamsSchema().safeParse({
       clusters: { 'gpu-a': { mode: 'sriov', numVfs: 8, maxVfs: 8 } },
     });
     assert.equal(r.success, false);
@@ -247,7 +247,7 @@ describe('inventory: desired state (plan / apply)', () => {
       ['clusters.gpu-a.numVfs'],
     );
     assert.equal(
-      desiredClusterSchema.safeParse({
+      desiredClusterSchema().safeParse({
         mode: 'passthrough',
         fabric: { switches: ['ibsw-a'], smVirtualization: true },
       }).success,

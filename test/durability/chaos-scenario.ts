@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { RolloutReport } from '../../common/rollout';
 import { startFleet, type Fleet } from '../../simulator/fleet';
+import { targetWorkflowId } from '../../common/targets';
 import { mulberry32 } from '../../simulator/prng';
 import { rolloutProgressQuery } from '../../workflows/messages';
 import { spawnWorker, type WorkerProcess } from '../helpers/ibfleet-harness';
@@ -84,6 +85,39 @@ async function resultWithin(
   );
 }
 
+/**
+ * A failed host's activities that failed or timed out, for the log: type, the last attempt's number and
+ * failure, and the failure of the attempt before it (a history keeps no other attempt's).
+ */
+async function lostAttempts(client: Client, hostName: string): Promise<string[]> {
+  const history = await client.workflow
+    .getHandle(targetWorkflowId({ kind: 'esxi', name: hostName }))
+    .fetchHistory()
+    .catch(() => undefined);
+  const scheduled = new Map<string, string>();
+  const started = new Map<string, { attempt: number; before: string }>();
+  const out: string[] = [];
+  for (const e of history?.events ?? []) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '?');
+    const st = e.activityTaskStartedEventAttributes;
+    if (st)
+      started.set(String(st.scheduledEventId), {
+        attempt: st.attempt ?? 1,
+        before: st.lastFailure?.message ?? '',
+      });
+    const f = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    if (!f) continue;
+    const id = String(f.scheduledEventId);
+    const at = started.get(id);
+    const why = f.failure?.cause?.message ?? f.failure?.message ?? '';
+    out.push(
+      `${scheduled.get(id) ?? '?'}: attempt ${at?.attempt ?? '?'} ended "${why}"${at?.before ? `, the one before "${at.before}"` : ''}`,
+    );
+  }
+  return out;
+}
+
 export async function runChaos(client: Client, taskQueue: string, s: ChaosSettings): Promise<ChaosOutcome> {
   const log = s.log ?? (() => undefined);
   const rng = mulberry32(s.seed);
@@ -157,8 +191,11 @@ export async function runChaos(client: Client, taskQueue: string, s: ChaosSettin
     // The audit reads the hosts without faults in the way.
     for (const h of hosts) fleet.setFaults(h.name, {});
     const problems: string[] = [];
-    if (report.phase !== 'succeeded')
+    if (report.phase !== 'succeeded') {
       problems.push(`rollout ${report.phase}: ${JSON.stringify(report.problems)}`);
+      for (const p of report.problems.filter((x) => x.outcome !== 'skipped'))
+        log(`${p.name}: ${(await lostAttempts(client, p.name)).join('; ') || 'no activity attempt failed'}`);
+    }
     for (const m of marks) {
       problems.push(
         ...(await auditRecoveryCycle(

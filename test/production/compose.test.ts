@@ -267,7 +267,8 @@ describe('production: Dockerfile (static checks)', () => {
     assert.ok(
       finalStage.some((line) => /^ENV .*IBFLEET_WORKFLOW_BUNDLE=\/app\/dist\/workflow-bundle\.js/.test(line)),
     );
-    assert.equal(finalStage[finalStage.length - 1], 'CMD ["node", "dist/worker/main.js"]');
+    // The entry point applies the worker's memory budget (worker/start.sh, test/production/worker-memory.test.ts).
+    assert.equal(finalStage[finalStage.length - 1], 'CMD ["sh", "dist/worker/start.sh"]');
   });
 
   it('runs as a non-root user and has a HEALTHCHECK on /healthz', () => {

@@ -39,20 +39,33 @@ describe('recovery-cycle with mocked activities', function () {
       'verify-cards-normal:done',
       'maintenance-off:done',
     ]);
+    // Since the ibfleet-reads-alongside patch the boot marker is read by the write before the reboot and
+    // the cards by the reboot activity with the stability window's last read, not by steps of their own
+    // (test/durability/reads-alongside.test.ts).
     assert.deepEqual(fake.activities(), [
       'readHostFacts',
       'listVms',
       'enterMaintenance',
       'setModuleOption',
-      'readBootMarker',
       'rebootAndAwaitReturn',
-      'listMstDevices',
       'restoreModuleOptions',
-      'readBootMarker',
       'rebootAndAwaitReturn',
-      'listMstDevices',
       'exitMaintenance',
     ]);
+    assert.deepEqual(
+      r.steps.filter((s) => s.name.startsWith('boot-marker')).map((s) => s.detail),
+      ['boot #1, up 60s', 'boot #2, up 60s'],
+      'the boot-marker steps record the markers the writes read',
+    );
+    const verifyCommands = r.commands.filter((c) => c.step.startsWith('verify-cards'));
+    assert.deepEqual(
+      verifyCommands.map((c) => `${c.step}: ${c.command}`),
+      [
+        'verify-cards-recovery: /opt/mellanox/bin/mst status',
+        'verify-cards-normal: /opt/mellanox/bin/mst status',
+      ],
+      'the audit trail lists the cards read under the verify steps',
+    );
     assert.equal(fake.boots, 3);
     assert.equal(fake.moduleOptions, 'pfctx=0x08 desc=x');
     assert.equal(fake.maintenanceMode, false);
@@ -116,6 +129,8 @@ describe('recovery-cycle with mocked activities', function () {
       /mst status lists no card — host left mid-change: nmlx5_core mst_recovery=1 stored/,
     );
     assert.deepEqual(fake.stepsOf('restoreModuleOptions'), []);
+    // The reboot activity's read listed no card: the verify step reads again on its own and fails.
+    assert.deepEqual(fake.stepsOf('listMstDevices'), ['verify-cards-recovery']);
     assert.equal(fake.moduleOptions, 'pfctx=0x08 mst_recovery=1');
     assert.equal(
       fake.maintenanceMode,
@@ -273,5 +288,19 @@ describe('recovery-cycle with mocked activities', function () {
     assert.deepEqual(fake.stepsOf('setModuleOption'), []);
     assert.equal(fake.vms[0].power, 'on');
     assert.equal(r.reboots, 0);
+  });
+
+  it('maintenance entry attempts lost to dropped connections or dead workers are retried like any step', async () => {
+    // Four lost attempts in a row: more than the 3 attempts entering maintenance mode once had in all
+    // (the chaos test failed a healthy host that way, test/durability/chaos.test.ts).
+    const { fake, ref } = w.host('rc-mm-lost', (h) => {
+      h.withCard('mt4129_pciconf0', ['vmnic4']);
+      h.lostAttempts.enterMaintenance = 4;
+    });
+    const r = await w.run('recovery-cycle', ref);
+    assert.equal(r.outcome, 'succeeded', r.reason);
+    assert.deepEqual(fake.stepsOf('enterMaintenance'), Array(5).fill('maintenance-on'));
+    assert.equal(r.reboots, 2);
+    assert.equal(fake.maintenanceMode, false);
   });
 });

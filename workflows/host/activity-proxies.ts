@@ -177,6 +177,21 @@ export function hostActivities(timing: Timing) {
 export type HostActs = ReturnType<typeof hostActivities>;
 
 /**
+ * Entering maintenance mode (over SSH or through vCenter): an attempt may wait as long as the entry's own
+ * timeout, so the attempts together are bounded by about three such waits. Within that, an attempt lost
+ * in seconds (a dropped connection, a worker that died: the attempt times out on its heartbeat) is retried
+ * like any step's: the entry is the host's, and a retry joins it. A count of 3 attempts was used up by
+ * such losses alone under the chaos test (test/durability/chaos.test.ts) and failed a healthy host.
+ */
+export function maintenanceEntryOptions(base: ActivityOptions, attemptMs: number): ActivityOptions {
+  return {
+    ...base,
+    startToCloseTimeout: attemptMs,
+    scheduleToCloseTimeout: 3 * attemptMs + 60_000,
+  };
+}
+
+/**
  * The VM policy's long steps, ordinary activities with timeouts of their own: the guest shutdowns and
  * maintenance-mode entry (-t), both heartbeating.
  */
@@ -187,11 +202,9 @@ export function workloadActivities(timing: Timing, o: WorkloadOptions) {
     ...base,
     startToCloseTimeout: o.guestShutdownTimeoutMs + margin,
   });
-  const enter = proxyActivities<HostActivities>({
-    ...base,
-    startToCloseTimeout: maintenanceTimeoutSeconds(o) * 1000 + margin,
-    retry: { ...base.retry, maximumAttempts: 3 },
-  });
+  const enter = proxyActivities<HostActivities>(
+    maintenanceEntryOptions(base, maintenanceTimeoutSeconds(o) * 1000 + margin),
+  );
   return { stopVms: stop.stopVms, enterMaintenance: enter.enterMaintenance };
 }
 

@@ -10,7 +10,7 @@ import type { HostRef } from '../../common/targets';
 import { hostActivities, type HostActs } from './activity-proxies';
 import { MaintenanceWindow, workloadSteps } from './maintenance';
 import type { ProcedureRun } from './procedure-run';
-import { guardedReboot } from './reboot';
+import { guardedRebootThenListCards, readsBootMarkerAs } from './reboot';
 import { runProcedure } from './run-procedure';
 import { preconditionFailed } from './failures';
 import { validateProcedureInput } from './validate';
@@ -85,22 +85,26 @@ export async function recoveryCycleWorkflow(input: ProcedureInput): Promise<Proc
       steps.restoreOptions,
       `restore options without ${KEY}=1 (normal mode)`,
       acts.local.restoreModuleOptions,
-      { ...base, original: facts.moduleOptions, key: KEY },
+      { ...base, original: facts.moduleOptions, key: KEY, ...readsBootMarkerAs(run, steps.normalReboot) },
       (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
     );
     if (restored.changed)
       run.report.changes.push(`nmlx5_core options '${restored.before}' → '${restored.after}'`);
-    await guardedReboot(run, acts, base, {
-      steps: steps.normalReboot,
-      reason: `ibfleet recovery-cycle: ${KEY} back to normal`,
-      viaEsxcli: options.maintenanceMode,
-    });
-    const cards = await run.call(
-      steps.verifyCardsNormal,
-      'verify cards listed in mst status (normal mode)',
-      acts.local.listMstDevices,
-      { ...base, require: true },
-      (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
+    const cards = await guardedRebootThenListCards(
+      run,
+      acts,
+      base,
+      {
+        steps: steps.normalReboot,
+        reason: `ibfleet recovery-cycle: ${KEY} back to normal`,
+        viaEsxcli: options.maintenanceMode,
+        markerRead: restored.bootMarker,
+      },
+      {
+        step: steps.verifyCardsNormal,
+        summary: 'verify cards listed in mst status (normal mode)',
+        describe: describeCards,
+      },
     );
     run.endCycle();
 
@@ -126,7 +130,7 @@ async function recoveryHalf(
     acts.local.setModuleOption,
     // Appended, not edited in place: the string from before stays in it, so even a later run that
     // only finds the overridden string restores it byte for byte (the loader applies the last word).
-    { ...base, key: KEY, value: '1', override: true },
+    { ...base, key: KEY, value: '1', override: true, ...readsBootMarkerAs(run, steps.recoveryReboot) },
     (r) => (r.changed ? `'${r.before}' → '${r.after}'` : `already '${r.after}'`),
   );
   // Against the recorded facts, not set.changed: a local step re-run after a worker crash finds its
@@ -135,19 +139,27 @@ async function recoveryHalf(
     run.report.changes.push(`nmlx5_core options '${o.facts.moduleOptions}' → '${set.after}'`);
 
   const maintenance = await o.enterMaintenance();
-  await guardedReboot(run, acts, base, {
-    steps: steps.recoveryReboot,
-    reason: `ibfleet recovery-cycle: ${KEY}=1`,
-    viaEsxcli: o.viaEsxcli,
-  });
-  await run.call(
-    steps.verifyCardsRecovery,
-    'verify cards listed in mst status (recovery mode)',
-    acts.local.listMstDevices,
-    { ...base, require: true },
-    (r) => `${r.devices.length} card(s): ${r.devices.join(', ')}`,
+  await guardedRebootThenListCards(
+    run,
+    acts,
+    base,
+    {
+      steps: steps.recoveryReboot,
+      reason: `ibfleet recovery-cycle: ${KEY}=1`,
+      viaEsxcli: o.viaEsxcli,
+      markerRead: set.bootMarker,
+    },
+    {
+      step: steps.verifyCardsRecovery,
+      summary: 'verify cards listed in mst status (recovery mode)',
+      describe: describeCards,
+    },
   );
   return maintenance;
+}
+
+function describeCards(r: { devices: string[] }): string {
+  return `${r.devices.length} card(s): ${r.devices.join(', ')}`;
 }
 
 /** A resumed cycle: steps 1–3 are recorded as skipped. */

@@ -1,11 +1,11 @@
-import { patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Audited, VcenterActivities, VcenterPeerActivities } from '../../activities/contract';
 import { procedures, type Timing } from '../../common/procedures';
 import type { HostRef } from '../../common/targets';
 import { GOVC_VSAN_MODE } from '../../common/vcenter-schemas';
 import { workloadOptions } from '../../common/workloads';
 import { invalidInput } from './failures';
-import { stepOptions } from './activity-proxies';
+import { maintenanceEntryOptions, stepOptions } from './activity-proxies';
 import type { ProcedureRun } from './procedure-run';
 
 // Issue #14: which runs go through the host's vCenter, and the vCenter activities with their timeouts.
@@ -89,13 +89,9 @@ export function vcenterActivities(timing: Timing) {
   return {
     steps,
     vcenterAwaitReturn: waits.vcenterAwaitReturn,
-    /** EnterMaintenanceMode_Task with its timeout: the activity waits as long, retried a few times only. */
+    /** EnterMaintenanceMode_Task with its timeout: the activity waits as long (retries: maintenanceEntryOptions). */
     enterMaintenance(timeoutSeconds: number) {
-      const options: ActivityOptions = {
-        ...base,
-        startToCloseTimeout: timeoutSeconds * 1000 + stepMs,
-        retry: { ...base.retry, maximumAttempts: 3 },
-      };
+      const options = maintenanceEntryOptions(base, timeoutSeconds * 1000 + stepMs);
       return proxyActivities<VcenterActivities>(options).vcenterEnterMaintenance;
     },
   };
